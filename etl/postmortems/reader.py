@@ -1,0 +1,143 @@
+"""A folder of Markdown postmortems → one plain dict per file, values as written."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import frontmatter, markdown
+from .derive import incident_refs, root_cause_in, title_fields
+from .errors import BrokenFile, ReadError, decode_utf8
+from .gitdates import PublicationDates
+from .tables import actions_from
+from .vocab import DEFAULT_TAXONOMY
+
+_TITLE_EXAMPLE = "'# Postmortem — INC-20260301-1 (Sev2)'"
+
+
+def read_postmortems(
+    folder: Path, *, known_taxonomy: Sequence[str] = DEFAULT_TAXONOMY
+) -> tuple[list[dict], list[ReadError]]:
+    """Every postmortem under ``folder`` (``*.md``, recursively, sorted by path), and the
+    problems found. A file that cannot be read is one ReadError and nothing else; the
+    others still load. Raises only when ``folder`` itself is missing.
+
+    Skipped as templates: ``README.md`` and any file or folder whose name starts with
+    ``_`` or ``.``.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        raise FileNotFoundError(f"postmortems folder not found: {folder}")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"postmortems path is not a folder: {folder}")
+    dates = PublicationDates(folder)
+    postmortems: list[dict] = []
+    errors: list[ReadError] = []
+    for path in _postmortem_files(folder):
+        relative = path.relative_to(folder).as_posix()
+        try:
+            postmortem, warnings = _read_one(path, relative, dates, known_taxonomy)
+        except BrokenFile as exc:
+            errors.append(ReadError(relative, exc.line, f"{exc.reason}; the file was skipped"))
+            continue
+        except OSError as exc:
+            errors.append(
+                ReadError(
+                    relative,
+                    None,
+                    (f"could not be read ({exc.strerror or exc}); the file was skipped"),
+                )
+            )
+            continue
+        postmortems.append(postmortem)
+        errors.extend(warnings)
+    return postmortems, errors
+
+
+def _postmortem_files(folder: Path) -> Iterator[Path]:
+    found: list[tuple[str, Path]] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [name for name in dirs if not name.startswith(("_", "."))]
+        for name in files:
+            if (
+                name.lower().endswith(".md")
+                and not name.startswith(("_", "."))
+                and name.lower() != "readme.md"
+            ):
+                path = Path(root, name)
+                found.append((path.relative_to(folder).as_posix(), path))
+    return (path for _, path in sorted(found))
+
+
+def _read_one(
+    path: Path, relative: str, dates: PublicationDates, known_taxonomy: Sequence[str]
+) -> tuple[dict[str, Any], list[ReadError]]:
+    data = path.read_bytes()
+    lines = decode_utf8(data).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    stated, body_start, warnings = frontmatter.read(lines, relative, known_taxonomy)
+    fields = stated or {}
+    doc = markdown.parse(lines[body_start:], first_line=body_start + 1)
+    if doc.headings == 0:
+        raise BrokenFile(
+            None,
+            (
+                f"has no Markdown heading; expected a title such as {_TITLE_EXAMPLE} "
+                "followed by the template's '## ' sections"
+            ),
+        )
+    if doc.title is None:
+        warnings.append(
+            ReadError(
+                relative,
+                None,
+                (
+                    f"has no level-1 title heading (expected {_TITLE_EXAMPLE}); reference and "
+                    "severity could not be read from it, the rest of the file was loaded"
+                ),
+            )
+        )
+    reference, title_severity = title_fields(doc.title)
+    sections = doc.section_texts()
+
+    if "incidents" in fields:
+        incidents = fields["incidents"]
+    else:
+        incidents = incident_refs("\n".join(lines[body_start:]))
+        if not incidents:
+            warnings.append(
+                ReadError(
+                    relative,
+                    None,
+                    (
+                        "names no PagerDuty or Opsgenie incident (expected an incident URL, a "
+                        "'pagerduty:<id>' / 'opsgenie:<id>' token or front-matter 'incidents'); "
+                        "the postmortem was loaded but is linked to no incident"
+                    ),
+                )
+            )
+
+    if "published_at" in fields:
+        published_at, published_source = fields["published_at"], "front_matter"
+    else:
+        published_at, published_source = dates.of(path)
+
+    actions, action_errors = actions_from(doc.lines_of("acoes_corretivas"), relative)
+    return {
+        "id": relative,
+        "title": doc.title,
+        "reference": reference,
+        "incidents": incidents,
+        "severity": fields.get("severity") or title_severity,
+        "root_cause": fields.get("root_cause")
+        or root_cause_in(sections.get("causa_raiz", ""), known_taxonomy),
+        "published_at": published_at,
+        "published_at_source": published_source,
+        "release": fields.get("release"),
+        "has_front_matter": stated is not None,
+        "sections": sections,
+        "actions": actions,
+        "content_sha256": hashlib.sha256(data).hexdigest(),
+    }, warnings + action_errors
