@@ -1,0 +1,1 @@
+"""One module per generated dashboard; each exposes `UID`, `FILENAME` and `build()`."""

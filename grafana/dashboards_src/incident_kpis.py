@@ -1,0 +1,142 @@
+"""The "Incident KPIs" dashboard: one row per KPI group of docs/kpis.md."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard
+from grafana_foundation_sdk.models import dashboard as dashboard_models
+
+from grafana.panels import followup, incidents
+from grafana.panels.common import (
+    DATASOURCE,
+    datasource_variable,
+    opskpi_dashboards_link,
+    row,
+    series,
+    streamlit_link,
+    with_panel_ids,
+)
+
+UID = "opskpi-incident-kpis"
+FILENAME = "incident-kpis.json"
+TITLE = "Incident KPIs"
+
+# Severity values come from the exporter; the pooled `all` row is shown on its own panels.
+NOT_POOLED = "/^(?!all$).+$/"
+
+
+def severity_variable() -> dashboard.QueryVariable:
+    return (
+        dashboard.QueryVariable("severity")
+        .label("Severity")
+        .datasource(DATASOURCE)
+        .query(f"label_values({series('opskpi_incidents')}, severity)")
+        .regex(NOT_POOLED)
+        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .current(dashboard_models.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    )
+
+
+def source_variable() -> dashboard.QueryVariable:
+    return (
+        dashboard.QueryVariable("source")
+        .label("Source")
+        .datasource(DATASOURCE)
+        .query(f"label_values({series('opskpi_incidents')}, source)")
+        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .current(dashboard_models.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    )
+
+
+def window_variable() -> dashboard.CustomVariable:
+    return (
+        dashboard.CustomVariable("window")
+        .label("Window")
+        .description("Rolling window of the KPIs, in the reporting time zone, today included.")
+        .values("7d,28d")
+        .current(dashboard_models.VariableOption(selected=True, text="28d", value="28d"))
+        .options(
+            [
+                dashboard_models.VariableOption(selected=False, text="7d", value="7d"),
+                dashboard_models.VariableOption(selected=True, text="28d", value="28d"),
+            ]
+        )
+    )
+
+
+def with_rows(board: dashboard.Dashboard) -> dashboard.Dashboard:
+    return (
+        board.with_row(row("Response times"))
+        .with_panel(incidents.mtta())
+        .with_panel(incidents.mttr())
+        .with_row(row("SLA compliance"))
+        .with_panel(incidents.compliance_pooled(*incidents.ACK))
+        .with_panel(incidents.compliance_by_severity(*incidents.ACK))
+        .with_panel(incidents.compliance_pooled(*incidents.RESOLVE))
+        .with_panel(incidents.compliance_by_severity(*incidents.RESOLVE))
+        .with_panel(incidents.compliance_trend(*incidents.ACK))
+        .with_panel(incidents.compliance_trend(*incidents.RESOLVE))
+        .with_row(row("Volume"))
+        .with_panel(incidents.incidents_total())
+        .with_panel(incidents.merged_total())
+        .with_panel(incidents.volume_breakdown())
+        .with_panel(incidents.volume_by_severity())
+        .with_panel(incidents.volume_by_source())
+        .with_row(row("Open and breaching"))
+        .with_panel(incidents.open_incidents())
+        .with_panel(incidents.open_breaching())
+        .with_panel(incidents.open_unacknowledged())
+        .with_panel(incidents.open_trend())
+        .with_row(row("Root causes"))
+        .with_panel(followup.root_cause_share())
+        .with_panel(followup.root_cause_trend())
+        .with_row(row("Releases"))
+        .with_panel(followup.release_caused_ratio())
+        .with_panel(followup.change_failure_rate())
+        .with_panel(followup.deploys())
+        .with_panel(followup.rollbacks())
+        .with_panel(followup.release_links())
+        .with_panel(followup.release_trend())
+        .with_panel(followup.deploy_trend())
+        .with_row(row("Runbooks"))
+        .with_panel(followup.runbook_coverage())
+        .with_panel(followup.incidents_without_runbook())
+        .with_panel(followup.runbook_trend())
+        .with_row(row("Postmortems and corrective actions"))
+        .with_panel(followup.rca_adherence())
+        .with_panel(followup.postmortem_on_time())
+        .with_panel(followup.overdue_must_fix())
+        .with_panel(followup.overdue_other())
+        .with_panel(followup.followup_trend())
+        .with_panel(followup.overdue_trend())
+        .with_row(row("Paging"))
+        .with_panel(followup.escalation_rate())
+        .with_panel(followup.acked_within_paging_window())
+        .with_panel(followup.paging_trend())
+    )
+
+
+def build() -> dashboard_models.Dashboard:
+    board = (
+        dashboard.Dashboard(TITLE)
+        .uid(UID)
+        .description("Incident KPIs from opskpi (docs/kpis.md); generated by grafana/generate.py.")
+        .tags(["generated", "opskpi"])
+        .editable()
+        .time("now-30d", "now")
+        .refresh("5m")
+        .timezone("browser")
+        .tooltip(dashboard_models.DashboardCursorSync.CROSSHAIR)
+        .with_variable(datasource_variable())
+        .with_variable(severity_variable())
+        .with_variable(source_variable())
+        .with_variable(window_variable())
+        .link(streamlit_link())
+        .link(opskpi_dashboards_link())
+    )
+    return with_panel_ids(with_rows(board).build())

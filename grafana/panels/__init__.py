@@ -1,0 +1,1 @@
+"""Reusable panel builders for the opskpi dashboards."""

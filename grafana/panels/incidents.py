@@ -1,0 +1,241 @@
+"""Panels about incidents themselves: response times, SLA compliance, volume, open incidents.
+
+Metric families and labels: docs/metrics-exporter.md. Definitions: docs/kpis.md.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import bargauge, stat, timeseries
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.models import common as common_models
+from grafana_foundation_sdk.models import dashboard as dashboard_models
+
+from grafana.panels.common import (
+    COUNT,
+    GRAPH_HEIGHT,
+    SECONDS,
+    SEVERITY,
+    SLA_COMPLIANCE_TARGET,
+    SOURCE,
+    WINDOW,
+    count_stat,
+    default_bargauge,
+    default_timeseries,
+    instant_query,
+    nonzero_is_red,
+    prom_query,
+    ratio_stat,
+    series,
+    sla_thresholds,
+    sla_timeseries,
+)
+
+TARGET_SERIES = "SLA target"
+STATISTICS = 'statistic=~"mean|median|p90"'
+
+
+def _target_line() -> list[dashboard_models.DynamicConfigValue]:
+    """How the SLA target series is drawn: a red dashed line, no fill."""
+    return [
+        dashboard_models.DynamicConfigValue(
+            id_val="color", value={"mode": "fixed", "fixedColor": "red"}
+        ),
+        dashboard_models.DynamicConfigValue(
+            id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}
+        ),
+        dashboard_models.DynamicConfigValue(id_val="custom.fillOpacity", value=0),
+    ]
+
+
+def response_time(kind: str, duration_family: str, target_family: str) -> timeseries.Panel:
+    """Mean, median and p90 of one duration for one severity, against its SLA target.
+
+    The panel repeats once per selected severity (inside a repeat `$severity` is a single
+    value); sev4 and `unknown` have no target series, so no target line.
+    """
+    return (
+        default_timeseries(
+            f"{kind} — $severity",
+            SECONDS,
+            f"{kind} statistics over the rolling $window window (mean, median, p90), "
+            "with the policy target as a red dashed line.",
+        )
+        .repeat("severity")
+        .repeat_direction("v")
+        .with_target(
+            prom_query(series(duration_family, SEVERITY, WINDOW, STATISTICS), "{{statistic}}", "A")
+        )
+        .with_target(prom_query(series(target_family, SEVERITY), TARGET_SERIES, "B"))
+        .override_by_name(TARGET_SERIES, _target_line())
+    )
+
+
+def mtta() -> timeseries.Panel:
+    return response_time(
+        "MTTA", "opskpi_time_to_acknowledge_seconds", "opskpi_ack_sla_target_seconds"
+    )
+
+
+def mttr() -> timeseries.Panel:
+    return response_time(
+        "MTTR", "opskpi_time_to_resolve_seconds", "opskpi_resolve_sla_target_seconds"
+    )
+
+
+def _compliance_stat(title: str, expr: str, legend: str, width: int) -> stat.Panel:
+    return (
+        ratio_stat(
+            title,
+            f"Share of incidents within the SLA target over $window. Red below "
+            f'{SLA_COMPLIANCE_TARGET:.0%}. "no data" means no incident to measure, not 0 %.',
+        )
+        .span(width)
+        .thresholds(sla_thresholds())
+        .color_mode(common_models.BigValueColorMode.BACKGROUND)
+        .with_target(instant_query(expr, legend))
+    )
+
+
+def compliance_pooled(kind: str, family: str) -> stat.Panel:
+    return _compliance_stat(
+        f"{kind} SLA compliance (all severities)",
+        series(family, 'severity="all"', WINDOW),
+        "all",
+        4,
+    )
+
+
+def compliance_by_severity(kind: str, family: str) -> stat.Panel:
+    return _compliance_stat(
+        f"{kind} SLA compliance by severity",
+        series(family, SEVERITY, WINDOW),
+        "{{severity}}",
+        8,
+    )
+
+
+def compliance_trend(kind: str, family: str) -> timeseries.Panel:
+    return sla_timeseries(
+        f"{kind} SLA compliance",
+        f"Rolling $window compliance per severity; the dashed line is the "
+        f"{SLA_COMPLIANCE_TARGET:.0%} target.",
+    ).with_target(prom_query(series(family, SEVERITY, WINDOW), "{{severity}}"))
+
+
+ACK = ("Ack", "opskpi_ack_sla_compliance_ratio")
+RESOLVE = ("Resolve", "opskpi_resolve_sla_compliance_ratio")
+
+
+def incidents_total() -> stat.Panel:
+    return (
+        count_stat("Incidents", "Incidents created in the window (merged duplicates excluded).")
+        .span(4)
+        .height(GRAPH_HEIGHT)
+        .with_target(instant_query(f"sum({series('opskpi_incidents', SEVERITY, SOURCE, WINDOW)})"))
+    )
+
+
+def merged_total() -> stat.Panel:
+    return (
+        count_stat(
+            "Merged duplicates", "Incidents resolved by merging into another: counted apart."
+        )
+        .span(4)
+        .height(GRAPH_HEIGHT)
+        .with_target(instant_query(f"sum({series('opskpi_incidents_merged', SEVERITY, WINDOW)})"))
+    )
+
+
+def volume_breakdown() -> bargauge.Panel:
+    return (
+        default_bargauge("Incidents by severity and source", COUNT)
+        .span(16)
+        .decimals(0)
+        .with_target(
+            instant_query(
+                "sum by (severity, source) "
+                f"({series('opskpi_incidents', SEVERITY, SOURCE, WINDOW)})",
+                "{{severity}} · {{source}}",
+            )
+        )
+    )
+
+
+def _volume_trend(by: str) -> timeseries.Panel:
+    return (
+        default_timeseries(
+            f"Incidents by {by}", COUNT, f"Incidents in the rolling $window window, by {by}."
+        )
+        .decimals(0)
+        .stacking(common_builders.StackingConfig().mode(common_models.StackingMode.NORMAL))
+        .with_target(
+            prom_query(
+                f"sum by ({by}) ({series('opskpi_incidents', SEVERITY, SOURCE, WINDOW)})",
+                f"{{{{{by}}}}}",
+            )
+        )
+    )
+
+
+def volume_by_severity() -> timeseries.Panel:
+    return _volume_trend("severity")
+
+
+def volume_by_source() -> timeseries.Panel:
+    return _volume_trend("source")
+
+
+def _open_stat(title: str, family: str, description: str, alarming: bool) -> stat.Panel:
+    panel = (
+        count_stat(title, description)
+        .span(8)
+        .with_target(instant_query(series(family, SEVERITY), "{{severity}}"))
+    )
+    return panel.thresholds(nonzero_is_red()) if alarming else panel
+
+
+def open_incidents() -> stat.Panel:
+    return _open_stat(
+        "Open incidents", "opskpi_open_incidents", "Open now, whatever their creation date.", False
+    )
+
+
+def open_breaching() -> stat.Panel:
+    return _open_stat(
+        "Open past resolve target",
+        "opskpi_open_breaching_incidents",
+        "Open incidents older than their severity's resolve target.",
+        True,
+    )
+
+
+def open_unacknowledged() -> stat.Panel:
+    return _open_stat(
+        "Open, unacknowledged past ack target",
+        "opskpi_open_unacknowledged_over_target_incidents",
+        "Open incidents never acknowledged and older than the ack target.",
+        True,
+    )
+
+
+def open_trend() -> timeseries.Panel:
+    return (
+        default_timeseries("Open and breaching incidents", COUNT)
+        .span(24)
+        .decimals(0)
+        .with_target(prom_query(f"sum({series('opskpi_open_incidents', SEVERITY)})", "open", "A"))
+        .with_target(
+            prom_query(
+                f"sum({series('opskpi_open_breaching_incidents', SEVERITY)})",
+                "past resolve target",
+                "B",
+            )
+        )
+        .with_target(
+            prom_query(
+                f"sum({series('opskpi_open_unacknowledged_over_target_incidents', SEVERITY)})",
+                "unacknowledged past ack target",
+                "C",
+            )
+        )
+    )
