@@ -117,7 +117,9 @@ def read(
         elif value is None or value == "":
             continue
         elif key == "incidents":
-            fields[key] = _incidents(value, lambda reason: warn("incidents", reason))
+            refs = _incidents(value, lambda reason: warn("incidents", reason))
+            if refs is not None:
+                fields[key] = refs
         elif not isinstance(value, str):
             warn(
                 key,
@@ -130,32 +132,33 @@ def read(
     return fields, body_start, warnings
 
 
-def _incidents(value: Any, warn: Callable[[str], None]) -> list[str]:
+def _incidents(value: Any, warn: Callable[[str], None]) -> list[str] | None:
+    """The 'source:id' list as written (incident URLs rewritten as 'source:id'), or None
+    when nothing in it is usable, so that the incidents are read from the text instead."""
     items = [value] if isinstance(value, str) else value
+    fallback = "; the incidents were read from the text instead"
     if not isinstance(items, list):
-        warn(
-            "front-matter 'incidents' should be a list of 'source:id' strings; "
-            "the postmortem is linked to no incident"
-        )
+        warn(f"front-matter 'incidents' should be a list of 'source:id' strings{fallback}")
+        return None
+    if not items:
+        warn("front-matter 'incidents' is an empty list; the postmortem is linked to no incident")
         return []
     refs: list[str] = []
     for item in items:
         if not isinstance(item, str) or not item.strip():
-            warn(
-                f"front-matter 'incidents' item {item!r} is not a 'source:id' string; "
-                "it was ignored"
-            )
+            warn(f"front-matter 'incidents' item {item!r} is not a 'source:id' string; ignored")
             continue
         ref = incident_url_ref(item) or item.strip()
         if not _INCIDENT_KEY.match(ref):
             warn(
-                f"front-matter 'incidents' item '{item}' is not of the form 'source:id' "
-                "(e.g. 'pagerduty:Q1ABC2DEF'); it was kept as written but will match no incident"
+                f"front-matter 'incidents' item '{item}' is not of the form 'source:id' (e.g. "
+                "'pagerduty:Q1ABC2DEF'); it was kept as written but will match no incident"
             )
         if ref not in refs:
             refs.append(ref)
     if not refs:
-        warn("front-matter 'incidents' is empty; the postmortem is linked to no incident")
+        warn(f"front-matter 'incidents' holds no usable item{fallback}")
+        return None
     return refs
 
 

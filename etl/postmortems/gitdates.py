@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 # Set by git hooks and `git -C`; they would point our git calls at another repository.
@@ -40,8 +41,13 @@ class PublicationDates:
     """First-commit author dates when the folder is inside a git work tree, else mtimes."""
 
     def __init__(self, folder: Path) -> None:
-        top = _git(folder, "rev-parse", "--show-toplevel")
-        self.work_tree = Path(top.strip()).resolve() if top and top.strip() else None
+        self.folder = folder
+
+    @cached_property
+    def work_tree(self) -> Path | None:
+        """Asked of git once, and only when some file has no front-matter date."""
+        top = _git(self.folder, "rev-parse", "--show-toplevel")
+        return Path(top.strip()).resolve() if top and top.strip() else None
 
     def first_commit(self, path: Path) -> str | None:
         """`git log --diff-filter=A --follow --format=%aI`: the oldest add (renames followed)."""

@@ -44,13 +44,8 @@ def read_postmortems(
             errors.append(ReadError(relative, exc.line, f"{exc.reason}; the file was skipped"))
             continue
         except OSError as exc:
-            errors.append(
-                ReadError(
-                    relative,
-                    None,
-                    (f"could not be read ({exc.strerror or exc}); the file was skipped"),
-                )
-            )
+            reason = f"could not be read ({exc.strerror or exc}); the file was skipped"
+            errors.append(ReadError(relative, None, reason))
             continue
         postmortems.append(postmortem)
         errors.extend(warnings)
@@ -79,45 +74,31 @@ def _read_one(
     lines = decode_utf8(data).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     stated, body_start, warnings = frontmatter.read(lines, relative, known_taxonomy)
     fields = stated or {}
-    doc = markdown.parse(lines[body_start:], first_line=body_start + 1)
+    body = lines[body_start:]
+    doc = markdown.parse(body, first_line=body_start + 1)
     if doc.headings == 0:
         raise BrokenFile(
             None,
-            (
-                f"has no Markdown heading; expected a title such as {_TITLE_EXAMPLE} "
-                "followed by the template's '## ' sections"
-            ),
+            f"has no Markdown heading; expected a title such as "
+            f"{_TITLE_EXAMPLE} followed by the template's '## ' sections",
         )
     if doc.title is None:
-        warnings.append(
-            ReadError(
-                relative,
-                None,
-                (
-                    f"has no level-1 title heading (expected {_TITLE_EXAMPLE}); reference and "
-                    "severity could not be read from it, the rest of the file was loaded"
-                ),
-            )
+        reason = (
+            f"has no level-1 title heading (expected {_TITLE_EXAMPLE}); reference and "
+            "severity could not be read from it, the rest of the file was loaded"
         )
+        warnings.append(ReadError(relative, None, reason))
     reference, title_severity = title_fields(doc.title)
     sections = doc.section_texts()
 
-    if "incidents" in fields:
-        incidents = fields["incidents"]
-    else:
-        incidents = incident_refs("\n".join(lines[body_start:]))
-        if not incidents:
-            warnings.append(
-                ReadError(
-                    relative,
-                    None,
-                    (
-                        "names no PagerDuty or Opsgenie incident (expected an incident URL, a "
-                        "'pagerduty:<id>' / 'opsgenie:<id>' token or front-matter 'incidents'); "
-                        "the postmortem was loaded but is linked to no incident"
-                    ),
-                )
-            )
+    incidents = fields["incidents"] if "incidents" in fields else incident_refs("\n".join(body))
+    if not incidents and "incidents" not in fields:
+        reason = (
+            "names no PagerDuty or Opsgenie incident (expected an incident URL, a "
+            "'pagerduty:<id>' / 'opsgenie:<id>' token or front-matter 'incidents'); "
+            "the postmortem was loaded but is linked to no incident"
+        )
+        warnings.append(ReadError(relative, None, reason))
 
     if "published_at" in fields:
         published_at, published_source = fields["published_at"], "front_matter"
@@ -125,14 +106,16 @@ def _read_one(
         published_at, published_source = dates.of(path)
 
     actions, action_errors = actions_from(doc.lines_of("acoes_corretivas"), relative)
+    root_cause = fields.get("root_cause") or root_cause_in(
+        sections.get("causa_raiz", ""), known_taxonomy
+    )
     return {
         "id": relative,
         "title": doc.title,
         "reference": reference,
         "incidents": incidents,
         "severity": fields.get("severity") or title_severity,
-        "root_cause": fields.get("root_cause")
-        or root_cause_in(sections.get("causa_raiz", ""), known_taxonomy),
+        "root_cause": root_cause,
         "published_at": published_at,
         "published_at_source": published_source,
         "release": fields.get("release"),
@@ -140,4 +123,4 @@ def _read_one(
         "sections": sections,
         "actions": actions,
         "content_sha256": hashlib.sha256(data).hexdigest(),
-    }, warnings + action_errors
+    }, sorted(warnings + action_errors, key=lambda error: error.line or 0)

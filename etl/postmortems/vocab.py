@@ -56,6 +56,8 @@ SECTION_KEYS: dict[str, str] = {
     "o que faltou": "o_que_faltou",
     "what went wrong": "o_que_faltou",
     "acoes corretivas": "acoes_corretivas",
+    "acoes corretivas smart": "acoes_corretivas",
+    "corrective actions smart": "acoes_corretivas",
     "corrective actions": "acoes_corretivas",
     "action items": "acoes_corretivas",
     "anexos": "anexos",
