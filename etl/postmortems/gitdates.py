@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-# Set by git hooks and `git -C`; they would point our git calls at another repository.
+# Set inside git hooks (a pre-commit running the sync or the tests); they would point our
+# git calls at the hook's repository instead of the one holding the postmortems.
 _GIT_LOCATION_VARS = (
     "GIT_DIR",
     "GIT_WORK_TREE",

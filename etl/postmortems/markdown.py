@@ -28,7 +28,6 @@ class Section:
 @dataclass
 class Document:
     title: str | None = None
-    title_line: int | None = None
     headings: int = 0
     sections: list[Section] = field(default_factory=list)
 
@@ -78,7 +77,7 @@ def parse(lines: list[str], first_line: int = 1) -> Document:
         doc.headings += 1
         level, title = len(heading.group(1)), (heading.group(2) or "").strip()
         if level == 1 and doc.title is None:
-            doc.title, doc.title_line = title, number
+            doc.title = title
             continue
         key = section_key(title)
         if key is None and level > 2:
