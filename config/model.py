@@ -1,0 +1,270 @@
+"""The configuration schema: one TOML file, validated with pydantic (unknown keys are errors).
+
+The policy numbers are defaults here, taken from the organisation's incident-management policy
+(KPI_DEFINITIONS.md); they live in config, never as constants in the SQL or the code that uses them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from config.durations import Duration, parse_duration
+
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+SEVERITY_VALUES = (*SEVERITIES, "unknown")
+TAXONOMY_KEYS = (
+    "change",
+    "capacity",
+    "external_dependency",
+    "data",
+    "security",
+    "process",
+    "unclassified",
+)
+DEFAULT_TAXONOMY_LABELS = {
+    "change": "Mudança (config, código, infra)",
+    "capacity": "Capacidade",
+    "external_dependency": "Dependência externa",
+    "data": "Dados",
+    "security": "Segurança",
+    "process": "Processo",
+    "unclassified": "Não classificado",
+}
+
+
+def _duration(allow_bd: bool):
+    def parse(value: object) -> Duration:
+        if isinstance(value, Duration):
+            return value
+        return parse_duration(value, allow_business_days=allow_bd)  # type: ignore[arg-type]
+
+    return BeforeValidator(parse)
+
+
+WallDuration = Annotated[Duration, _duration(False)]
+PolicyDuration = Annotated[Duration, _duration(True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class ReportSettings(Strict):
+    timezone: str = "America/Sao_Paulo"
+    holidays: str = "BR"
+    language: Literal["pt-BR", "en"] = "pt-BR"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"expected an IANA time zone such as 'America/Sao_Paulo', got {value!r}"
+            ) from None
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value not in holidays.list_supported_countries():
+            raise ValueError(
+                f"expected a country code known to the holidays package, got {value!r}"
+            )
+        return value
+
+
+class WarehouseSettings(Strict):
+    path: Path = Path("data/opskpi.duckdb")
+    memory_limit: str = "1GB"
+
+
+class SeverityPolicy(Strict):
+    ack_target: WallDuration | None = None
+    resolve_target: WallDuration | None = None
+    postmortem_window: PolicyDuration | None = None
+
+
+def _sev(ack: str | None, resolve: str | None, pm: str | None) -> SeverityPolicy:
+    return SeverityPolicy(
+        ack_target=parse_duration(ack) if ack else None,
+        resolve_target=parse_duration(resolve) if resolve else None,
+        postmortem_window=parse_duration(pm, allow_business_days=True) if pm else None,
+    )
+
+
+class PolicySettings(Strict):
+    sev1: SeverityPolicy = Field(default_factory=lambda: _sev("5m", "60m", "48h"))
+    sev2: SeverityPolicy = Field(default_factory=lambda: _sev("15m", "4h", "3bd"))
+    sev3: SeverityPolicy = Field(default_factory=lambda: _sev("60m", "24h", "5bd"))
+    sev4: SeverityPolicy = Field(default_factory=lambda: _sev(None, None, None))
+    paging_escalation_timeout: WallDuration = Field(default_factory=lambda: parse_duration("5m"))
+    release_window: WallDuration = Field(default_factory=lambda: parse_duration("60m"))
+
+    def for_severity(self, severity: str) -> SeverityPolicy:
+        return getattr(self, severity)
+
+
+Severity = Literal["sev1", "sev2", "sev3", "sev4", "unknown"]
+
+
+class SeverityMapping(Strict):
+    """Source value → severity. Given keys override (or add to) the defaults."""
+
+    priority: dict[str, Severity] = Field(default_factory=dict)
+    urgency: dict[str, Severity] = Field(default_factory=dict)
+
+
+DEFAULT_PRIORITY_MAP: dict[str, str] = {
+    "P1": "sev1",
+    "P2": "sev2",
+    "P3": "sev3",
+    "P4": "sev4",
+    "P5": "sev4",
+}
+DEFAULT_URGENCY_MAP: dict[str, str] = {"high": "sev2", "low": "sev3"}
+
+
+class SecretRef(Strict):
+    """Exactly one of ``*_env`` / ``*_file`` is set; secrets never sit in the TOML itself."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_secret(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key in ("token", "api_key", "password"):
+                if key in data:
+                    raise ValueError(
+                        f"'{key}' must not be written in the config file: "
+                        f"use '{key}_env' (an environment variable) or '{key}_file'"
+                    )
+        return data
+
+
+class PagerDutySettings(SecretRef):
+    base_url: str = "https://api.pagerduty.com"
+    token_env: str | None = None
+    token_file: str | None = None
+    severity: SeverityMapping = Field(default_factory=SeverityMapping)
+    service_ids: list[str] = Field(default_factory=list)
+    team_ids: list[str] = Field(default_factory=list)
+    analytics: bool = False
+    fetch_alerts: bool = True
+    timeout: WallDuration = Field(default_factory=lambda: parse_duration("30s"))
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> PagerDutySettings:
+        _exactly_one(self.token_env, self.token_file, "token_env", "token_file")
+        return self
+
+
+class OpsgenieSettings(SecretRef):
+    base_url: str = "https://api.opsgenie.com"
+    api_key_env: str | None = None
+    api_key_file: str | None = None
+    mode: Literal["alerts", "incidents"] = "alerts"
+    query: str | None = None
+    web_url: str | None = None  # e.g. https://acme.app.opsgenie.com, for links back
+    severity: SeverityMapping = Field(default_factory=SeverityMapping)
+    timeout: WallDuration = Field(default_factory=lambda: parse_duration("30s"))
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> OpsgenieSettings:
+        _exactly_one(self.api_key_env, self.api_key_file, "api_key_env", "api_key_file")
+        return self
+
+
+class ArgoCDSettings(SecretRef):
+    base_url: str
+    token_env: str | None = None
+    token_file: str | None = None
+    projects: list[str] = Field(default_factory=list)
+    selector: str | None = None
+    ca_bundle: str | None = None
+    timeout: WallDuration = Field(default_factory=lambda: parse_duration("30s"))
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> ArgoCDSettings:
+        _exactly_one(self.token_env, self.token_file, "token_env", "token_file")
+        return self
+
+
+def _exactly_one(env: str | None, file: str | None, env_key: str, file_key: str) -> None:
+    if bool(env) == bool(file):
+        raise ValueError(f"set exactly one of '{env_key}' or '{file_key}'")
+
+
+class SourcesSettings(Strict):
+    pagerduty: PagerDutySettings | None = None
+    opsgenie: OpsgenieSettings | None = None
+    argocd: ArgoCDSettings | None = None
+
+
+class PostmortemSettings(Strict):
+    path: Path = Path("postmortems")
+    actions_csv: Path | None = None
+
+
+class SyncSettings(Strict):
+    initial_lookback: WallDuration = Field(default_factory=lambda: parse_duration("365d"))
+    lookback: WallDuration = Field(default_factory=lambda: parse_duration("7d"))
+
+
+class TaxonomySettings(Strict):
+    pagerduty_field: str | None = "root_cause"
+    opsgenie_tag_prefix: str | None = "cause:"
+    labels: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TAXONOMY_LABELS))
+
+    @field_validator("labels")
+    @classmethod
+    def _known_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(TAXONOMY_KEYS))
+        if unknown:
+            raise ValueError(
+                f"unknown taxonomy key(s) {unknown}: expected keys among {list(TAXONOMY_KEYS)}"
+            )
+        return {**DEFAULT_TAXONOMY_LABELS, **value}
+
+
+class ReleaseSettings(Strict):
+    """Where an incident names the deploy that caused it (KPI_DEFINITIONS.md §5, explicit link)."""
+
+    pagerduty_field: str | None = "release"
+    opsgenie_tag_prefix: str | None = "release:"
+
+
+class ServiceSettings(Strict):
+    argocd_apps: list[str] = Field(default_factory=list)
+    runbook_url: str | None = None
+    team: str | None = None
+
+
+class AppSettings(Strict):
+    port: int = 8501
+    url: str | None = None
+
+
+class ExporterSettings(Strict):
+    port: int = 9464
+    bind: str = "127.0.0.1"
+    refresh: WallDuration = Field(default_factory=lambda: parse_duration("60s"))
+
+
+class SettingsModel(Strict):
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
+    postmortems: PostmortemSettings | None = None
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    taxonomy: TaxonomySettings = Field(default_factory=TaxonomySettings)
+    releases: ReleaseSettings = Field(default_factory=ReleaseSettings)
+    services: dict[str, ServiceSettings] = Field(default_factory=dict)
+    app: AppSettings = Field(default_factory=AppSettings)
+    exporter: ExporterSettings = Field(default_factory=ExporterSettings)

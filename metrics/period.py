@@ -1,0 +1,98 @@
+"""Periods and filters, the two arguments of every KPI query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+GRAINS = ("period", "week")
+DIMENSIONS = ("service", "team", "source")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days ``[since, until)`` in the reporting time zone, judged at the instant ``as_of``."""
+
+    since: date
+    until: date
+    as_of: datetime
+
+    def __post_init__(self) -> None:
+        if self.until <= self.since:
+            raise ValueError(
+                f"empty period: until ({self.until}) must be after since ({self.since})"
+            )
+        if self.as_of.tzinfo is None:
+            raise ValueError("as_of must carry a time zone (an instant), e.g. 2026-03-01T00:00Z")
+
+    @classmethod
+    def last_full_days(cls, days: int, as_of: datetime, timezone: str) -> Period:
+        """The ``days`` full days before the day of ``as_of`` (the CLI's default: 28)."""
+        today = as_of.astimezone(ZoneInfo(timezone)).date()
+        return cls(today - timedelta(days=days), today, as_of)
+
+    @classmethod
+    def rolling(cls, days: int, as_of: datetime, timezone: str) -> Period:
+        """The last ``days`` days including today (the exporter's windows)."""
+        today = as_of.astimezone(ZoneInfo(timezone)).date()
+        return cls(today - timedelta(days=days - 1), today + timedelta(days=1), as_of)
+
+    @classmethod
+    def iso_week(cls, year: int, week: int, as_of: datetime) -> Period:
+        monday = date.fromisocalendar(year, week, 1)
+        return cls(monday, monday + timedelta(days=7), as_of)
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one (for week-over-week changes)."""
+        length = self.until - self.since
+        return Period(self.since - length, self.since, self.as_of)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional narrowing; ``None`` (or empty) means no filter on that field."""
+
+    severities: tuple[str, ...] | None = None
+    services: tuple[str, ...] | None = None
+    teams: tuple[str, ...] | None = None
+    sources: tuple[str, ...] | None = None
+
+    def params(self) -> dict[str, list[str] | None]:
+        def norm(values: tuple[str, ...] | None) -> list[str] | None:
+            return list(values) if values else None
+
+        return {
+            "severities": norm(self.severities),
+            "services": norm(self.services),
+            "teams": norm(self.teams),
+            "sources": norm(self.sources),
+        }
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Query:
+    """Everything a KPI model binds: period, filters, grain and optional split dimension."""
+
+    period: Period
+    filters: Filters = field(default_factory=Filters)
+    grain: str = "period"
+    dimension: str | None = None
+
+    def params(self) -> dict[str, object]:
+        if self.grain not in GRAINS:
+            raise ValueError(f"grain must be one of {GRAINS}, got {self.grain!r}")
+        if self.dimension is not None and self.dimension not in DIMENSIONS:
+            raise ValueError(f"dimension must be one of {DIMENSIONS}, got {self.dimension!r}")
+        return {
+            "since": self.period.since,
+            "until": self.period.until,
+            "as_of": self.period.as_of,
+            "grain": self.grain,
+            "dimension": self.dimension,
+            **self.filters.params(),
+        }

@@ -1,0 +1,26 @@
+-- One row per Opsgenie alert log line (GET /v2/alerts/{id}/logs). Log lines carry no id:
+-- the connector keys them by alert id and the opaque paging offset, and sets parent_id.
+with source as (
+    select object_id, parent_id, payload
+    from raw_objects
+    where source = 'opsgenie' and object_type = 'alert_log' and deleted_at is null
+),
+
+renamed as (
+    select
+        object_id as log_id,
+        parent_id as alert_id,
+        payload ->> 'log' as log,
+        payload ->> 'type' as log_type,
+        payload ->> 'owner' as owner,
+        try_cast(payload ->> 'createdAt' as timestamptz) as created_at
+    from source
+)
+
+select
+    *,
+    regexp_matches(log, '(?i)escalated to next level') as is_escalation,
+    regexp_matches(log, '(?i)\backnowledged\b') and not regexp_matches(log, '(?i)unacknowledged')
+        as is_ack,
+    regexp_matches(log, '(?i)\bclosed\b') as is_close
+from renamed

@@ -1,0 +1,32 @@
+"""Shared fixtures: where the peers' reference material lives, and fresh warehouses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _reference_dir() -> Path:
+    configured = os.environ.get("OPSKPI_SHARED_REFERENCE")
+    return Path(configured) if configured else REPO.parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """The official specs and the peers' fixtures, read in place (never copied into the repo)."""
+    path = _reference_dir()
+    if not path.is_dir():
+        pytest.skip(
+            f"reference material not found at {path}: these tests read ../shared/reference "
+            "in place (set OPSKPI_SHARED_REFERENCE to point elsewhere)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def peers_dir(reference_dir: Path) -> Path:
+    return reference_dir / "peers"
