@@ -1,0 +1,35 @@
+"""The HTTP layer every API connector uses: client, retry policy, paginators, redaction."""
+
+from etl.http.client import HttpClient, Reply
+from etl.http.paginators import (
+    BasePaginator,
+    NextLinkPaginator,
+    OffsetPaginator,
+    Page,
+    PageRequest,
+    SinglePagePaginator,
+    paginate,
+    select,
+)
+from etl.http.redaction import Redactor, sanitize_text, sanitize_url, truncate
+from etl.http.retry import RetryPolicy, classify, rate_limit_wait
+
+__all__ = [
+    "BasePaginator",
+    "HttpClient",
+    "NextLinkPaginator",
+    "OffsetPaginator",
+    "Page",
+    "PageRequest",
+    "Redactor",
+    "Reply",
+    "RetryPolicy",
+    "SinglePagePaginator",
+    "classify",
+    "paginate",
+    "rate_limit_wait",
+    "sanitize_text",
+    "sanitize_url",
+    "select",
+    "truncate",
+]

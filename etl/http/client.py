@@ -1,0 +1,298 @@
+"""A small ``requests.Session`` wrapper: base URL, auth header from a ``Secret``, a timeout on
+every request, TLS verification (a CA bundle path, never ``verify=False``), the retry policy,
+and errors from ``etl.errors`` whose messages never contain a credential."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
+
+from config.secrets import Secret
+from etl.errors import (
+    ConfigurationError,
+    DataError,
+    HttpError,
+    RateLimitedError,
+    ServerHttpError,
+    TransportError,
+)
+from etl.http.redaction import Redactor, truncate
+from etl.http.retry import RetryKind, RetryPolicy, classify
+
+if TYPE_CHECKING:
+    from etl.http.paginators import BasePaginator, DataSelector, Page
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "opskpi/0.1 (+https://github.com/opskpi)"
+# worth retrying: the connection dropped, was refused or timed out. TLS failures are not
+# (a bad certificate will not get better in a second), so SSLError is handled apart.
+_RETRYABLE_TRANSPORT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+@dataclass
+class Reply:
+    """A successful (2xx) response with its JSON body parsed."""
+
+    method: str
+    url: str  # as requested, query included; sanitise before showing it
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+    response: requests.Response
+    safe_url: str = ""  # the URL for messages: sanitised, secrets replaced
+    source: str = "http"
+
+    def where(self) -> str:
+        """``source: METHOD safe-url``, the start of every message about this reply."""
+        return f"{self.source}: {self.method} {self.safe_url}"
+
+
+class HttpClient:
+    """Sends requests to one API.
+
+    Args:
+        base_url: scheme, host and optional path prefix (``https://host/opsgenie``).
+        secret: sent as ``Authorization: <auth_scheme> <secret>``; redacted from every message.
+        auth_scheme: ``GenieKey``, ``Bearer``, ``Token token=`` (then no space is added).
+        timeout: seconds, for connect and for each read.
+        ca_bundle: a PEM file of CAs to trust instead of the system store.
+        retry: the retry policy (inject ``sleep`` in tests).
+        on_request: called with the endpoint label before every attempt (request counting).
+        status_hints: extra text for an error status, e.g. what a 401 means for this API.
+        name: the source, first word of every error message.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        secret: Secret | None = None,
+        auth_scheme: str = "Bearer",
+        timeout: float = 30.0,
+        ca_bundle: str | Path | None = None,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        on_request: Callable[[str], None] | None = None,
+        headers: Mapping[str, str] | None = None,
+        status_hints: Mapping[int, str] | None = None,
+        name: str = "http",
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"{name}: base_url must be an http(s) URL, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.origin = f"{parts.scheme}://{parts.netloc}".lower()
+        self.name = name
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.on_request = on_request
+        self.status_hints = dict(status_hints or {})
+        self.redact = Redactor([secret] if secret is not None else [])
+        self.stats: Counter[str] = Counter()  # requests sent (retries included) per endpoint
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.headers["Accept"] = "application/json"
+        self.session.headers.update(headers or {})
+        if secret is not None:
+            sep = "" if auth_scheme.endswith("=") else " "
+            self.session.headers["Authorization"] = f"{auth_scheme}{sep}{secret.reveal()}"
+        self.session.verify = self._verify(ca_bundle)
+
+    def _verify(self, ca_bundle: str | Path | None) -> str | bool:
+        if ca_bundle is None or str(ca_bundle) == "":
+            return True
+        path = Path(ca_bundle)
+        if not path.is_file():
+            raise ConfigurationError(f"{self.name}: ca_bundle {path} is not a readable file")
+        return str(path)
+
+    # -- URLs -------------------------------------------------------------------------------
+    def url_for(self, path_or_url: str) -> str:
+        """An absolute URL under the base URL; links to another host are refused, since the
+        credential would go with them."""
+        if path_or_url.startswith(("http://", "https://")):
+            parts = urlsplit(path_or_url)
+            if f"{parts.scheme}://{parts.netloc}".lower() != self.origin:
+                raise DataError(
+                    f"{self.name}: refusing to follow a link to another host "
+                    f"({self.redact.url(path_or_url)}; the base URL is {self.base_url})"
+                )
+            return path_or_url
+        return f"{self.base_url}/{path_or_url.lstrip('/')}"
+
+    # -- requests ---------------------------------------------------------------------------
+    def get(
+        self,
+        path_or_url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        endpoint: str | None = None,
+    ) -> Reply:
+        return self.request("GET", path_or_url, params=params, endpoint=endpoint)
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        endpoint: str | None = None,
+    ) -> Reply:
+        """One logical request: retried per the policy, then a parsed 2xx reply or an error."""
+        url = self.url_for(path_or_url)
+        label = endpoint or f"{method} {urlsplit(url).path}"
+        attempts: Counter[RetryKind] = Counter()
+        while True:
+            self.stats[label] += 1
+            if self.on_request is not None:
+                self.on_request(label)
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json_body, timeout=self.timeout
+                )
+            except requests.exceptions.SSLError as exc:
+                raise TransportError(self._transport_message(method, url, params, exc)) from None
+            except _RETRYABLE_TRANSPORT as exc:
+                if self._again("transport", attempts, None, method, url, params, exc):
+                    continue
+                retries = attempts["transport"] - 1
+                raise TransportError(
+                    self._transport_message(method, url, params, exc, retries)
+                ) from None
+            kind = classify(response.status_code)
+            if kind is not None and self._again(kind, attempts, response, method, url, params):
+                continue
+            if response.status_code >= 400 or response.status_code < 200:
+                raise self._http_error(method, response, kind)
+            return Reply(
+                method,
+                response.url,
+                response.status_code,
+                response.headers,
+                self._json(method, response),
+                response,
+                safe_url=self.redact.url(response.url),
+                source=self.name,
+            )
+
+    def _again(
+        self,
+        kind: RetryKind,
+        attempts: Counter[RetryKind],
+        response: requests.Response | None,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        exc: Exception | None = None,
+    ) -> bool:
+        """Sleep and return True if another attempt of ``kind`` is allowed."""
+        attempts[kind] += 1
+        if attempts[kind] > self.retry.retries_for(kind):
+            return False
+        headers = response.headers if response is not None else None
+        delay = self.retry.delay(kind, attempts[kind], headers)
+        what = f"status {response.status_code}" if response is not None else type(exc).__name__
+        log.warning(
+            "%s %s %s: %s, retry %d/%d in %.1fs",
+            self.name,
+            method,
+            self.redact.url(response.url if response is not None else url),
+            what,
+            attempts[kind],
+            self.retry.retries_for(kind),
+            delay,
+        )
+        self.retry.wait(delay)
+        return True
+
+    def _json(self, method: str, response: requests.Response) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except (ValueError, json.JSONDecodeError):
+            raise DataError(
+                f"{self.name}: {method} {self.redact.url(response.url)}: status "
+                f"{response.status_code}: the body is not JSON: "
+                f"{truncate(self.redact(response.text), 200)}"
+            ) from None
+
+    def _http_error(
+        self, method: str, response: requests.Response, kind: RetryKind | None
+    ) -> HttpError:
+        status = response.status_code
+        message = (
+            f"{self.name}: {method} {self.redact.url(response.url)}: status {status}: "
+            f"{truncate(self.redact(response.text)) or response.reason or '(empty body)'}"
+        )
+        if kind is not None:
+            message += " (gave up after the retries)"
+        if status in self.status_hints:
+            message += f". {self.status_hints[status]}"
+        cls = {"rate_limit": RateLimitedError, "server": ServerHttpError}.get(kind or "", HttpError)
+        if kind is None and 500 <= status < 600:
+            cls = ServerHttpError  # 501
+        return cls(message, status=status, response=response)
+
+    def _transport_message(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        exc: Exception,
+        retries: int = 0,
+    ) -> str:
+        prepared = requests.Request(method, url, params=params).prepare().url or url
+        tried = f" after {retries} retries" if retries else ""
+        detail = truncate(self.redact(str(exc)), 200)
+        return (
+            f"{self.name}: {method} {self.redact.url(prepared)}: {type(exc).__name__}{tried}: "
+            f"{detail}"
+        )
+
+    # -- pagination -------------------------------------------------------------------------
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        paginator: BasePaginator | None = None,
+        data_selector: DataSelector = "data",
+        allow_null: bool = False,
+        endpoint: str | None = None,
+    ) -> Iterator[Page]:
+        """Pages of ``path`` (see ``etl.http.paginators.paginate``)."""
+        from etl.http.paginators import paginate
+
+        return paginate(
+            self,
+            path,
+            params=params,
+            paginator=paginator,
+            data_selector=data_selector,
+            allow_null=allow_null,
+            endpoint=endpoint,
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
