@@ -16,41 +16,31 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
         f"[bold]opskpi[/] {report['since']} → {report['until']} (exclusive), "
         f"{report['timezone']}, as of {report['as_of']}"
     )
-    table = Table(title="Response times", title_justify="left")
-    for column in (
-        "severity",
-        "incidents",
-        "merged",
-        "MTTA",
-        "median",
-        "p90",
-        "ack SLA",
-        "MTTR",
-        "median",
-        "p90",
-        "resolve SLA",
-        "open",
-        "breaching",
-    ):
-        table.add_column(column, justify="left" if column == "severity" else "right")
-    for row in report["response_times"]:
-        tta, ttr = row["tta_seconds"], row["ttr_seconds"]
-        table.add_row(
-            row["severity"],
-            str(row["incidents"]),
-            str(row["merged"]),
-            duration(tta["mean"]),
-            duration(tta["median"]),
-            duration(tta["p90"]),
-            percent(row["ack_sla_compliance"]),
-            duration(ttr["mean"]),
-            duration(ttr["median"]),
-            duration(ttr["p90"]),
-            percent(row["resolve_sla_compliance"]),
-            str(row["open"]),
-            "—" if row["breaching_open"] is None else str(row["breaching_open"]),
+    rows = report["response_times"]
+    counts = Table(title="Incidents", title_justify="left")
+    for column in ("sev", "count", "merged", "acked", "unacked", "resolved", "open", "breach",
+                   "unack>SLA"):
+        counts.add_column(column, justify="left" if column == "sev" else "right")
+    for row in rows:
+        counts.add_row(
+            row["severity"], str(row["incidents"]), str(row["merged"]), str(row["acknowledged"]),
+            str(row["unacknowledged"]), str(row["resolved"]), str(row["open"]),
+            _count(row["breaching_open"]), _count(row["unacked_over_target"]),
         )
-    console.print(table)
+    console.print(counts)
+    for key, title, sla in (("tta_seconds", "Time to acknowledge (MTTA)", "ack_sla_compliance"),
+                            ("ttr_seconds", "Time to resolve (MTTR)", "resolve_sla_compliance")):
+        table = Table(title=title, title_justify="left")
+        for column in ("severity", "n", "mean", "median", "p90", "p95", "max", "within SLA"):
+            table.add_column(column, justify="left" if column == "severity" else "right")
+        for row in rows:
+            stats = row[key]
+            table.add_row(
+                row["severity"], str(stats.get("n", "")), duration(stats["mean"]),
+                duration(stats["median"]), duration(stats["p90"]), duration(stats["p95"]),
+                duration(stats["max"]), percent(row[sla]),
+            )
+        console.print(table)
     causes = Table(title="Root causes", title_justify="left")
     causes.add_column("root cause")
     causes.add_column("incidents", justify="right")
@@ -96,3 +86,7 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
     )
     summary.add_row("escalation rate", f"{percent(pg['escalation_rate'])} ({pg['escalated']})")
     console.print(summary)
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else str(value)

@@ -26,7 +26,7 @@ with incident_issues as (
     union all
     select 'incident', incident_key, 'release',
         'explicit release link matches no deploy at or before the incident', release_ref
-    from incidents where is_release_explicit and explicit_deploy_key is null
+    from incidents where release_ref is not null and explicit_deploy_key is null
     union all
     select 'incident', incident_key, 'root_cause',
         'root cause field is not a taxonomy key', field_root_cause

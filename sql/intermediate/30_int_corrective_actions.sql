@@ -60,11 +60,12 @@ normalised as (
 )
 
 select
-    coalesce(postmortem_id, postmortem_ref, '')
+    coalesce(postmortem_id, postmortem_ref, incident_keys[1], origin)
         || '#' || coalesce(action_id, origin_location) as action_key,
     *
 from normalised
 qualify row_number() over (
-    partition by coalesce(postmortem_id, postmortem_ref, ''), coalesce(action_id, origin_location)
+    partition by coalesce(postmortem_id, postmortem_ref, incident_keys[1], origin),
+        coalesce(action_id, origin_location)
     order by (origin = 'csv') desc, origin_location
 ) = 1

@@ -168,9 +168,9 @@ final as (
         timed.field_root_cause,
         ---------- release attribution
         timed.release_ref,
-        timed.release_ref is not null as is_release_explicit,
+        timed.explicit_deploy_key is not null as is_release_explicit,
         timed.window_deploy_key is not null as is_release_window,
-        timed.release_ref is not null or timed.window_deploy_key is not null
+        timed.explicit_deploy_key is not null or timed.window_deploy_key is not null
             as is_release_caused,
         coalesce(timed.explicit_deploy_key, timed.window_deploy_key) as release_key,
         timed.explicit_deploy_key,
