@@ -1,0 +1,472 @@
+"""PagerDuty REST API v2 shapes rendered from the truth, as of a clock instant."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
+from typing import Any
+
+from etl.simulator.ids import pd_log_entry_id, pd_object_id
+from etl.simulator.org import Incident, Service, Team
+from etl.simulator.timeutil import iso_naive, iso_seconds
+from etl.simulator.world import World
+
+PRIORITY_DESCRIPTIONS = {
+    "P1": "Indisponibilidade total ou perda de dados; acionar diretoria",
+    "P2": "Funcionalidade crítica degradada para muitos clientes",
+    "P3": "Degradação parcial ou problema de estabilidade",
+    "P4": "Problema menor sem impacto relevante ao cliente",
+    "P5": "Cosmético",
+}
+ALERT_SEVERITY = {"sev1": "critical", "sev2": "error", "sev3": "warning", "sev4": "info"}
+Event = tuple[datetime, int, str, str | None]  # (at, index, kind, user key)
+
+
+def _html(world: World, path: str) -> str:
+    return f"https://{world.org.subdomain}.pagerduty.com/{path}"
+
+
+def _self(world: World, path: str) -> str:
+    return f"{world.base_url}/pagerduty/{path}"
+
+
+def priority_ids(world: World) -> dict[str, str]:
+    return _priority_ids(world.org.seed)
+
+
+@lru_cache(maxsize=16)
+def _priority_ids(seed: int) -> dict[str, str]:
+    rng = random.Random(f"{seed}:priorities")
+    return {name: pd_object_id(rng) for name in PRIORITY_DESCRIPTIONS}
+
+
+def user_ref(world: World, key: str) -> dict[str, Any]:
+    user = world.users[key]
+    return {
+        "id": user.pd_id,
+        "type": "user_reference",
+        "summary": user.name,
+        "self": _self(world, f"users/{user.pd_id}"),
+        "html_url": _html(world, f"users/{user.pd_id}"),
+    }
+
+
+def service_ref(world: World, service: Service) -> dict[str, Any]:
+    return {
+        "id": service.pd_id,
+        "type": "service_reference",
+        "summary": service.name,
+        "self": _self(world, f"services/{service.pd_id}"),
+        "html_url": _html(world, f"service-directory/{service.pd_id}"),
+    }
+
+
+def team_ref(world: World, team: Team) -> dict[str, Any]:
+    return {
+        "id": team.pd_id,
+        "type": "team_reference",
+        "summary": team.name,
+        "self": _self(world, f"teams/{team.pd_id}"),
+        "html_url": _html(world, f"teams/{team.pd_id}"),
+    }
+
+
+def escalation_policy_ref(world: World, team: Team) -> dict[str, Any]:
+    ep = team.escalation_policy_id
+    return {
+        "id": ep,
+        "type": "escalation_policy_reference",
+        "summary": f"Plantão {team.name}",
+        "self": _self(world, f"escalation_policies/{ep}"),
+        "html_url": _html(world, f"escalation_policies/{ep}"),
+    }
+
+
+def incident_ref(world: World, inc: Incident) -> dict[str, Any]:
+    return {
+        "id": inc.source_id,
+        "type": "incident_reference",
+        "summary": f"[#{inc.number}] {inc.title}",
+        "self": _self(world, f"incidents/{inc.source_id}"),
+        "html_url": _html(world, f"incidents/{inc.source_id}"),
+    }
+
+
+def render_priority(world: World, name: str) -> dict[str, Any]:
+    pid = priority_ids(world)[name]
+    return {
+        "id": pid,
+        "type": "priority",
+        "summary": name,
+        "self": _self(world, f"priorities/{pid}"),
+        "html_url": None,
+        "name": name,
+        "description": PRIORITY_DESCRIPTIONS[name],
+    }
+
+
+def events(inc: Incident) -> list[Event]:
+    """Every log event of the incident's whole life, in a stable order (ids depend on it)."""
+    out: list[Event] = [
+        (inc.created_at, 0, "trigger", None),
+        (inc.created_at + timedelta(seconds=2), 1, "notify", inc.responder),
+    ]
+    n = 2
+    for level, at in enumerate(inc.escalations):
+        out.append((at, n, "escalate", inc.secondary if level % 2 == 0 else inc.responder))
+        out.append((at + timedelta(seconds=2), n + 1, "notify", inc.secondary))
+        n += 2
+    for at, by in zip(inc.acks, inc.ack_by, strict=True):
+        out.append((at, n, "acknowledge", by))
+        n += 1
+    for at in inc.unacks:
+        out.append((at, n, "unacknowledge", None))
+        n += 1
+    if inc.reassigned_at is not None:
+        out.append((inc.reassigned_at, n, "assign", inc.secondary))
+        n += 1
+    if inc.resolved_at is not None:
+        out.append((inc.resolved_at, n, "resolve", inc.resolved_by))
+    out.sort(key=lambda e: (e[0], e[1]))
+    return out
+
+
+def visible_events(inc: Incident, now: datetime) -> list[Event]:
+    return [e for e in events(inc) if e[0] <= now]
+
+
+def _contexts(world: World, inc: Incident) -> list[dict[str, Any]]:
+    contexts = [
+        {
+            "type": "link",
+            "href": f"https://grafana.construtora.example/d/{inc.service}",
+            "text": "Painel Grafana",
+        }
+    ]
+    if inc.runbook_location == "link" and inc.runbook_url:
+        contexts.insert(0, {"type": "link", "href": inc.runbook_url, "text": "Runbook"})
+    return contexts
+
+
+def render_log_entry(world: World, inc: Incident, event: Event, tz: tzinfo) -> dict[str, Any]:
+    at, index, kind, who = event
+    service = world.services[inc.service]
+    entry_id = pd_log_entry_id(inc.source_id, index)
+    entry: dict[str, Any] = {
+        "id": entry_id,
+        "type": f"{kind}_log_entry",
+        "summary": "",
+        "self": _self(world, f"log_entries/{entry_id}"),
+        "html_url": _html(world, f"incidents/{inc.source_id}/log_entries/{entry_id}"),
+        "created_at": iso_seconds(at, tz),
+        "agent": service_ref(world, service),
+        "channel": {"type": "auto"},
+        "service": service_ref(world, service),
+        "incident": incident_ref(world, inc),
+        "teams": [team_ref(world, world.teams[inc.team])],
+        "contexts": [],
+    }
+    if kind == "trigger":
+        entry["summary"] = "Triggered through the API."
+        entry["channel"] = {
+            "type": "api",
+            "summary": inc.title,
+            "description": inc.title,
+            "incident_key": incident_key(inc),
+            "details": {"service": inc.service},
+        }
+        entry["contexts"] = _contexts(world, inc)
+        entry["event_details"] = {"description": inc.title}
+    elif kind == "notify":
+        assert who is not None
+        entry.pop("agent")
+        entry["user"] = user_ref(world, who)
+        entry["summary"] = f"Notified {world.users[who].name} by push notification."
+    elif kind == "escalate":
+        assert who is not None
+        entry["summary"] = "Escalated to the next level by timeout."
+        entry["channel"] = {"type": "timeout"}
+        entry["assignees"] = [user_ref(world, who)]
+    elif kind == "acknowledge":
+        assert who is not None
+        entry["agent"] = user_ref(world, who)
+        entry["summary"] = f"Acknowledged by {world.users[who].name}."
+        entry["channel"] = {"type": "website"}
+        entry["acknowledgement_timeout"] = 1800
+    elif kind == "unacknowledge":
+        entry["summary"] = "Unacknowledged due to timeout."
+        entry["channel"] = {"type": "timeout"}
+    elif kind == "assign":
+        assert who is not None
+        actor = inc.ack_by[0] if inc.ack_by else inc.responder
+        entry["agent"] = user_ref(world, actor)
+        entry["summary"] = f"Reassigned to {world.users[who].name}."
+        entry["channel"] = {"type": "website"}
+        entry["assignees"] = [user_ref(world, who)]
+    elif kind == "resolve":
+        if inc.merged_into:
+            entry["summary"] = f"Resolved by merging into incident {inc.merged_into}."
+            entry["channel"] = {"type": "website"}
+        elif who is None:
+            entry["summary"] = "Resolved through the API."
+            entry["channel"] = {"type": "api"}
+        else:
+            entry["summary"] = f"Resolved by {world.users[who].name}."
+            entry["channel"] = {"type": "website"}
+        if who is not None:
+            entry["agent"] = user_ref(world, who)
+    return entry
+
+
+def incident_key(inc: Incident) -> str:
+    return hashlib.md5(inc.source_id.encode(), usedforsecurity=False).hexdigest()
+
+
+def render_incident(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC) -> dict[str, Any]:
+    service = world.services[inc.service]
+    team = world.teams[inc.team]
+    status = inc.status_at(now)
+    visible = visible_events(inc, now)
+    resolved = inc.resolved_at_view(now)
+    status_changes = [e for e in visible if e[2] in ("acknowledge", "unacknowledge", "resolve")]
+    last_change = status_changes[-1] if status_changes else None
+    acks_now: list[dict[str, Any]] = []
+    if status == "acknowledged":
+        last_unack = max((e[0] for e in visible if e[2] == "unacknowledge"), default=None)
+        acks_now = [
+            {"at": iso_seconds(e[0], tz), "acknowledger": user_ref(world, e[3] or inc.responder)}
+            for e in visible
+            if e[2] == "acknowledge" and (last_unack is None or e[0] > last_unack)
+        ]
+    assignments: list[dict[str, Any]] = []
+    if status != "resolved":
+        assignee = inc.secondary if any(e[2] in ("escalate", "assign") for e in visible) else None
+        assignments = [
+            {
+                "at": iso_seconds(visible[-1][0], tz),
+                "assignee": user_ref(world, assignee or inc.responder),
+            }
+        ]
+    trigger_id = pd_log_entry_id(inc.source_id, 0)
+    body: dict[str, Any] = {
+        "id": inc.source_id,
+        "type": "incident",
+        "summary": f"[#{inc.number}] {inc.title}",
+        "self": _self(world, f"incidents/{inc.source_id}"),
+        "html_url": _html(world, f"incidents/{inc.source_id}"),
+        "incident_number": inc.number,
+        "title": inc.title,
+        "created_at": iso_seconds(inc.created_at, tz),
+        "updated_at": iso_seconds(inc.last_event_at(now), tz),
+        "status": status,
+        "incident_key": incident_key(inc),
+        "service": service_ref(world, service),
+        "assignments": assignments,
+        "assigned_via": "escalation_policy",
+        "last_status_change_at": iso_seconds(last_change[0] if last_change else inc.created_at, tz),
+        "resolved_at": iso_seconds(resolved, tz) if resolved else None,
+        "first_trigger_log_entry": {
+            "id": trigger_id,
+            "type": "trigger_log_entry_reference",
+            "summary": "Triggered through the API.",
+            "self": _self(world, f"log_entries/{trigger_id}"),
+            "html_url": _html(world, f"incidents/{inc.source_id}/log_entries/{trigger_id}"),
+        },
+        "alert_counts": {
+            "all": inc.alert_count,
+            "triggered": 0 if resolved else inc.alert_count,
+            "resolved": inc.alert_count if resolved else 0,
+        },
+        "is_mergeable": True,
+        "incident_type": {"name": "incident_default"},
+        "escalation_policy": escalation_policy_ref(world, team),
+        "teams": [team_ref(world, team)],
+        "pending_actions": [],
+        "acknowledgements": acks_now,
+        "alert_grouping": None,
+        "last_status_change_by": (
+            user_ref(world, last_change[3])
+            if last_change and last_change[3]
+            else service_ref(world, service)
+        ),
+        "priority": render_priority(world, inc.priority) if inc.priority else None,
+        "resolve_reason": None,
+        "incidents_responders": [],
+        "responder_requests": [],
+        "urgency": inc.urgency,
+    }
+    if inc.merged_into and resolved:
+        parent = world.pd_by_id.get(inc.merged_into)
+        body["resolve_reason"] = {
+            "type": "merge_resolve_reason",
+            "incident": incident_ref(world, parent)
+            if parent
+            else {"id": inc.merged_into, "type": "incident_reference"},
+        }
+    return body
+
+
+def render_alert(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC) -> dict[str, Any]:
+    service = world.services[inc.service]
+    resolved = inc.resolved_at_view(now)
+    alert_id = "A" + inc.source_id[1:]
+    details: dict[str, Any] = {
+        "service": inc.service,
+        "summary": inc.title,
+        "dashboard": f"https://grafana.construtora.example/d/{inc.service}",
+    }
+    if inc.runbook_location == "details" and inc.runbook_url:
+        details["runbook_url"] = inc.runbook_url
+    return {
+        "id": alert_id,
+        "type": "alert",
+        "summary": inc.title,
+        "self": _self(world, f"incidents/{inc.source_id}/alerts/{alert_id}"),
+        "html_url": _html(world, f"alerts/{alert_id}"),
+        "created_at": iso_seconds(inc.created_at, tz),
+        "status": "resolved" if resolved else "triggered",
+        "alert_key": incident_key(inc),
+        "service": service_ref(world, service),
+        "body": {"type": "alert_body", "contexts": _contexts(world, inc), "details": details},
+        "incident": incident_ref(world, inc),
+        "suppressed": False,
+        "severity": ALERT_SEVERITY[inc.severity],
+        "integration": {
+            "id": "PINTG" + service.pd_id[1:3],
+            "type": "events_api_v2_inbound_integration_reference",
+            "summary": "Prometheus Alertmanager",
+            "self": _self(
+                world, f"services/{service.pd_id}/integrations/PINTG{service.pd_id[1:3]}"
+            ),
+            "html_url": _html(world, f"services/{service.pd_id}/integrations"),
+        },
+    }
+
+
+def render_custom_fields(world: World, inc: Incident) -> dict[str, Any]:
+    return {
+        "custom_fields": [
+            {
+                "id": "PCFRC01",
+                "type": "field_value",
+                "name": "root_cause",
+                "display_name": "Causa raiz",
+                "description": "Categoria da taxonomia de causa-raiz",
+                "data_type": "string",
+                "field_type": "single_value_fixed",
+                "value": inc.root_cause,
+            },
+            {
+                "id": "PCFRL02",
+                "type": "field_value",
+                "name": "release",
+                "display_name": "Release",
+                "description": "Deploy associado (app@revisão)",
+                "data_type": "string",
+                "field_type": "single_value",
+                "value": inc.release,
+            },
+        ]
+    }
+
+
+def render_service(world: World, service: Service) -> dict[str, Any]:
+    team = world.teams[service.team]
+    return {
+        "id": service.pd_id,
+        "type": "service",
+        "summary": service.name,
+        "self": _self(world, f"services/{service.pd_id}"),
+        "html_url": _html(world, f"service-directory/{service.pd_id}"),
+        "name": service.name,
+        "description": f"Serviço {service.name} (time {team.name})",
+        "auto_resolve_timeout": None,
+        "acknowledgement_timeout": 1800,
+        "created_at": iso_seconds(world.org.start - timedelta(days=400), world.account_tz),
+        "status": "active",
+        "escalation_policy": escalation_policy_ref(world, team),
+        "teams": [team_ref(world, team)],
+        "integrations": [],
+        "alert_creation": "create_alerts_and_incidents",
+    }
+
+
+def render_team(world: World, team: Team) -> dict[str, Any]:
+    return {
+        "id": team.pd_id,
+        "type": "team",
+        "summary": team.name,
+        "self": _self(world, f"teams/{team.pd_id}"),
+        "html_url": _html(world, f"teams/{team.pd_id}"),
+        "name": team.name,
+        "description": f"Time {team.name}",
+    }
+
+
+def render_analytics(world: World, inc: Incident, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """One ``AnalyticsRawIncident``: zone-less timestamps in ``tz``."""
+    service = world.services[inc.service]
+    team = world.teams[inc.team]
+    acks = inc.acks_at(now)
+    escalations = inc.escalations_at(now)
+    resolved = inc.resolved_at_view(now)
+    ackers = list(dict.fromkeys(b for a, b in zip(inc.acks, inc.ack_by, strict=True) if a <= now))
+    level = int(inc.priority[1]) if inc.priority else None
+    return {
+        "id": inc.source_id,
+        "incident_number": inc.number,
+        "created_at": iso_naive(inc.created_at, tz),
+        "updated_at": iso_naive(inc.last_event_at(now), tz),
+        "resolved_at": iso_naive(resolved, tz) if resolved else None,
+        "status": inc.status_at(now),
+        "description": inc.title,
+        "urgency": inc.urgency,
+        "major": inc.priority in ("P1", "P2"),
+        "priority_id": priority_ids(world)[inc.priority] if inc.priority else None,
+        "priority_name": inc.priority,
+        "priority_order": (6 - level) * 100000000 if level else None,
+        "service_id": service.pd_id,
+        "service_name": service.name,
+        "team_id": team.pd_id,
+        "team_name": team.name,
+        "escalation_policy_id": team.escalation_policy_id,
+        "escalation_policy_name": f"Plantão {team.name}",
+        "incident_type_id": "PINCTYP",
+        "incident_type_name": "incident_default",
+        "acknowledged_user_ids": [world.users[k].pd_id for k in ackers],
+        "acknowledged_user_names": [world.users[k].name for k in ackers],
+        "acknowledgement_count": len(acks),
+        "assigned_user_ids": [world.users[inc.responder].pd_id],
+        "assigned_user_names": [world.users[inc.responder].name],
+        "assignment_count": 1 + len(escalations),
+        "auto_resolved": bool(resolved) and inc.resolved_by is None,
+        "escalation_count": len(escalations),
+        "timeout_escalation_count": len(escalations),
+        "manual_escalation_count": 0,
+        "reassignment_count": 1 if inc.reassigned_at and inc.reassigned_at <= now else 0,
+        "seconds_to_first_ack": int((acks[0] - inc.created_at).total_seconds()) if acks else None,
+        "seconds_to_resolve": int((resolved - inc.created_at).total_seconds())
+        if resolved
+        else None,
+        "seconds_to_engage": None,
+        "seconds_to_mobilize": None,
+        "engaged_seconds": None,
+        "engaged_user_count": len(ackers),
+        "active_user_count": len(ackers),
+        "joined_user_ids": [world.users[k].pd_id for k in ackers],
+        "joined_user_names": [world.users[k].name for k in ackers],
+        "snoozed_seconds": 0,
+        "total_notifications": 1 + len(escalations),
+        "business_hour_interruptions": 0,
+        "off_hour_interruptions": 0,
+        "sleep_hour_interruptions": 0,
+        "resolved_by_user_id": world.users[inc.resolved_by].pd_id
+        if resolved and inc.resolved_by
+        else None,
+        "resolved_by_user_name": world.users[inc.resolved_by].name
+        if resolved and inc.resolved_by
+        else None,
+        "user_defined_effort_seconds": None,
+    }

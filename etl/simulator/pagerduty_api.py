@@ -1,0 +1,450 @@
+"""PagerDuty REST API v2 endpoints: classic offset paging with its 10,000 cap, analytics cursors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from etl.simulator import pagerduty as pd
+from etl.simulator.org import Incident
+from etl.simulator.routing import HttpError, Request, Response, Router, int_arg
+from etl.simulator.timeutil import add_months, parse_instant, zone
+from etl.simulator.world import LONG_DAYS
+
+router = Router()
+OFFSET_CAP = 10_000
+RATE_HEADERS = {"ratelimit-limit": "960", "ratelimit-remaining": "959", "ratelimit-reset": "60"}
+OVERVIEW_KINDS = frozenset({"trigger", "acknowledge", "escalate", "assign", "resolve"})
+
+
+def error(
+    status: int, message: str, code: int | None = None, errors: Sequence[str] = ()
+) -> HttpError:
+    body: dict[str, Any] = {"message": message}
+    if code is not None:
+        body["code"] = code
+    if errors:
+        body["errors"] = list(errors)
+    return HttpError(Response(status, {"error": body}))
+
+
+def invalid(detail: str) -> HttpError:
+    return error(400, "Invalid Input Provided", 2001, [detail])
+
+
+def authorised(request: Request, token: str) -> bool:
+    return request.headers.get("Authorization", "").strip() == f"Token token={token}"
+
+
+def unauthorised() -> Response:
+    return Response(401, {"error": {"message": "Unauthorized", "code": 2006}})
+
+
+def handle(request: Request) -> Response:
+    try:
+        response = router.dispatch(request)
+    except HttpError as exc:
+        response = exc.response
+    if response is None:
+        response = Response(404, {"error": {"message": "Not Found", "code": 2100}})
+    response.headers = {**RATE_HEADERS, **response.headers}
+    return response
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _tz(request: Request, default: tzinfo) -> tzinfo:
+    name = request.arg("time_zone")
+    if not name:
+        return default
+    try:
+        return zone(name)
+    except KeyError:
+        raise invalid(f"Invalid time zone: {name}") from None
+
+
+def _instant(request: Request, name: str, tz: tzinfo) -> datetime | None:
+    raw = request.arg(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_instant(raw, tz)
+    except ValueError:
+        raise invalid(f"{name} is not a valid date: {raw}") from None
+
+
+def _paging(request: Request, default_limit: int = 25) -> tuple[int, int]:
+    limit = int_arg(request, "limit", default_limit, invalid)
+    offset = int_arg(request, "offset", 0, invalid)
+    if limit < 1 or offset < 0:
+        raise invalid("limit must be positive and offset non-negative")
+    limit = min(limit, 100)
+    if offset + limit > OFFSET_CAP:
+        raise error(
+            400,
+            "Arguments Caused Error",
+            2002,
+            [
+                "Offset+limit exceeds maximum allowed value of 10000. Please try to refine your "
+                "search to reduce the returned set of records below this number, like adding a "
+                "date range."
+            ],
+        )
+    return offset, limit
+
+
+def _page(request: Request, key: str, items: Sequence[Any], render: Any) -> Response:
+    offset, limit = _paging(request)
+    chunk = items[offset : offset + limit]
+    body = {
+        key: [render(item) for item in chunk],
+        "limit": limit,
+        "offset": offset,
+        "more": offset + limit < len(items),
+        "total": len(items) if request.arg("total") == "true" else None,
+    }
+    return Response(200, body)
+
+
+def _incident(request: Request) -> Incident:
+    inc = request.world.pd_by_id.get(request.params["id"])
+    if inc is None or not inc.visible_at(request.now):
+        raise error(404, "Not Found", 2100)
+    return inc
+
+
+def _window(request: Request, query_tz: tzinfo) -> tuple[datetime | None, datetime | None]:
+    """``since``/``until`` as PagerDuty reads them (6-month cap, 1-month default)."""
+    if request.arg("date_range") == "all":
+        return None, None
+    since = _instant(request, "since", query_tz)
+    until = _instant(request, "until", query_tz)
+    if since is None and until is None:
+        until = request.now
+        since = add_months(until, -1)
+    elif since is None:
+        assert until is not None
+        since = add_months(until, -1)
+    elif until is None:
+        until = max(request.now, since)
+    if until < since:
+        raise invalid("until must be after since")
+    if until > add_months(since, 6):
+        raise invalid("The maximum range for since and until is 6 months.")
+    return since, until
+
+
+# --- incidents ----------------------------------------------------------------------------
+SORT_KEYS = {
+    "created_at": lambda i: i.created_at,
+    "incident_number": lambda i: i.number,
+    "urgency": lambda i: i.urgency,
+}
+
+
+def _incident_list(request: Request) -> list[Incident]:
+    world, now = request.world, request.now
+    query_tz = _tz(request, world.account_tz)
+    since, until = _window(request, query_tz)
+    statuses = frozenset(request.args("statuses"))
+    services = frozenset(request.args("service_ids"))
+    teams = frozenset(request.args("team_ids"))
+    urgencies = frozenset(request.args("urgencies"))
+    incident_key = request.arg("incident_key")
+    sort = [s for raw in request.args("sort_by") for s in raw.split(",") if s]
+    key = (
+        "pd-incidents",
+        now,
+        since,
+        until,
+        statuses,
+        services,
+        teams,
+        urgencies,
+        incident_key,
+        tuple(sort),
+    )
+
+    def build() -> list[Incident]:
+        team_keys = {t.key for t in world.org.teams if t.pd_id in teams}
+        chosen = []
+        for position in world.pd_window(since, until, now):
+            inc = world.pd[position]
+            if statuses and inc.status_at(now) not in statuses:
+                continue
+            if services and world.services[inc.service].pd_id not in services:
+                continue
+            if teams and inc.team not in team_keys:
+                continue
+            if urgencies and inc.urgency not in urgencies:
+                continue
+            if incident_key and pd.incident_key(inc) != incident_key:
+                continue
+            chosen.append(inc)
+        for spec in reversed(sort):
+            field, _, direction = spec.partition(":")
+            reverse = direction == "desc"
+            if field == "resolved_at":
+                far = datetime.max.replace(tzinfo=UTC)
+                chosen.sort(key=lambda i: i.resolved_at_view(now) or far, reverse=reverse)
+            elif field in SORT_KEYS:
+                chosen.sort(key=SORT_KEYS[field], reverse=reverse)
+            else:
+                raise invalid(f"Invalid sort_by field: {field}")
+        return chosen
+
+    return world.cached(key, build)
+
+
+@router.add("GET", "/incidents")
+def list_incidents(request: Request) -> Response:
+    tz = _tz(request, UTC)
+    items = _incident_list(request)
+    return _page(
+        request, "incidents", items, lambda i: pd.render_incident(request.world, i, request.now, tz)
+    )
+
+
+@router.add("GET", r"/incidents/(?P<id>[A-Z0-9]+)")
+def get_incident(request: Request) -> Response:
+    inc = _incident(request)
+    tz = _tz(request, UTC)
+    return Response(200, {"incident": pd.render_incident(request.world, inc, request.now, tz)})
+
+
+def _entries_page(request: Request, items: Sequence[tuple[pd.Event, Incident]]) -> Response:
+    tz = _tz(request, request.world.account_tz)
+    world = request.world
+    return _page(
+        request, "log_entries", items, lambda e: pd.render_log_entry(world, e[1], e[0], tz)
+    )
+
+
+@router.add("GET", r"/incidents/(?P<id>[A-Z0-9]+)/log_entries")
+def incident_log_entries(request: Request) -> Response:
+    inc = _incident(request)
+    tz = _tz(request, request.world.account_tz)
+    since, until = _instant(request, "since", tz), _instant(request, "until", tz)
+    overview = request.arg("is_overview") == "true"
+    chosen = [
+        (e, inc)
+        for e in reversed(pd.visible_events(inc, request.now))
+        if (since is None or e[0] >= since)
+        and (until is None or e[0] < until)
+        and (not overview or e[2] in OVERVIEW_KINDS)
+    ]
+    return _entries_page(request, chosen)
+
+
+@router.add("GET", "/log_entries")
+def list_log_entries(request: Request) -> Response:
+    world, now = request.world, request.now
+    tz = _tz(request, world.account_tz)
+    until = _instant(request, "until", tz) or now
+    since = _instant(request, "since", tz) or add_months(until, -1)
+    if until < since:
+        raise invalid("until must be after since")
+    overview = request.arg("is_overview") == "true"
+    teams = frozenset(request.args("team_ids"))
+
+    def build() -> list[tuple[pd.Event, Incident]]:
+        team_keys = {t.key for t in world.org.teams if t.pd_id in teams}
+        horizon = since - timedelta(days=LONG_DAYS)
+        candidates = [world.pd[p] for p in world.pd_window(horizon, until, now)]
+        candidates += [i for i in world.pd_long if i.created_at < horizon]
+        chosen = []
+        for inc in candidates:
+            if teams and inc.team not in team_keys:
+                continue
+            for e in pd.visible_events(inc, now):
+                if since <= e[0] < until and (not overview or e[2] in OVERVIEW_KINDS):
+                    chosen.append((e, inc))
+        chosen.sort(key=lambda item: (item[0][0], item[1].number, item[0][1]), reverse=True)
+        return chosen
+
+    items = world.cached(("pd-log", now, since, until, overview, teams), build)
+    return _entries_page(request, items)
+
+
+@router.add("GET", r"/log_entries/(?P<id>R[A-Z0-9]+)")
+def get_log_entry(request: Request) -> Response:
+    entry_id = request.params["id"]
+    inc = request.world.pd_by_id.get("Q" + entry_id[1:14])
+    if inc is not None:
+        for e in pd.visible_events(inc, request.now):
+            if pd.pd_log_entry_id(inc.source_id, e[1]) == entry_id:
+                tz = _tz(request, request.world.account_tz)
+                return Response(200, {"log_entry": pd.render_log_entry(request.world, inc, e, tz)})
+    raise error(404, "Not Found", 2100)
+
+
+@router.add("GET", r"/incidents/(?P<id>[A-Z0-9]+)/alerts")
+def incident_alerts(request: Request) -> Response:
+    inc = _incident(request)
+    tz = _tz(request, UTC)
+    return _page(
+        request, "alerts", [inc], lambda i: pd.render_alert(request.world, i, request.now, tz)
+    )
+
+
+@router.add("GET", r"/incidents/(?P<id>[A-Z0-9]+)/alerts/(?P<alert_id>[A-Z0-9]+)")
+def incident_alert(request: Request) -> Response:
+    inc = _incident(request)
+    alert = pd.render_alert(request.world, inc, request.now)
+    if alert["id"] != request.params["alert_id"]:
+        raise error(404, "Not Found", 2100)
+    return Response(200, {"alert": alert})
+
+
+@router.add("GET", r"/incidents/(?P<id>[A-Z0-9]+)/custom_fields/values")
+def custom_field_values(request: Request) -> Response:
+    return Response(200, pd.render_custom_fields(request.world, _incident(request)))
+
+
+# --- directory --------------------------------------------------------------------------
+@router.add("GET", "/services")
+def list_services(request: Request) -> Response:
+    world = request.world
+    query = (request.arg("query") or "").lower()
+    teams = frozenset(request.args("team_ids"))
+    items = [
+        s
+        for s in world.org.services
+        if query in s.name.lower() and (not teams or world.teams[s.team].pd_id in teams)
+    ]
+    return _page(request, "services", items, lambda s: pd.render_service(world, s))
+
+
+@router.add("GET", r"/services/(?P<id>P[A-Z0-9]+)")
+def get_service(request: Request) -> Response:
+    service = request.world.service_by_pd_id.get(request.params["id"])
+    if service is None:
+        raise error(404, "Not Found", 2100)
+    return Response(200, {"service": pd.render_service(request.world, service)})
+
+
+@router.add("GET", "/teams")
+def list_teams(request: Request) -> Response:
+    query = (request.arg("query") or "").lower()
+    items = [t for t in request.world.org.teams if query in t.name.lower()]
+    return _page(request, "teams", items, lambda t: pd.render_team(request.world, t))
+
+
+@router.add("GET", "/priorities")
+def list_priorities(request: Request) -> Response:
+    names = list(pd.PRIORITY_DESCRIPTIONS)
+    return _page(request, "priorities", names, lambda n: pd.render_priority(request.world, n))
+
+
+# --- analytics ----------------------------------------------------------------------------
+ANALYTICS_ORDER = {
+    "created_at": lambda i: (i.created_at, i.number),
+    "seconds_to_resolve": lambda i: (
+        i.resolved_at - i.created_at if i.resolved_at else timedelta.max,
+        i.number,
+    ),
+}
+
+
+@router.add("POST", "/analytics/raw/incidents")
+def analytics_incidents(request: Request) -> Response:
+    """Cursor paging: the next page repeats the body with ``starting_after`` = ``last``."""
+    world, now = request.world, request.now
+    try:
+        body = request.json()
+    except ValueError:
+        raise invalid("Body is not valid JSON") from None
+    filters = body.get("filters") or {}
+    limit = body.get("limit", 20)
+    order = body.get("order", "desc")
+    order_by = body.get("order_by", "created_at")
+    tz_name = body.get("time_zone") or "Etc/UTC"
+    if not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise invalid("limit must be between 1 and 1000")
+    if order not in ("asc", "desc") or order_by not in ANALYTICS_ORDER:
+        raise invalid("invalid order or order_by")
+    if len(filters.get("priority_names") or []) > 5 or len(filters.get("priority_ids") or []) > 5:
+        raise invalid("at most 5 priorities")
+    try:
+        tz = zone(tz_name)
+    except KeyError:
+        raise invalid(f"Invalid time zone: {tz_name}") from None
+
+    def instant(name: str) -> datetime | None:
+        raw = filters.get(name)
+        if not raw:
+            return None
+        try:
+            return parse_instant(raw, tz)
+        except (TypeError, ValueError):
+            raise invalid(f"{name} is not a valid date") from None
+
+    start, end, updated_after = (
+        instant("created_at_start"),
+        instant("created_at_end"),
+        instant("updated_after"),
+    )
+    services = set(filters.get("service_ids") or [])
+    teams = set(filters.get("team_ids") or [])
+    priority_names = set(filters.get("priority_names") or [])
+    priority_ids = set(filters.get("priority_ids") or [])
+    id_to_name = {v: k for k, v in pd.priority_ids(world).items()}
+    priority_names |= {id_to_name[p] for p in priority_ids if p in id_to_name}
+    chosen = []
+    for position in world.pd_window(start, end, now):
+        inc = world.pd[position]
+        if updated_after is not None and inc.last_event_at(now) <= updated_after:
+            continue
+        if filters.get("urgency") and inc.urgency != filters["urgency"]:
+            continue
+        major = filters.get("major")
+        if major is not None and (inc.priority in ("P1", "P2")) != bool(major):
+            continue
+        if services and world.services[inc.service].pd_id not in services:
+            continue
+        if teams and world.teams[inc.team].pd_id not in teams:
+            continue
+        if priority_names and inc.priority not in priority_names:
+            continue
+        chosen.append(inc)
+    if order_by == "seconds_to_resolve":
+        chosen = [i for i in chosen if i.resolved_at_view(now) is not None]
+    chosen.sort(key=ANALYTICS_ORDER[order_by], reverse=order == "desc")
+    ids = [i.source_id for i in chosen]
+    lo, hi = 0, len(chosen)
+    if body.get("starting_after"):
+        if body["starting_after"] not in ids:
+            raise invalid("Invalid cursor: starting_after")
+        lo = ids.index(body["starting_after"]) + 1
+        hi = min(len(chosen), lo + limit)
+    elif body.get("ending_before"):
+        if body["ending_before"] not in ids:
+            raise invalid("Invalid cursor: ending_before")
+        hi = ids.index(body["ending_before"])
+        lo = max(0, hi - limit)
+    else:
+        hi = min(len(chosen), limit)
+    page = chosen[lo:hi]
+    return Response(
+        200,
+        {
+            "data": [pd.render_analytics(world, i, now, tz) for i in page],
+            "first": page[0].source_id if page else None,
+            "last": page[-1].source_id if page else None,
+            "limit": limit,
+            "more": hi < len(chosen),
+            "order": order,
+            "order_by": order_by,
+            "filters": filters,
+            "time_zone": tz_name,
+            "starting_after": body.get("starting_after"),
+            "ending_before": body.get("ending_before"),
+        },
+    )
+
+
+@router.add("GET", r"/analytics/raw/incidents/(?P<id>[A-Z0-9]+)")
+def analytics_incident(request: Request) -> Response:
+    inc = _incident(request)
+    data = pd.render_analytics(request.world, inc, request.now, UTC)
+    return Response(200, {"time_zone": "Etc/UTC", "data": data})
