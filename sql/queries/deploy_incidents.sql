@@ -28,8 +28,8 @@ select
     incidents.service,
     incidents.created_local,
     epoch(incidents.created_at) - epoch(period_deploys.deployed_at) as seconds_after_deploy,
-    incidents.explicit_deploy_key = period_deploys.deploy_key as is_explicit,
-    incidents.window_deploy_key = period_deploys.deploy_key as is_window,
+    coalesce(incidents.explicit_deploy_key = period_deploys.deploy_key, false) as is_explicit,
+    coalesce(incidents.window_deploy_key = period_deploys.deploy_key, false) as is_window,
     incidents.release_ref
 from period_deploys
 inner join incidents on incidents.release_key = period_deploys.deploy_key
