@@ -18,18 +18,56 @@ from metrics.build import build_and_publish
 from sql.connect import open_writer
 
 EXPECTED_KEYS = {
-    "top": {"as_of", "timezone", "since", "until", "response_times", "root_causes", "releases",
-            "runbooks", "rca", "paging"},
-    "response": {"severity", "incidents", "merged", "acknowledged", "unacknowledged",
-                 "resolved", "open", "tta_seconds", "ttr_seconds", "ack_sla_compliance",
-                 "resolve_sla_compliance", "breaching_open", "unacked_over_target"},
+    "top": {
+        "as_of",
+        "timezone",
+        "since",
+        "until",
+        "response_times",
+        "root_causes",
+        "releases",
+        "runbooks",
+        "rca",
+        "paging",
+    },
+    "response": {
+        "severity",
+        "incidents",
+        "merged",
+        "acknowledged",
+        "unacknowledged",
+        "resolved",
+        "open",
+        "tta_seconds",
+        "ttr_seconds",
+        "ack_sla_compliance",
+        "resolve_sla_compliance",
+        "breaching_open",
+        "unacked_over_target",
+    },
     "stats": {"mean", "median", "p90", "p95", "max"},
-    "releases": {"incidents", "release_caused", "explicit", "window", "release_caused_share",
-                 "deploys", "deploys_with_incident", "change_failure_rate", "rollbacks"},
+    "releases": {
+        "incidents",
+        "release_caused",
+        "explicit",
+        "window",
+        "release_caused_share",
+        "deploys",
+        "deploys_with_incident",
+        "change_failure_rate",
+        "rollbacks",
+    },
     "runbooks": {"incidents", "with_runbook", "without_runbook", "coverage"},
-    "rca": {"actions_due", "actions_on_time", "rca_adherence", "overdue_actions",
-            "overdue_must_fix", "postmortems_due", "postmortems_on_time",
-            "postmortem_on_time_share"},
+    "rca": {
+        "actions_due",
+        "actions_on_time",
+        "rca_adherence",
+        "overdue_actions",
+        "overdue_must_fix",
+        "postmortems_due",
+        "postmortems_on_time",
+        "postmortem_on_time_share",
+    },
     "paging": {"acknowledged", "acked_within_paging_window", "escalated", "escalation_rate"},
 }
 
@@ -44,18 +82,34 @@ def config(tmp_path: Path) -> Path:
     )
     settings = load_settings(path)
     con = open_writer(settings.warehouse_path)
-    land(con, "pagerduty", "incident", [
-        # sev1, tta 240 s, ttr 1800 s, 30 min after a deploy → release-caused (window)
-        pd_incident("Q1", "2026-02-10T12:00:00Z", resolved_at="2026-02-10T12:30:00Z"),
-        # sev2 open and unacknowledged since Feb 11 → breaching and unacked at as_of
-        pd_incident("Q2", "2026-02-11T12:00:00Z", status="triggered", priority="P2"),
-    ])
-    land(con, "pagerduty", "log_entry", [
-        pd_log("L1", "Q1", "acknowledge_log_entry", "2026-02-10T12:04:00Z"),
-        pd_log("L2", "Q1", "escalate_log_entry", "2026-02-10T12:02:00Z"),
-    ])
-    land(con, "argocd", "history_entry", [argo_history(7, "f" * 40, "2026-02-10T11:30:00Z")],
-         key=lambda r: f"checkout-api-prod/{r['id']}", parent_id="checkout-api-prod")
+    land(
+        con,
+        "pagerduty",
+        "incident",
+        [
+            # sev1, tta 240 s, ttr 1800 s, 30 min after a deploy → release-caused (window)
+            pd_incident("Q1", "2026-02-10T12:00:00Z", resolved_at="2026-02-10T12:30:00Z"),
+            # sev2 open and unacknowledged since Feb 11 → breaching and unacked at as_of
+            pd_incident("Q2", "2026-02-11T12:00:00Z", status="triggered", priority="P2"),
+        ],
+    )
+    land(
+        con,
+        "pagerduty",
+        "log_entry",
+        [
+            pd_log("L1", "Q1", "acknowledge_log_entry", "2026-02-10T12:04:00Z"),
+            pd_log("L2", "Q1", "escalate_log_entry", "2026-02-10T12:02:00Z"),
+        ],
+    )
+    land(
+        con,
+        "argocd",
+        "history_entry",
+        [argo_history(7, "f" * 40, "2026-02-10T11:30:00Z")],
+        key=lambda r: f"checkout-api-prod/{r['id']}",
+        parent_id="checkout-api-prod",
+    )
     build_and_publish(settings, con)
     con.close()
     return path
@@ -70,13 +124,30 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_json_has_every_key_and_the_hand_worked_values(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(["--config", str(config), "kpis", "--json", "--since", "2026-02-01",
-                          "--until", "2026-03-01", "--as-of", "2026-03-01T00:00:00Z"], capsys)
+    code, out, err = run(
+        [
+            "--config",
+            str(config),
+            "kpis",
+            "--json",
+            "--since",
+            "2026-02-01",
+            "--until",
+            "2026-03-01",
+            "--as-of",
+            "2026-03-01T00:00:00Z",
+        ],
+        capsys,
+    )
     assert code == 0, err
     report = json.loads(out)
     assert set(report) == EXPECTED_KEYS["top"]
     assert (report["as_of"], report["since"], report["until"], report["timezone"]) == (
-        "2026-03-01T00:00:00+00:00", "2026-02-01", "2026-03-01", "America/Sao_Paulo")
+        "2026-03-01T00:00:00+00:00",
+        "2026-02-01",
+        "2026-03-01",
+        "America/Sao_Paulo",
+    )
     for row in report["response_times"]:
         assert EXPECTED_KEYS["response"] <= set(row)
         assert EXPECTED_KEYS["stats"] <= set(row["tta_seconds"])
@@ -93,27 +164,65 @@ def test_json_has_every_key_and_the_hand_worked_values(
     assert rows["all"]["incidents"] == 2
     assert len(report["root_causes"]) == 7
     assert report["releases"] == {
-        "incidents": 2, "release_caused": 1, "explicit": 0, "window": 1,
-        "release_caused_share": 0.5, "deploys": 1, "deploys_with_incident": 1,
-        "change_failure_rate": 1.0, "rollbacks": 0}
+        "incidents": 2,
+        "release_caused": 1,
+        "explicit": 0,
+        "window": 1,
+        "release_caused_share": 0.5,
+        "deploys": 1,
+        "deploys_with_incident": 1,
+        "change_failure_rate": 1.0,
+        "rollbacks": 0,
+    }
     assert report["runbooks"]["coverage"] == 1.0  # both from the service's config
     assert report["rca"]["rca_adherence"] is None  # no action due: null, not 0
-    assert report["paging"] == {"acknowledged": 1, "acked_within_paging_window": 1.0,
-                                "escalated": 1, "escalation_rate": 0.5}
+    assert report["paging"] == {
+        "acknowledged": 1,
+        "acked_within_paging_window": 1.0,
+        "escalated": 1,
+        "escalation_rate": 0.5,
+    }
 
 
 def test_filters_narrow_the_report(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["--config", str(config), "kpis", "--json", "--since", "2026-02-01",
-                        "--until", "2026-03-01", "--as-of", "2026-03-01T00:00:00Z",
-                        "--severity", "sev2"], capsys)
+    _, out, _ = run(
+        [
+            "--config",
+            str(config),
+            "kpis",
+            "--json",
+            "--since",
+            "2026-02-01",
+            "--until",
+            "2026-03-01",
+            "--as-of",
+            "2026-03-01T00:00:00Z",
+            "--severity",
+            "sev2",
+        ],
+        capsys,
+    )
     report = json.loads(out)
     assert [r["severity"] for r in report["response_times"]] == ["sev2", "all"]
     assert report["filters"] == {"severities": ["sev2"]}
 
 
 def test_csv_is_long_and_complete(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["--config", str(config), "kpis", "--csv", "--since", "2026-02-01",
-                        "--until", "2026-03-01", "--as-of", "2026-03-01T00:00:00Z"], capsys)
+    code, out, _ = run(
+        [
+            "--config",
+            str(config),
+            "kpis",
+            "--csv",
+            "--since",
+            "2026-02-01",
+            "--until",
+            "2026-03-01",
+            "--as-of",
+            "2026-03-01T00:00:00Z",
+        ],
+        capsys,
+    )
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     values = {(r["group"], r["key"], r["metric"]): r["value"] for r in rows}
@@ -123,28 +232,46 @@ def test_csv_is_long_and_complete(config: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_table_output_speaks_durations(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["--config", str(config), "kpis", "--since", "2026-02-01",
-                        "--until", "2026-03-01", "--as-of", "2026-03-01T00:00:00Z"], capsys)
+    code, out, _ = run(
+        [
+            "--config",
+            str(config),
+            "kpis",
+            "--since",
+            "2026-02-01",
+            "--until",
+            "2026-03-01",
+            "--as-of",
+            "2026-03-01T00:00:00Z",
+        ],
+        capsys,
+    )
     assert code == 0
     assert "4 min" in out and "30 min" in out and "no data" in out
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["kpis", "--since", "March"], "--since: expected a date like 2026-03-01, got 'March'"),
-     (["kpis", "--since", "2026-03-01", "--until", "2026-02-01"],
-      "--until (2026-02-01) must be after --since (2026-03-01)"),
-     (["kpis", "--as-of", "yesterday"], "--as-of: expected an ISO-8601 instant")],
+    [
+        (["kpis", "--since", "March"], "--since: expected a date like 2026-03-01, got 'March'"),
+        (
+            ["kpis", "--since", "2026-03-01", "--until", "2026-02-01"],
+            "--until (2026-02-01) must be after --since (2026-03-01)",
+        ),
+        (["kpis", "--as-of", "yesterday"], "--as-of: expected an ISO-8601 instant"),
+    ],
 )
-def test_errors_are_one_line(config: Path, capsys: pytest.CaptureFixture[str], args: list[str],
-                             message: str) -> None:
+def test_errors_are_one_line(
+    config: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     code, out, err = run(["--config", str(config), *args], capsys)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
 
-def test_missing_snapshot_says_what_to_do(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_snapshot_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "opskpi.toml"
     cfg.write_text('[warehouse]\npath = "none.duckdb"\n')
     code, _, err = run(["--config", str(cfg), "kpis"], capsys)

@@ -18,11 +18,18 @@ def settings(data: dict, tmp_path: Path = Path(".")):
 def test_policy_defaults_follow_the_policy() -> None:
     s = settings({})
     rows = {r["severity"]: r for r in s.policy_rows()}
-    assert (rows["sev1"]["ack_target_seconds"], rows["sev1"]["resolve_target_seconds"]) == (300, 3600)
+    assert (rows["sev1"]["ack_target_seconds"], rows["sev1"]["resolve_target_seconds"]) == (
+        300,
+        3600,
+    )
     assert (rows["sev2"]["ack_target_seconds"], rows["sev2"]["resolve_target_seconds"]) == (
-        900, 14400)
+        900,
+        14400,
+    )
     assert (rows["sev3"]["ack_target_seconds"], rows["sev3"]["resolve_target_seconds"]) == (
-        3600, 86400)
+        3600,
+        86400,
+    )
     assert rows["sev4"]["ack_target_seconds"] is None
     assert rows["sev1"]["postmortem_window_seconds"] == 48 * 3600
     assert rows["sev2"]["postmortem_window_business_days"] == 3
@@ -35,8 +42,13 @@ def test_policy_defaults_follow_the_policy() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90s", Duration(seconds=90)), ("5m", Duration(seconds=300)), ("4h", Duration(seconds=14400)),
-     ("7d", Duration(seconds=604800)), ("1.5h", Duration(seconds=5400))],
+    [
+        ("90s", Duration(seconds=90)),
+        ("5m", Duration(seconds=300)),
+        ("4h", Duration(seconds=14400)),
+        ("7d", Duration(seconds=604800)),
+        ("1.5h", Duration(seconds=5400)),
+    ],
 )
 def test_durations(text: str, expected: Duration) -> None:
     assert parse_duration(text) == expected
@@ -52,8 +64,13 @@ def test_business_days_only_where_allowed() -> None:
 
 def test_errors_name_the_key_and_what_was_expected() -> None:
     with pytest.raises(ConfigError) as err:
-        settings({"policy": {"sev2": {"resolve_target": "4 hours"}}, "colour": "blue",
-                  "report": {"timezone": "Mars/Olympus"}})
+        settings(
+            {
+                "policy": {"sev2": {"resolve_target": "4 hours"}},
+                "colour": "blue",
+                "report": {"timezone": "Mars/Olympus"},
+            }
+        )
     message = str(err.value)
     assert message.startswith("opskpi.toml: ")
     assert "policy.sev2.resolve_target: expected a duration like" in message
@@ -85,14 +102,27 @@ def test_secret_from_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_severity_map_overrides_merge_with_defaults() -> None:
-    s = settings({"sources": {"pagerduty": {"token_env": "X", "severity": {
-        "priority": {"SEV-1": "sev1"}, "urgency": {"low": "sev4"}}}}})
+    s = settings(
+        {
+            "sources": {
+                "pagerduty": {
+                    "token_env": "X",
+                    "severity": {"priority": {"SEV-1": "sev1"}, "urgency": {"low": "sev4"}},
+                }
+            }
+        }
+    )
     assert s.severity_map("pagerduty", "priority")["P2"] == "sev2"
     assert s.severity_map("pagerduty", "priority")["SEV-1"] == "sev1"
     assert s.severity_map("pagerduty", "urgency") == {"high": "sev2", "low": "sev4"}
     with pytest.raises(ConfigError, match=r"sources\.pagerduty\.severity\.priority\.P1"):
-        settings({"sources": {"pagerduty": {"token_env": "X",
-                                            "severity": {"priority": {"P1": "critical"}}}}})
+        settings(
+            {
+                "sources": {
+                    "pagerduty": {"token_env": "X", "severity": {"priority": {"P1": "critical"}}}
+                }
+            }
+        )
 
 
 def test_config_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,39 +16,88 @@ MARCH = (date(2026, 3, 1), date(2026, 4, 1))
 @pytest.fixture(scope="module")
 def wh() -> TestWarehouse:
     wh = TestWarehouse()
-    wh.land("pagerduty", "incident", [
-        pd_incident("P1", "2026-03-01T12:00:00Z", resolved_at="2026-03-01T12:30:00Z"),
-        pd_incident("P2", "2026-03-01T13:00:00Z", resolved_at="2026-03-01T13:30:00Z",
-                    priority="P2", service="billing"),
-    ])
-    wh.land("postmortems", "postmortem", [
-        postmortem("2026/pm-1.md", ["pagerduty:P1"], published_at="2026-03-02T10:00:00Z",
-                   actions=[
-            action("AC-01", "2026-03-10", "Concluída", completed_on="2026-03-09"),  # on time
-            action("AC-02", "2026-03-10", "Done", completed_on="2026-03-12"),  # late
-            action("AC-03", "2026-03-15", "Aberta"),  # overdue
-            action("AC-04", "2026-03-15", "Em curso", must_fix="sim"),  # overdue, must-fix
-            action("AC-05", "2026-03-25", "Aberta"),  # not due yet
-            action("AC-06", "2026-03-12", "Cancelada"),  # leaves every KPI
-            action("AC-07", "2026-03-11", "Concluída"),  # done, no date: due, never on time
-            action("AC-08", "2026-03-20", "Open", must_fix="yes"),  # due today: not overdue
-        ]),
-        postmortem("2026/pm-2.md", ["pagerduty:P2"], published_at="2026-03-02T10:00:00Z",
-                   actions=[
-            action("AC-01", "10/03/2026", "Concluída", completed_on="10/03/2026"),  # dd/mm/yyyy
-            action("AC-02", "2026-02-20", "Aberta"),  # overdue but due in February
-        ]),
-    ])
+    wh.land(
+        "pagerduty",
+        "incident",
+        [
+            pd_incident("P1", "2026-03-01T12:00:00Z", resolved_at="2026-03-01T12:30:00Z"),
+            pd_incident(
+                "P2",
+                "2026-03-01T13:00:00Z",
+                resolved_at="2026-03-01T13:30:00Z",
+                priority="P2",
+                service="billing",
+            ),
+        ],
+    )
+    wh.land(
+        "postmortems",
+        "postmortem",
+        [
+            postmortem(
+                "2026/pm-1.md",
+                ["pagerduty:P1"],
+                published_at="2026-03-02T10:00:00Z",
+                actions=[
+                    action(
+                        "AC-01", "2026-03-10", "Concluída", completed_on="2026-03-09"
+                    ),  # on time
+                    action("AC-02", "2026-03-10", "Done", completed_on="2026-03-12"),  # late
+                    action("AC-03", "2026-03-15", "Aberta"),  # overdue
+                    action("AC-04", "2026-03-15", "Em curso", must_fix="sim"),  # overdue, must-fix
+                    action("AC-05", "2026-03-25", "Aberta"),  # not due yet
+                    action("AC-06", "2026-03-12", "Cancelada"),  # leaves every KPI
+                    action("AC-07", "2026-03-11", "Concluída"),  # done, no date: due, never on time
+                    action("AC-08", "2026-03-20", "Open", must_fix="yes"),  # due today: not overdue
+                ],
+            ),
+            postmortem(
+                "2026/pm-2.md",
+                ["pagerduty:P2"],
+                published_at="2026-03-02T10:00:00Z",
+                actions=[
+                    action(
+                        "AC-01", "10/03/2026", "Concluída", completed_on="10/03/2026"
+                    ),  # dd/mm/yyyy
+                    action("AC-02", "2026-02-20", "Aberta"),  # overdue but due in February
+                ],
+            ),
+        ],
+    )
     # the CSV repeats pm-2's AC-01 (the tracking sheet wins) and adds a new action
-    wh.land("postmortems", "action", [
-        {"id": "AC-01", "postmortem": "2026/pm-2.md", "incident": None,
-         "action": "same action, tracked in the sheet", "owner": "@bia",
-         "due_date": "2026-03-10", "status": "Concluída", "completed_on": "2026-03-11",
-         "must_fix": "não", "line": 2, "file": "actions.csv"},
-        {"id": "AC-09", "postmortem": None, "incident": "pagerduty:P2", "action": "csv only",
-         "owner": "@bia", "due_date": "2026-03-18", "status": "Aberta", "completed_on": None,
-         "must_fix": "sim", "line": 3, "file": "actions.csv"},
-    ], key=lambda r: f"{r['file']}#{r['line']}")
+    wh.land(
+        "postmortems",
+        "action",
+        [
+            {
+                "id": "AC-01",
+                "postmortem": "2026/pm-2.md",
+                "incident": None,
+                "action": "same action, tracked in the sheet",
+                "owner": "@bia",
+                "due_date": "2026-03-10",
+                "status": "Concluída",
+                "completed_on": "2026-03-11",
+                "must_fix": "não",
+                "line": 2,
+                "file": "actions.csv",
+            },
+            {
+                "id": "AC-09",
+                "postmortem": None,
+                "incident": "pagerduty:P2",
+                "action": "csv only",
+                "owner": "@bia",
+                "due_date": "2026-03-18",
+                "status": "Aberta",
+                "completed_on": None,
+                "must_fix": "sim",
+                "line": 3,
+                "file": "actions.csv",
+            },
+        ],
+        key=lambda r: f"{r['file']}#{r['line']}",
+    )
     return wh.build()
 
 
@@ -84,6 +133,7 @@ def test_normalised_rows(wh: TestWarehouse) -> None:
 
 
 def test_done_without_date_is_on_the_health_view(wh: TestWarehouse) -> None:
-    issues = wh.rows("select object_key, field from data_quality_issues "
-                     "where entity = 'corrective_action'")
+    issues = wh.rows(
+        "select object_key, field from data_quality_issues where entity = 'corrective_action'"
+    )
     assert issues == [{"object_key": "2026/pm-1.md#AC-07", "field": "completed_on"}]

@@ -19,20 +19,24 @@ AS_OF = datetime(2026, 2, 15, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def wh() -> TestWarehouse:
     wh = TestWarehouse()
-    wh.land("pagerduty", "incident", [
-        # 2026-01-01T02:00Z is 2025-12-31 23:00 in São Paulo: December, ISO week 2026-W01
-        pd_incident("NYE", "2026-01-01T02:00:00Z", resolved_at="2026-01-01T02:10:00Z"),
-        # 03:00Z is local midnight of 2026-01-01: January, same ISO week (Mon 2025-12-29)
-        pd_incident("NY", "2026-01-01T03:00:00Z", resolved_at="2026-01-01T03:20:00Z"),
-        # Sunday 23:59:59 local, still week of 2025-12-29
-        pd_incident("SUN", "2026-01-05T02:59:59Z", resolved_at="2026-01-05T03:29:59Z"),
-        # Monday 00:00 local: the next ISO week (2026-01-05)
-        pd_incident("MON", "2026-01-05T03:00:00Z", resolved_at="2026-01-05T03:40:00Z"),
-        # 2026-02-01T02:30Z is Jan 31 23:30 local: still January
-        pd_incident("JAN31", "2026-02-01T02:30:00Z", resolved_at="2026-02-01T02:35:00Z"),
-        # Feb 1 00:00 local
-        pd_incident("FEB1", "2026-02-01T03:00:00Z", resolved_at="2026-02-01T03:05:00Z"),
-    ])
+    wh.land(
+        "pagerduty",
+        "incident",
+        [
+            # 2026-01-01T02:00Z is 2025-12-31 23:00 in São Paulo: December, ISO week 2026-W01
+            pd_incident("NYE", "2026-01-01T02:00:00Z", resolved_at="2026-01-01T02:10:00Z"),
+            # 03:00Z is local midnight of 2026-01-01: January, same ISO week (Mon 2025-12-29)
+            pd_incident("NY", "2026-01-01T03:00:00Z", resolved_at="2026-01-01T03:20:00Z"),
+            # Sunday 23:59:59 local, still week of 2025-12-29
+            pd_incident("SUN", "2026-01-05T02:59:59Z", resolved_at="2026-01-05T03:29:59Z"),
+            # Monday 00:00 local: the next ISO week (2026-01-05)
+            pd_incident("MON", "2026-01-05T03:00:00Z", resolved_at="2026-01-05T03:40:00Z"),
+            # 2026-02-01T02:30Z is Jan 31 23:30 local: still January
+            pd_incident("JAN31", "2026-02-01T02:30:00Z", resolved_at="2026-02-01T02:35:00Z"),
+            # Feb 1 00:00 local
+            pd_incident("FEB1", "2026-02-01T03:00:00Z", resolved_at="2026-02-01T03:05:00Z"),
+        ],
+    )
     return wh.build()
 
 

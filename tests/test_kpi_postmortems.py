@@ -22,44 +22,63 @@ def deadlines(wh: TestWarehouse) -> dict[str, datetime | None]:
 @pytest.fixture(scope="module")
 def wh() -> TestWarehouse:
     wh = TestWarehouse()
-    wh.land("pagerduty", "incident", [
-        # sev2 resolved Thu Apr 2 15:00 local (18:00Z): Fri Apr 3 is a holiday, then the weekend:
-        # business days Mon 6 (1), Tue 7 (2), Wed 8 (3) → deadline Thu Apr 9 00:00 local (03:00Z)
-        pd_incident("S2", "2026-04-02T17:00:00Z", resolved_at="2026-04-02T18:00:00Z",
-                    priority="P2"),
-        # same, published one second late
-        pd_incident("S2LATE", "2026-04-02T17:00:00Z", resolved_at="2026-04-02T18:00:00Z",
-                    priority="P2"),
-        # sev2 resolved 2026-04-02T02:30Z = Wed Apr 1 23:30 local: Thu 2 (1), [Fri 3 holiday],
-        # Mon 6 (2), Tue 7 (3) → deadline Wed Apr 8 00:00 local = 03:00Z
-        pd_incident("S2EVE", "2026-04-02T01:00:00Z", resolved_at="2026-04-02T02:30:00Z",
-                    priority="P2"),
-        # sev3 resolved Fri Apr 17 local: Mon 20 (1), [Tue 21 Tiradentes], Wed 22 (2),
-        # Thu 23 (3), Fri 24 (4), Mon 27 (5) → deadline Tue Apr 28 00:00 local = 03:00Z
-        pd_incident("S3", "2026-04-17T12:00:00Z", resolved_at="2026-04-17T15:00:00Z",
-                    priority="P3"),
-        # sev1: 48 h after the resolution instant → 2026-04-12T12:00Z, never published
-        pd_incident("S1", "2026-04-10T11:00:00Z", resolved_at="2026-04-10T12:00:00Z"),
-        # sev1 resolved Apr 29 12:00Z: deadline May 1 12:00Z, after as_of, unpublished → not due
-        pd_incident("S1NEW", "2026-04-29T11:00:00Z", resolved_at="2026-04-29T12:00:00Z"),
-        # sev4: optional, never due
-        pd_incident("S4", "2026-04-10T11:00:00Z", resolved_at="2026-04-10T12:00:00Z",
-                    priority="P4"),
-        # sev1 with a resolve before creation: no deadline, left out
-        pd_incident("BAD", "2026-04-10T11:00:00Z", resolved_at="2026-04-10T10:00:00Z"),
-        # sev1 still open: no deadline yet
-        pd_incident("OPEN", "2026-04-10T11:00:00Z", status="triggered"),
-    ])
-    wh.land("postmortems", "postmortem", [
-        # Apr 8 23:59:59 local = Apr 9 02:59:59Z: on time
-        postmortem("pm-s2.md", ["pagerduty:S2"], published_at="2026-04-08T23:59:59-03:00"),
-        # Apr 9 00:00:01 local: late
-        postmortem("pm-s2late.md", ["pagerduty:S2LATE"], published_at="2026-04-09T00:00:01-03:00"),
-        # one postmortem naming two incidents counts for each, against each one's deadline:
-        # S3 on time (before Apr 28 03:00Z), S2EVE late (after Apr 8 03:00Z)
-        postmortem("pm-multi.md", ["pagerduty:S3", "pagerduty:S2EVE"],
-                   published_at="2026-04-27T10:00:00Z"),
-    ])
+    wh.land(
+        "pagerduty",
+        "incident",
+        [
+            # sev2 resolved Thu Apr 2 15:00 local (18:00Z): Fri Apr 3 is a holiday, then the
+            # weekend: business days Mon 6 (1), Tue 7 (2), Wed 8 (3) → deadline Thu Apr 9 00:00
+            # local (03:00Z)
+            pd_incident(
+                "S2", "2026-04-02T17:00:00Z", resolved_at="2026-04-02T18:00:00Z", priority="P2"
+            ),
+            # same, published one second late
+            pd_incident(
+                "S2LATE", "2026-04-02T17:00:00Z", resolved_at="2026-04-02T18:00:00Z", priority="P2"
+            ),
+            # sev2 resolved 2026-04-02T02:30Z = Wed Apr 1 23:30 local: Thu 2 (1), [Fri 3 holiday],
+            # Mon 6 (2), Tue 7 (3) → deadline Wed Apr 8 00:00 local = 03:00Z
+            pd_incident(
+                "S2EVE", "2026-04-02T01:00:00Z", resolved_at="2026-04-02T02:30:00Z", priority="P2"
+            ),
+            # sev3 resolved Fri Apr 17 local: Mon 20 (1), [Tue 21 Tiradentes], Wed 22 (2),
+            # Thu 23 (3), Fri 24 (4), Mon 27 (5) → deadline Tue Apr 28 00:00 local = 03:00Z
+            pd_incident(
+                "S3", "2026-04-17T12:00:00Z", resolved_at="2026-04-17T15:00:00Z", priority="P3"
+            ),
+            # sev1: 48 h after the resolution instant → 2026-04-12T12:00Z, never published
+            pd_incident("S1", "2026-04-10T11:00:00Z", resolved_at="2026-04-10T12:00:00Z"),
+            # sev1 resolved Apr 29 12:00Z: deadline May 1 12:00Z, after as_of, unpublished → not due
+            pd_incident("S1NEW", "2026-04-29T11:00:00Z", resolved_at="2026-04-29T12:00:00Z"),
+            # sev4: optional, never due
+            pd_incident(
+                "S4", "2026-04-10T11:00:00Z", resolved_at="2026-04-10T12:00:00Z", priority="P4"
+            ),
+            # sev1 with a resolve before creation: no deadline, left out
+            pd_incident("BAD", "2026-04-10T11:00:00Z", resolved_at="2026-04-10T10:00:00Z"),
+            # sev1 still open: no deadline yet
+            pd_incident("OPEN", "2026-04-10T11:00:00Z", status="triggered"),
+        ],
+    )
+    wh.land(
+        "postmortems",
+        "postmortem",
+        [
+            # Apr 8 23:59:59 local = Apr 9 02:59:59Z: on time
+            postmortem("pm-s2.md", ["pagerduty:S2"], published_at="2026-04-08T23:59:59-03:00"),
+            # Apr 9 00:00:01 local: late
+            postmortem(
+                "pm-s2late.md", ["pagerduty:S2LATE"], published_at="2026-04-09T00:00:01-03:00"
+            ),
+            # one postmortem naming two incidents counts for each, against each one's deadline:
+            # S3 on time (before Apr 28 03:00Z), S2EVE late (after Apr 8 03:00Z)
+            postmortem(
+                "pm-multi.md",
+                ["pagerduty:S3", "pagerduty:S2EVE"],
+                published_at="2026-04-27T10:00:00Z",
+            ),
+        ],
+    )
     return wh.build()
 
 

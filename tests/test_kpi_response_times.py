@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-
 from payloads import pd_incident, pd_log
 from warehouse import TestWarehouse, by_severity
 
@@ -28,11 +27,16 @@ def incidents_and_logs() -> tuple[list[dict], list[dict]]:
         # C sev1: never acknowledged, ttr 1800
         pd_incident("C", "2026-03-04T12:00:00Z", resolved_at="2026-03-04T12:30:00Z"),
         # D sev1: merged into C: out of every figure, counted in `merged`
-        pd_incident("D", "2026-03-04T12:01:00Z", resolved_at="2026-03-04T12:05:00Z",
-                    merged_into="C"),
+        pd_incident(
+            "D", "2026-03-04T12:01:00Z", resolved_at="2026-03-04T12:05:00Z", merged_into="C"
+        ),
         # E sev1: acked (tta 240), still open → breaching at as_of (age 4 d 12 h > 1 h)
-        pd_incident("E", "2026-03-05T12:00:00Z", status="acknowledged",
-                    acknowledgements=[{"at": "2026-03-05T12:04:00Z"}]),
+        pd_incident(
+            "E",
+            "2026-03-05T12:00:00Z",
+            status="acknowledged",
+            acknowledgements=[{"at": "2026-03-05T12:04:00Z"}],
+        ),
         # F sev1: open, never acked → breaching and unacked over the 5 min target
         pd_incident("F", "2026-03-06T12:00:00Z", status="triggered"),
         # G sev1: ack logged before creation (bad: tta left out); ttr 1800 valid
@@ -40,20 +44,18 @@ def incidents_and_logs() -> tuple[list[dict], list[dict]]:
         # H sev1: resolve before creation (bad: ttr left out); tta 60 valid
         pd_incident("H", "2026-03-07T10:00:00Z", resolved_at="2026-03-07T09:00:00Z"),
         # I sev4: tta 1800, ttr 10800; no targets
-        pd_incident("I", "2026-03-02T15:00:00Z", resolved_at="2026-03-02T18:00:00Z",
-                    priority="P4"),
+        pd_incident("I", "2026-03-02T15:00:00Z", resolved_at="2026-03-02T18:00:00Z", priority="P4"),
         # J unknown: no priority and no urgency; open, never acked
-        {**pd_incident("J", "2026-03-02T16:00:00Z", status="triggered", priority=None),
-         "urgency": None},
+        {
+            **pd_incident("J", "2026-03-02T16:00:00Z", status="triggered", priority=None),
+            "urgency": None,
+        },
         # K sev2: tta 600 (≤ 900), ttr exactly 14400 = target: compliant (≤ is inclusive)
-        pd_incident("K", "2026-03-03T09:00:00Z", resolved_at="2026-03-03T13:00:00Z",
-                    priority="P2"),
+        pd_incident("K", "2026-03-03T09:00:00Z", resolved_at="2026-03-03T13:00:00Z", priority="P2"),
         # L sev3: tta 3601 (> 3600 misses by 1 s), ttr exactly 86400 (meets)
-        pd_incident("L", "2026-03-03T10:00:00Z", resolved_at="2026-03-04T10:00:00Z",
-                    priority="P3"),
+        pd_incident("L", "2026-03-03T10:00:00Z", resolved_at="2026-03-04T10:00:00Z", priority="P3"),
         # M sev3: tta 1800 (meets), ttr 86401 (misses by 1 s)
-        pd_incident("M", "2026-03-04T10:00:00Z", resolved_at="2026-03-05T10:00:01Z",
-                    priority="P3"),
+        pd_incident("M", "2026-03-04T10:00:00Z", resolved_at="2026-03-05T10:00:01Z", priority="P3"),
     ]
     logs = [
         # log entries come in the account's time zone (-03:00): 09:02-03:00 is 12:02Z
@@ -128,8 +130,14 @@ def test_sev1_compliance_and_open(report: dict) -> None:
 def test_single_value_percentiles(report: dict) -> None:
     sev2 = by_severity(report)["sev2"]
     # one duration: every statistic is that value
-    assert sev2["tta_seconds"] == {"mean": 600, "median": 600, "p90": 600, "p95": 600,
-                                   "max": 600, "n": 1}
+    assert sev2["tta_seconds"] == {
+        "mean": 600,
+        "median": 600,
+        "p90": 600,
+        "p95": 600,
+        "max": 600,
+        "n": 1,
+    }
     assert sev2["ttr_seconds"]["p90"] == pytest.approx(14400)
     assert sev2["ack_sla_compliance"] == 1.0
     assert sev2["resolve_sla_compliance"] == 1.0  # exactly at the target counts as met
@@ -158,14 +166,26 @@ def test_severities_without_targets_have_no_compliance(report: dict) -> None:
     unknown = rows["unknown"]
     assert unknown["incidents"] == 1 and unknown["open"] == 1
     # nothing measurable: the objects stay, every statistic null, n = 0
-    assert unknown["tta_seconds"] == {"mean": None, "median": None, "p90": None, "p95": None,
-                                      "max": None, "n": 0}
+    assert unknown["tta_seconds"] == {
+        "mean": None,
+        "median": None,
+        "p90": None,
+        "p95": None,
+        "max": None,
+        "n": 0,
+    }
 
 
 def test_all_row_pools_severities(report: dict) -> None:
     rows = by_severity(report)
     assert [r["severity"] for r in report["response_times"]] == [
-        "sev1", "sev2", "sev3", "sev4", "unknown", "all"]
+        "sev1",
+        "sev2",
+        "sev3",
+        "sev4",
+        "unknown",
+        "all",
+    ]
     every = rows["all"]
     assert every["incidents"] == 12  # 7 sev1 + K + L + M + I + J
     assert every["merged"] == 1
@@ -201,8 +221,10 @@ def test_bad_timestamps_are_listed_not_clamped() -> None:
         ("pagerduty:G", "acknowledged_at"),
         ("pagerduty:H", "resolved_at"),
     ]
-    g = wh.one("select tta_seconds, ttr_seconds, acknowledged_at is not null as acked "
-               "from incidents where incident_key = 'pagerduty:G'")
+    g = wh.one(
+        "select tta_seconds, ttr_seconds, acknowledged_at is not null as acked "
+        "from incidents where incident_key = 'pagerduty:G'"
+    )
     assert g == {"tta_seconds": None, "ttr_seconds": 1800.0, "acked": True}
 
 

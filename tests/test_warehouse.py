@@ -45,44 +45,76 @@ def raw_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 def test_upsert_by_key_latest_wins_unchanged_writes_nothing() -> None:
     con = open_memory()
-    first = land(con, "pagerduty", "incident", [pd_incident("A", "2026-03-01T00:00:00Z"),
-                                                 pd_incident("B", "2026-03-01T00:00:00Z")],
-                 sync_run_id=1)
+    first = land(
+        con,
+        "pagerduty",
+        "incident",
+        [pd_incident("A", "2026-03-01T00:00:00Z"), pd_incident("B", "2026-03-01T00:00:00Z")],
+        sync_run_id=1,
+    )
     assert (first.received, first.changed) == (2, 2)
     before = raw_rows(con)
-    again = land(con, "pagerduty", "incident", [pd_incident("A", "2026-03-01T00:00:00Z")],
-                 sync_run_id=2)
+    again = land(
+        con, "pagerduty", "incident", [pd_incident("A", "2026-03-01T00:00:00Z")], sync_run_id=2
+    )
     assert again.changed == 0
     assert raw_rows(con) == before  # not even the run id or fetch time moved
-    changed = land(con, "pagerduty", "incident",
-                   [pd_incident("A", "2026-03-01T00:00:00Z", status="resolved",
-                                resolved_at="2026-03-01T01:00:00Z")], sync_run_id=3)
+    changed = land(
+        con,
+        "pagerduty",
+        "incident",
+        [
+            pd_incident(
+                "A", "2026-03-01T00:00:00Z", status="resolved", resolved_at="2026-03-01T01:00:00Z"
+            )
+        ],
+        sync_run_id=3,
+    )
     assert changed.changed == 1
-    payload, run = con.execute("select payload, sync_run_id from raw_objects "
-                               "where object_id = 'A'").fetchone()
+    payload, run = con.execute(
+        "select payload, sync_run_id from raw_objects where object_id = 'A'"
+    ).fetchone()
     assert json.loads(payload)["resolved_at"] == "2026-03-01T01:00:00Z" and run == 3
 
 
 def test_a_page_with_the_same_key_twice_keeps_the_last() -> None:
     con = open_memory()
-    land(con, "pagerduty", "incident", [pd_incident("A", "2026-03-01T00:00:00Z", urgency="low"),
-                                        pd_incident("A", "2026-03-01T00:00:00Z", urgency="high")])
+    land(
+        con,
+        "pagerduty",
+        "incident",
+        [
+            pd_incident("A", "2026-03-01T00:00:00Z", urgency="low"),
+            pd_incident("A", "2026-03-01T00:00:00Z", urgency="high"),
+        ],
+    )
     assert con.execute("select payload->>'urgency' from raw_objects").fetchone() == ("high",)
 
 
 def test_records_that_cannot_land_are_kept_with_the_reason() -> None:
     con = open_memory()
-    result = land(con, "pagerduty", "incident",
-                  [pd_incident("A", "2026-03-01T00:00:00Z"), {"title": "no id"}, ["not", "a", "dict"]],
-                  location="https://api.pagerduty.com/incidents?offset=0")
+    result = land(
+        con,
+        "pagerduty",
+        "incident",
+        [pd_incident("A", "2026-03-01T00:00:00Z"), {"title": "no id"}, ["not", "a", "dict"]],
+        location="https://api.pagerduty.com/incidents?offset=0",
+    )
     assert (result.changed, result.rejected) == (1, 2)
-    rejects = con.execute("select reason, location, body from raw_rejects order by reason").fetchall()
+    rejects = con.execute(
+        "select reason, location, body from raw_rejects order by reason"
+    ).fetchall()
     assert [r[0] for r in rejects] == ["incident without an id", "not a JSON object: list"]
     assert rejects[0][1] == "https://api.pagerduty.com/incidents?offset=0"
     assert json.loads(rejects[0][2]) == {"title": "no id"}
     # the same reject again adds nothing
-    land(con, "pagerduty", "incident", [{"title": "no id"}],
-         location="https://api.pagerduty.com/incidents?offset=0")
+    land(
+        con,
+        "pagerduty",
+        "incident",
+        [{"title": "no id"}],
+        location="https://api.pagerduty.com/incidents?offset=0",
+    )
     assert con.execute("select count(*) from raw_rejects").fetchone()[0] == 2
 
 
@@ -92,17 +124,24 @@ def test_snapshot_landing_marks_missing_objects_deleted_and_back() -> None:
     land(con, "postmortems", "postmortem", [pm, {"id": "b.md", "incidents": []}], snapshot=True)
     result = land(con, "postmortems", "postmortem", [pm], snapshot=True)
     assert result.deleted == 1
-    assert con.execute("select object_id from raw_objects where deleted_at is not null"
-                       ).fetchall() == [("b.md",)]
+    assert con.execute(
+        "select object_id from raw_objects where deleted_at is not null"
+    ).fetchall() == [("b.md",)]
     land(con, "postmortems", "postmortem", [pm, {"id": "b.md", "incidents": []}], snapshot=True)
-    assert con.execute("select count(*) from raw_objects where deleted_at is not null"
-                       ).fetchone()[0] == 0
+    assert (
+        con.execute("select count(*) from raw_objects where deleted_at is not null").fetchone()[0]
+        == 0
+    )
 
 
 def test_ndjson_page_file_lands_in_bulk(tmp_path: Path) -> None:
     page = tmp_path / "page.ndjson"
-    page.write_text("\n".join(json.dumps(pd_incident(f"I{i}", "2026-03-01T00:00:00Z"))
-                              for i in range(50)) + "\n" + json.dumps({"no": "id"}) + "\n")
+    page.write_text(
+        "\n".join(json.dumps(pd_incident(f"I{i}", "2026-03-01T00:00:00Z")) for i in range(50))
+        + "\n"
+        + json.dumps({"no": "id"})
+        + "\n"
+    )
     con = open_memory()
     assert land_ndjson(con, "pagerduty", "incident", page) == 50
     assert land_ndjson(con, "pagerduty", "incident", page) == 0  # unchanged: nothing written
@@ -111,22 +150,37 @@ def test_ndjson_page_file_lands_in_bulk(tmp_path: Path) -> None:
 
 def test_malformed_incident_is_kept_and_listed() -> None:
     wh = TestWarehouse()
-    wh.land("pagerduty", "incident", [pd_incident("OK", "2026-03-02T12:00:00Z"),
-                                      pd_incident("BAD", "not-a-date")])
+    wh.land(
+        "pagerduty",
+        "incident",
+        [pd_incident("OK", "2026-03-02T12:00:00Z"), pd_incident("BAD", "not-a-date")],
+    )
     wh.build()
     assert wh.con.execute("select count(*) from incidents").fetchone()[0] == 2
     issue = wh.one("select object_key, problem, detail from data_quality_issues")
-    assert issue == {"object_key": "pagerduty:BAD",
-                     "problem": "creation time missing or unreadable", "detail": "not-a-date"}
+    assert issue == {
+        "object_key": "pagerduty:BAD",
+        "problem": "creation time missing or unreadable",
+        "detail": "not-a-date",
+    }
 
 
 def test_rebuilding_changes_nothing() -> None:
     wh = TestWarehouse({"services": {"checkout-api": {"argocd_apps": ["app"]}}})
-    wh.land("pagerduty", "incident", [pd_incident("A", "2026-03-02T12:00:00Z",
-                                                  resolved_at="2026-03-02T12:30:00Z")])
+    wh.land(
+        "pagerduty",
+        "incident",
+        [pd_incident("A", "2026-03-02T12:00:00Z", resolved_at="2026-03-02T12:30:00Z")],
+    )
     wh.build()
-    tables = ["incidents", "deploys", "corrective_actions", "data_quality_issues",
-              "incident_events", "postmortems"]
+    tables = [
+        "incidents",
+        "deploys",
+        "corrective_actions",
+        "data_quality_issues",
+        "incident_events",
+        "postmortems",
+    ]
     first = {t: wh.con.execute(f"select * from {t} order by all").fetchall() for t in tables}
     build_models(wh.con, wh.settings)
     second = {t: wh.con.execute(f"select * from {t} order by all").fetchall() for t in tables}
@@ -134,8 +188,9 @@ def test_rebuilding_changes_nothing() -> None:
 
 
 def test_published_snapshot_is_read_only_and_complete(tmp_path: Path) -> None:
-    settings = settings_from_dict({"warehouse": {"path": "wh.duckdb"}}, base_dir=tmp_path,
-                                  origin="test")
+    settings = settings_from_dict(
+        {"warehouse": {"path": "wh.duckdb"}}, base_dir=tmp_path, origin="test"
+    )
     con = open_writer(settings.warehouse_path)
     land(con, "pagerduty", "incident", [pd_incident("A", "2026-03-02T12:00:00Z")])
     result = build_and_publish(settings, con)
@@ -145,5 +200,6 @@ def test_published_snapshot_is_read_only_and_complete(tmp_path: Path) -> None:
     assert reader.execute("select incident_key from incidents").fetchall() == [("pagerduty:A",)]
     with pytest.raises(duckdb.Error):
         reader.execute("create table x (a int)")
-    assert "raw_objects" not in {r[0] for r in reader.execute(
-        "select table_name from duckdb_tables()").fetchall()}
+    assert "raw_objects" not in {
+        r[0] for r in reader.execute("select table_name from duckdb_tables()").fetchall()
+    }
