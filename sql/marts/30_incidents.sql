@@ -73,15 +73,30 @@ explicit as (
     group by incident_key
 ),
 
-window_candidates as (
-    select base.incident_key, deploys.deploy_key, deploys.deployed_at
+incident_apps as (
+    select base.incident_key, base.created_at, service_apps.app
     from base
-    cross join settings
     inner join cfg_service_apps as service_apps on service_apps.service = base.service
-    inner join deploys
-        on deploys.app = service_apps.app
-        and deploys.deployed_at >= base.created_at - to_seconds(settings.release_window_seconds)
-        and deploys.deployed_at <= base.created_at
+    where base.created_at is not null
+),
+
+latest_deploy_before as (
+    -- per (incident, mapped app): the latest deploy at or before creation (an ASOF join, so
+    -- this stays linear at millions of incidents instead of pairing each with every deploy)
+    select incident_apps.incident_key, incident_apps.created_at, deploys.deploy_key,
+        deploys.deployed_at
+    from incident_apps
+    asof inner join deploys
+        on deploys.app = incident_apps.app
+        and deploys.deployed_at <= incident_apps.created_at
+),
+
+window_candidates as (
+    select latest_deploy_before.*
+    from latest_deploy_before
+    cross join settings
+    where latest_deploy_before.deployed_at
+        >= latest_deploy_before.created_at - to_seconds(settings.release_window_seconds)
 ),
 
 in_window as (
