@@ -3,6 +3,7 @@
 from etl.http.client import HttpClient, Reply
 from etl.http.paginators import (
     BasePaginator,
+    CursorPaginator,
     NextLinkPaginator,
     OffsetPaginator,
     Page,
@@ -16,6 +17,7 @@ from etl.http.retry import RetryPolicy, classify, rate_limit_wait
 
 __all__ = [
     "BasePaginator",
+    "CursorPaginator",
     "HttpClient",
     "NextLinkPaginator",
     "OffsetPaginator",

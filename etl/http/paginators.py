@@ -69,9 +69,10 @@ class SinglePagePaginator(BasePaginator):
 
 
 class OffsetPaginator(BasePaginator):
-    """PagerDuty classic paging: ``offset``/``limit`` in the query, ``more`` in the body.
+    """Offset/limit in the query; the body says whether more remain (``more``) or how many
+    there are (``total_key``, e.g. Opsgenie services' ``totalCount``).
 
-    Example response::
+    Example response (PagerDuty)::
 
         {"incidents": [...], "limit": 100, "offset": 0, "more": true, "total": null}
 
@@ -86,30 +87,68 @@ class OffsetPaginator(BasePaginator):
         offset: int = 0,
         offset_param: str = "offset",
         limit_param: str = "limit",
-        more_key: str = "more",
+        more_key: str | None = "more",
+        total_key: str | None = None,
     ) -> None:
         super().__init__()
         self.limit = limit
         self.offset = offset
         self.offset_param = offset_param
         self.limit_param = limit_param
-        self.more_key = more_key
+        self.more_key = None if total_key else more_key
+        self.total_key = total_key
 
     def init_request(self, request: PageRequest) -> None:
         request.params[self.offset_param] = self.offset
         request.params[self.limit_param] = self.limit
 
     def update_state(self, reply: Reply, data: list[Any]) -> None:
-        more = reply.body.get(self.more_key) if isinstance(reply.body, dict) else None
+        body = reply.body if isinstance(reply.body, dict) else {}
+        self.offset += len(data)
+        if self.total_key:
+            total = body.get(self.total_key)
+            if not isinstance(total, int) or isinstance(total, bool):
+                raise DataError(f"{reply.where()}: no integer '{self.total_key}'")
+            self._has_next_page = bool(data) and self.offset < total
+            return
+        more = body.get(self.more_key or "")
         if not isinstance(more, bool):
             raise DataError(f"{reply.where()}: no boolean '{self.more_key}'")
         if more and not data:
             raise DataError(f"{reply.where()}: '{self.more_key}' is true on an empty page")
-        self.offset += len(data)
         self._has_next_page = more
 
     def update_request(self, request: PageRequest) -> None:
         request.params[self.offset_param] = self.offset
+
+
+class CursorPaginator(BasePaginator):
+    """A cursor in the body, sent back as a query parameter; absent on the last page.
+
+    Example response (Opsgenie incident timeline)::
+
+        {"data": {"entries": [...], "nextOffset": "20"}}
+    """
+
+    def __init__(self, cursor_path: Sequence[str], cursor_param: str) -> None:
+        super().__init__()
+        self.cursor_path = tuple(cursor_path)
+        self.cursor_param = cursor_param
+        self._cursor: Any = None
+        self._seen: set[str] = set()
+
+    def update_state(self, reply: Reply, data: list[Any]) -> None:
+        cursor = _dig(reply.body, self.cursor_path)
+        if cursor is not None and not isinstance(cursor, str | int):
+            raise DataError(f"{reply.where()}: '{'.'.join(self.cursor_path)}' is not a cursor")
+        self._cursor = cursor
+        self._has_next_page = cursor not in (None, "") and bool(data)
+        if self._has_next_page and str(cursor) in self._seen:
+            raise DataError(f"{reply.where()}: the cursor {cursor!r} repeats")
+        self._seen.add(str(cursor))
+
+    def update_request(self, request: PageRequest) -> None:
+        request.params[self.cursor_param] = self._cursor
 
 
 class NextLinkPaginator(BasePaginator):
@@ -120,7 +159,8 @@ class NextLinkPaginator(BasePaginator):
         {"data": [...], "paging": {"first": "...", "next": "https://api/v2/alerts?offset=100&..."}}
 
     Stops when the link is absent or the page is empty: Opsgenie alert logs keep offering a
-    ``next`` link after the last entry.
+    ``next`` link after the last entry. With ``page_size`` (the ``limit`` asked for), a shorter
+    page is the last one too, which saves the empty request at the end of every log.
     """
 
     def __init__(
@@ -129,11 +169,13 @@ class NextLinkPaginator(BasePaginator):
         *,
         header: str | None = "X-Paging-Next",
         stop_on_empty: bool = True,
+        page_size: int | None = None,
     ) -> None:
         super().__init__()
         self.next_path = tuple(next_path)
         self.header = header
         self.stop_on_empty = stop_on_empty
+        self.page_size = page_size
         self._next: str | None = None
         self._seen: set[str] = set()
 
@@ -145,7 +187,10 @@ class NextLinkPaginator(BasePaginator):
         if link is not None and not isinstance(link, str):
             raise DataError(f"{reply.where()}: '{'.'.join(self.next_path)}' is not a URL")
         self._next = urljoin(reply.url, link) if link else None
-        self._has_next_page = bool(self._next) and not (self.stop_on_empty and not data)
+        short = self.page_size is not None and len(data) < self.page_size
+        self._has_next_page = (
+            bool(self._next) and not (self.stop_on_empty and not data) and not short
+        )
         if self._has_next_page and self._next in self._seen:
             raise DataError(f"{reply.where()}: the next link points back to a seen page")
 

@@ -1,0 +1,358 @@
+"""Opsgenie: alerts (with details and logs) or incidents (with timelines), teams and services.
+
+Objects land verbatim; keys and object types are what ``sql/staging/stg_opsgenie__*`` reads.
+
+Incremental, per stream (``alerts`` / ``incidents`` in ``sync_state``):
+
+* list by ``createdAt >= watermark - lookback`` (epoch ms; ``initial_lookback`` on the first or
+  a ``--full`` run), oldest first, following ``paging.next``;
+* an object whose ``updatedAt`` equals the landed one costs nothing more; a new or changed one
+  gets its detail (alerts: the list omits ``details``/``description``) and children (alert
+  logs, incident timeline), children landed first so a run killed in between redoes them;
+* objects still open at the last run but older than the window are re-read one by one;
+* the watermark (newest ``createdAt`` seen) and the open ids are saved at the end only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from config import Settings
+from config.model import OpsgenieSettings
+from config.secrets import SecretError
+from etl.context import SyncContext
+from etl.errors import ConfigurationError, DataError, HttpError
+from etl.http import (
+    CursorPaginator,
+    HttpClient,
+    NextLinkPaginator,
+    OffsetPaginator,
+    RetryPolicy,
+    SinglePagePaginator,
+)
+from etl.landing import Reject
+
+log = logging.getLogger(__name__)
+
+PAGE = 100  # Opsgenie's maximum limit
+REGIONS = "US https://api.opsgenie.com, EU https://api.eu.opsgenie.com"
+
+
+@dataclass(frozen=True)
+class Stream:
+    """An incrementally synced collection and how to complete one of its objects."""
+
+    state_key: str  # alerts | incidents
+    object_type: str  # alert | incident
+    list_path: str
+    item_path: str  # GET one object, "{id}" replaced
+    detail: bool  # land the GET-one body instead of the list item
+    watch: Callable[[dict[str, Any], int], bool]  # re-read next run? (object, cutoff ms)
+
+
+def _alert_open(alert: dict[str, Any], cutoff_ms: int) -> bool:
+    return alert.get("status") != "closed"  # a closed alert never reopens
+
+
+def _incident_open(incident: dict[str, Any], cutoff_ms: int) -> bool:
+    """Open, or resolved lately: a resolved incident may still be closed or reopened."""
+    status = incident.get("status")
+    updated = epoch_ms(incident.get("updatedAt"))
+    return status == "open" or (status == "resolved" and (updated or 0) >= cutoff_ms)
+
+
+ALERTS = Stream("alerts", "alert", "/v2/alerts", "/v2/alerts/{id}", True, _alert_open)
+INCIDENTS = Stream(
+    "incidents", "incident", "/v1/incidents", "/v1/incidents/{id}", False, _incident_open
+)
+
+
+def epoch_ms(value: Any) -> int | None:
+    """``2024-04-01T10:00:00.123Z`` → epoch milliseconds; None if it is not a timestamp."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return int(parsed.timestamp() * 1000) if parsed.tzinfo else None
+
+
+class _Batch:
+    """Records of a list page's new or changed objects, landed together (one statement per
+    object type), children before their parents."""
+
+    ORDER = ("alert_log", "timeline_entry", "alert", "incident")
+
+    def __init__(self) -> None:
+        self.records: dict[str, list[dict[str, Any]]] = {t: [] for t in self.ORDER}
+        self.keys: dict[int, tuple[str, str | None]] = {}  # id(record) → (key, parent)
+
+    def add(self, object_type: str, record: dict[str, Any], key: str, parent: str | None) -> None:
+        self.records[object_type].append(record)
+        self.keys[id(record)] = (key, parent)
+
+    def flush(self, ctx: SyncContext) -> None:
+        for object_type in self.ORDER:
+            records = self.records[object_type]
+            if records:
+                ctx.land(
+                    object_type,
+                    records,
+                    key=lambda r: self.keys[id(r)][0],
+                    parent_id=lambda r: self.keys[id(r)][1],
+                )
+                records.clear()
+        self.keys.clear()
+
+
+class OpsgenieConnector:
+    name = "opsgenie"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        retry: RetryPolicy | None = None,
+        session: Any = None,
+        page_size: int = PAGE,
+    ) -> None:
+        config = settings.model.sources.opsgenie
+        if config is None:
+            raise ConfigurationError(f"{settings.origin}: [sources.opsgenie] is not configured")
+        self.settings = settings
+        self.config: OpsgenieSettings = config
+        self.retry = retry
+        self.session = session
+        self.page_size = max(1, min(PAGE, page_size))
+        self.stats: dict[str, int] = {}  # requests per endpoint of the last sync
+
+    def client(self, ctx: SyncContext) -> HttpClient:
+        try:
+            secret = self.settings.secret("opsgenie")
+        except SecretError as exc:
+            raise ConfigurationError(str(exc)) from None
+        base = self.config.base_url.rstrip("/")
+
+        def count(_label: str) -> None:
+            ctx.requests += 1
+
+        return HttpClient(
+            base,
+            secret=secret,
+            auth_scheme="GenieKey",
+            timeout=self.config.timeout.seconds or 30.0,
+            retry=self.retry,
+            session=self.session,
+            on_request=count,
+            name="opsgenie",
+            status_hints={
+                401: f"Opsgenie did not accept the API key at {base}: an account lives in one "
+                f"region only ({REGIONS}); check sources.opsgenie.base_url and the key",
+                402: 'the Incident API needs a Standard or Enterprise plan (mode = "alerts" '
+                "works on every plan)",
+                403: "the API key has no read access to this resource",
+            },
+        )
+
+    def sync(self, ctx: SyncContext) -> None:
+        with self.client(ctx) as client:
+            try:
+                run = _Run(ctx, client, self.config, self.page_size)
+                run.directory()
+                run.stream(ALERTS if self.config.mode == "alerts" else INCIDENTS)
+            finally:
+                self.stats = dict(client.stats)
+
+
+class _Run:
+    def __init__(
+        self, ctx: SyncContext, client: HttpClient, config: OpsgenieSettings, page: int
+    ) -> None:
+        self.ctx = ctx
+        self.client = client
+        self.config = config
+        self.page = page
+        self.batch = _Batch()
+        self.cutoff_ms = 0
+
+    # -- teams and services: small, re-read every run (unchanged payloads write nothing) --------
+    def directory(self) -> None:
+        for page in self.client.paginate(
+            "/v2/teams", paginator=SinglePagePaginator(), endpoint="GET /v2/teams"
+        ):
+            self.ctx.land("team", page.items, location=page.reply.safe_url)
+        for page in self.client.paginate(
+            "/v1/services",
+            paginator=OffsetPaginator(self.page, total_key="totalCount"),
+            endpoint="GET /v1/services",
+        ):
+            self.ctx.land("service", page.items, location=page.reply.safe_url)
+
+    # -- alerts / incidents ----------------------------------------------------------------------
+    def stream(self, stream: Stream) -> None:
+        state = self.ctx.get_state(stream.state_key) or {}
+        watermark: int | None = state.get("watermark_ms")
+        open_ids: set[str] = set(state.get("open", []))
+        seen: set[str] = set()
+        now = self.ctx.now() if self.ctx.now else self.ctx.started_at
+        self.cutoff_ms = int(now.timestamp() * 1000 - self._seconds("lookback") * 1000)
+        params = {
+            "query": self._query(watermark, now),
+            "limit": self.page,
+            "sort": "createdAt",
+            "order": "asc",  # new objects append at the end: offsets stay valid while paging
+        }
+        for page in self.client.paginate(
+            stream.list_path,
+            params=params,
+            paginator=NextLinkPaginator(),
+            endpoint=f"GET {stream.list_path}",
+        ):
+            items = self._valid(page.items, stream.object_type, page.reply.safe_url)
+            landed = self._landed_updated_at(stream.object_type, [i["id"] for i in items])
+            for item in items:
+                object_id = str(item["id"])
+                seen.add(object_id)
+                created = epoch_ms(item.get("createdAt"))
+                if created is not None and (watermark is None or created > watermark):
+                    watermark = created
+                if self.ctx.full or landed.get(object_id) != item.get("updatedAt"):
+                    item = self._complete(stream, object_id, item)
+                if item is not None:
+                    _track(open_ids, object_id, stream.watch(item, self.cutoff_ms))
+            self.batch.flush(self.ctx)
+        for object_id in sorted(open_ids - seen):
+            self._reread(stream, object_id, open_ids)
+        self.batch.flush(self.ctx)
+        self.ctx.set_state(stream.state_key, {"watermark_ms": watermark, "open": sorted(open_ids)})
+        log.info(
+            "opsgenie %s: %d listed, %d still open", stream.state_key, len(seen), len(open_ids)
+        )
+
+    def _query(self, watermark: int | None, now: datetime) -> str:
+        if watermark is None or self.ctx.full:
+            start_ms = int(now.timestamp() - self._seconds("initial_lookback")) * 1000
+        else:
+            start_ms = watermark - int(self._seconds("lookback") * 1000)
+        query = f"createdAt>={start_ms}"
+        return f"{query} AND {self.config.query}" if self.config.query else query
+
+    def _seconds(self, name: str) -> float:
+        return getattr(self.ctx.settings.model.sync, name).seconds or 0.0
+
+    def _reread(self, stream: Stream, object_id: str, open_ids: set[str]) -> None:
+        """An object open at the last run, now older than the window: has it changed?"""
+        body = self._get_one(stream, object_id)
+        if body is None:
+            open_ids.discard(object_id)  # deleted upstream
+            return
+        landed = self._landed_updated_at(stream.object_type, [object_id])
+        if self.ctx.full or landed.get(object_id) != body.get("updatedAt"):
+            self._complete(stream, object_id, body, fetched=True)
+        _track(open_ids, object_id, stream.watch(body, self.cutoff_ms))
+
+    def _complete(
+        self, stream: Stream, object_id: str, item: dict[str, Any], *, fetched: bool = False
+    ) -> dict[str, Any] | None:
+        """Fetch the detail and children of a new or changed object, then land it."""
+        body: dict[str, Any] | None = item
+        if stream.detail and not fetched:
+            body = self._get_one(stream, object_id)
+            if body is None:
+                return None
+        assert body is not None
+        if stream.state_key == "alerts":
+            self._alert_logs(object_id)
+        else:
+            self._timeline(object_id)
+        self.batch.add(stream.object_type, body, object_id, None)
+        return body
+
+    def _get_one(self, stream: Stream, object_id: str) -> dict[str, Any] | None:
+        path = stream.item_path.format(id=object_id)
+        try:
+            reply = self.client.get(
+                path, {"identifierType": "id"}, endpoint=f"GET {stream.item_path}"
+            )
+        except HttpError as exc:
+            if exc.status == 404:
+                log.warning("opsgenie %s %s no longer exists", stream.object_type, object_id)
+                return None
+            raise
+        data = reply.body.get("data") if isinstance(reply.body, dict) else None
+        if not isinstance(data, dict):
+            raise DataError(f"{reply.where()}: expected a JSON object with an object 'data'")
+        return data
+
+    def _alert_logs(self, alert_id: str) -> None:
+        for page in self.client.paginate(
+            f"/v2/alerts/{alert_id}/logs",
+            params={
+                "identifierType": "id",
+                "direction": "next",
+                "order": "asc",
+                "limit": self.page,
+            },
+            paginator=NextLinkPaginator(page_size=self.page),
+            endpoint="GET /v2/alerts/{id}/logs",
+        ):
+            # log lines have no id: the opaque paging offset names them
+            for line in self._valid(page.items, "alert_log", page.reply.safe_url, "offset"):
+                self.batch.add("alert_log", line, f"{alert_id}/{line['offset']}", alert_id)
+
+    def _timeline(self, incident_id: str) -> None:
+        for page in self.client.paginate(
+            f"/v2/incident-timelines/{incident_id}/entries",
+            params={"limit": self.page},
+            paginator=CursorPaginator(("data", "nextOffset"), "offset"),
+            data_selector="data.entries",
+            endpoint="GET /v2/incident-timelines/{id}/entries",
+        ):
+            for entry in self._valid(page.items, "timeline_entry", page.reply.safe_url):
+                self.batch.add("timeline_entry", entry, f"{incident_id}/{entry['id']}", incident_id)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _valid(
+        self, items: list[Any], object_type: str, location: str, id_field: str = "id"
+    ) -> list[dict[str, Any]]:
+        """The records that can be landed; the others go to ``raw_rejects`` with the reason."""
+        good, bad = [], []
+        for item in items:
+            if not isinstance(item, dict):
+                reason = f"not a JSON object: {type(item).__name__}"
+            elif item.get(id_field) in (None, ""):
+                reason = f"{object_type} without an {id_field}"
+            else:
+                good.append(item)
+                continue
+            bad.append(Reject(json.dumps(item, ensure_ascii=False, default=str), reason, location))
+        if bad:
+            self.ctx.reject(object_type, bad)
+        return good
+
+    def _landed_updated_at(self, object_type: str, ids: list[str]) -> dict[str, str | None]:
+        if not ids:
+            return {}
+        rows = self.ctx.con.execute(
+            """
+            select object_id, payload ->> 'updatedAt'
+            from raw_objects
+            where source = 'opsgenie' and object_type = ? and deleted_at is null
+              and list_contains(?, object_id)
+            """,
+            [object_type, [str(i) for i in ids]],
+        ).fetchall()
+        return dict(rows)
+
+
+def _track(open_ids: set[str], object_id: str, is_open: bool) -> None:
+    if is_open:
+        open_ids.add(object_id)
+    else:
+        open_ids.discard(object_id)
