@@ -298,12 +298,15 @@ def render_incident(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC
         "urgency": inc.urgency,
     }
     if inc.merged_into and resolved:
-        parent = world.pd_by_id.get(inc.merged_into)
+        parent = inc.merged_into  # the reference is built from the id alone (streamable)
         body["resolve_reason"] = {
             "type": "merge_resolve_reason",
-            "incident": incident_ref(world, parent)
-            if parent
-            else {"id": inc.merged_into, "type": "incident_reference"},
+            "incident": {
+                "id": parent,
+                "type": "incident_reference",
+                "self": _self(world, f"incidents/{parent}"),
+                "html_url": _html(world, f"incidents/{parent}"),
+            },
         }
     return body
 

@@ -111,7 +111,7 @@ class SimulatorServer:
         """Serve in the calling thread until ``stop()`` is called from another thread."""
         self._serving.set()
         try:
-            self._httpd.serve_forever()
+            self._httpd.serve_forever(poll_interval=0.05)
         finally:
             self._serving.clear()
 
@@ -193,6 +193,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     server_version = "opskpi-simulator/1"
 
+    def setup(self) -> None:
+        super().setup()
+        # one small response per request: without this, Nagle + delayed ACK add ~40 ms each
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:  # quiet by default
         return
 
@@ -258,9 +263,9 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in response.headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if payload and self.command != "HEAD":
-            self.wfile.write(payload)
+        self._headers_buffer.append(b"\r\n")  # end_headers(), sent in one write with the body
+        self.wfile.write(b"".join(self._headers_buffer) + payload)
+        self._headers_buffer = []
 
 
 def _dispatch(sim: SimulatorServer, api: str, request: Request) -> Response:

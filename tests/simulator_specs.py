@@ -1,0 +1,212 @@
+"""Test helpers for the simulator: lenient validation against the trimmed reference specs,
+a shared small organisation, and an authenticated HTTP client per API.
+
+Leniency (the reference README's "spec quirks to tolerate"): every property may be null,
+``oneOf`` is read as ``anyOf`` (and discriminators dropped), ``AcknowledgeLogEntry`` accepts
+``acknowledge_log_entry``, a custom field ``value`` may be a plain string. Everything else
+(types, enums, required keys) is checked as the spec says.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import requests
+from openapi_schema_validator import OAS30ReadValidator
+
+from etl.simulator import generate
+from etl.simulator.org import Organisation
+from etl.simulator.server import SimulatorServer
+
+END = datetime(2026, 3, 1, tzinfo=UTC)
+SPEC_FILES = {
+    "pagerduty": "pagerduty-openapi.trimmed.json",
+    "opsgenie": "opsgenie-openapi.trimmed.json",
+    "argocd": "argocd-swagger.trimmed.json",
+}
+
+
+@lru_cache(maxsize=4)
+def small_org(seed: int = 11, months: int = 3, per_day: float = 10.0) -> Organisation:
+    """A few months of the demo organisation: quick to build, every shape present."""
+    return generate(seed, END, months=months, incidents_per_day=per_day)
+
+
+class Client:
+    """``requests`` session with the right credentials for one API of a running simulator."""
+
+    def __init__(self, server: SimulatorServer, api: str) -> None:
+        self.base = f"{server.url}/{api}"
+        self.session = requests.Session()
+        token = {
+            "pagerduty": f"Token token={server.tokens.pagerduty}",
+            "opsgenie": f"GenieKey {server.tokens.opsgenie}",
+            "argocd": f"Bearer {server.tokens.argocd}",
+        }[api]
+        self.session.headers["Authorization"] = token
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return self.session.get(self.base + path, params=params, timeout=30)
+
+    def post(self, path: str, body: Any) -> requests.Response:
+        return self.session.post(self.base + path, json=body, timeout=30)
+
+    def json(self, path: str, **params: Any) -> Any:
+        response = self.get(path, **params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+# --- lenient schemas ----------------------------------------------------------------------------
+def _lenient(node: Any, null: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_lenient(item, null) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "discriminator":
+            continue
+        if key == "oneOf":
+            out["anyOf"] = _lenient(value, null)
+        elif (
+            key == "properties"
+            and isinstance(value, dict)
+            and all(isinstance(v, dict) for v in value.values())
+        ):
+            out[key] = {name: {"anyOf": [_lenient(v, null), null]} for name, v in value.items()}
+        else:
+            out[key] = _lenient(value, null)
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_spec(reference_dir: Path, api: str) -> dict[str, Any]:
+    spec = json.loads((reference_dir / SPEC_FILES[api]).read_text())
+    if api == "pagerduty":
+        schemas = spec["components"]["schemas"]
+        ack = schemas["AcknowledgeLogEntry"]["allOf"][1]["properties"]["type"]
+        ack["enum"] = [*ack["enum"], "acknowledge_log_entry"]
+        schemas["CustomFieldsFieldValue"]["properties"]["value"] = {}
+        return _lenient(spec, {"enum": [None]})
+    return _lenient(spec, {"type": "null"})
+
+
+def _resolve_ref(spec: dict[str, Any], ref: str) -> Any:
+    node: Any = spec
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part.replace("~1", "/")]
+    return node
+
+
+def validate(
+    reference_dir: Path, api: str, path: str, body: Any, method: str = "get", status: str = "200"
+) -> None:
+    """Raise ``jsonschema.ValidationError`` if ``body`` does not fit the spec's response."""
+    spec = load_spec(reference_dir, api)
+    response = spec["paths"][path][method]["responses"][status]
+    if "$ref" in response:
+        response = _resolve_ref(spec, response["$ref"])
+    if "content" in response:
+        schema = response["content"]["application/json"]["schema"]
+        root = {"allOf": [copy.deepcopy(schema)], "components": spec["components"]}
+        OAS30ReadValidator(root).validate(body)
+    else:
+        root = {"allOf": [response["schema"]], "definitions": spec["definitions"]}
+        jsonschema.Draft4Validator(root).validate(body)
+
+
+def validate_definition(reference_dir: Path, api: str, definition: str, body: Any) -> None:
+    spec = load_spec(reference_dir, api)
+    if api == "pagerduty":
+        root = {"$ref": f"#/components/schemas/{definition}", "components": spec["components"]}
+        OAS30ReadValidator(root).validate(body)
+    else:
+        root = {
+            "allOf": [{"$ref": f"#/definitions/{definition}"}],
+            "definitions": spec["definitions"],
+        }
+        jsonschema.Draft4Validator(root).validate(body)
+
+
+# shapes the reference README documents for endpoints missing from the trimmed specs
+TIMELINE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["data", "took", "requestId"],
+    "properties": {
+        "took": {"type": "number"},
+        "requestId": {"type": "string"},
+        "data": {
+            "type": "object",
+            "required": ["entries"],
+            "properties": {
+                "nextOffset": {"type": "string"},
+                "entries": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "id",
+                            "group",
+                            "type",
+                            "eventTime",
+                            "hidden",
+                            "actor",
+                            "title",
+                        ],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "group": {"type": "string"},
+                            "type": {"type": "string"},
+                            "eventTime": {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT.*Z$"},
+                            "hidden": {"type": "boolean"},
+                            "actor": {
+                                "type": "object",
+                                "required": ["name", "type"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "type": {"type": "string"},
+                                },
+                            },
+                            "title": {
+                                "type": "object",
+                                "required": ["type", "content"],
+                                "properties": {
+                                    "type": {"type": "string"},
+                                    "content": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+SERVICES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["data", "took", "requestId"],
+    "properties": {
+        "data": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "teamId"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "description": {"type": "string"},
+                    "teamId": {"type": "string"},
+                    "visibility": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
