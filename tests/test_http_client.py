@@ -29,6 +29,7 @@ from etl.errors import (
     TransportError,
 )
 from etl.http import (
+    CursorPaginator,
     HttpClient,
     NextLinkPaginator,
     OffsetPaginator,
@@ -165,7 +166,7 @@ def test_429_is_retried_honouring_reset_headers(stub: Stub, slept: list[float]) 
     client = client_for(stub, slept)
     assert client.get("/v2/alerts").body == {"data": []}
     assert len(stub.seen) == 3
-    assert 3 <= slept[0] <= 3.5 and 2 <= slept[1] <= 2.5  # noqa: PT018
+    assert 3 <= slept[0] <= 3.5 and 2 <= slept[1] <= 2.5
 
 
 def test_429_retries_are_capped(stub: Stub, slept: list[float]) -> None:
@@ -386,3 +387,70 @@ def test_a_400_mid_pagination_is_an_error_not_the_end(stub: Stub, slept: list[fl
     assert next(pages).items == [1]
     with pytest.raises(HttpError, match="status 400"):
         next(pages)
+
+
+def test_offset_paginator_with_a_total_count(stub: Stub, slept: list[float]) -> None:
+    """Opsgenie services: offset/limit in, ``totalCount`` out, no paging links."""
+    rows = [{"id": i} for i in range(5)]
+
+    def page(query: dict[str, list[str]]) -> Answer:
+        offset, limit = int(query["offset"][0]), int(query["limit"][0])
+        return Answer(200, {"data": rows[offset : offset + limit], "totalCount": len(rows)})
+
+    stub.on("/api/v1/services", page)
+    client = client_for(stub, slept)
+    pages = list(
+        client.paginate("/v1/services", paginator=OffsetPaginator(2, total_key="totalCount"))
+    )
+    assert [len(p.items) for p in pages] == [2, 2, 1]
+    stub.on("/api/v1/bad", Answer(200, {"data": [1]}))
+    with pytest.raises(DataError, match="no integer 'totalCount'"):
+        list(client.paginate("/v1/bad", paginator=OffsetPaginator(2, total_key="totalCount")))
+
+
+def test_cursor_paginator_sends_the_body_cursor_back(stub: Stub, slept: list[float]) -> None:
+    """Opsgenie incident timelines: ``data.nextOffset`` until the last page."""
+    entries = [{"id": f"e{i}"} for i in range(5)]
+
+    def page(query: dict[str, list[str]]) -> Answer:
+        offset = int(query.get("offset", ["0"])[0])
+        data: dict[str, Any] = {"entries": entries[offset : offset + 2]}
+        if offset + 2 < len(entries):
+            data["nextOffset"] = str(offset + 2)
+        return Answer(200, {"data": data})
+
+    stub.on("/api/entries", page)
+    pages = list(
+        client_for(stub, slept).paginate(
+            "/entries",
+            params={"limit": 2},
+            paginator=CursorPaginator(("data", "nextOffset"), "offset"),
+            data_selector="data.entries",
+        )
+    )
+    assert [e["id"] for p in pages for e in p.items] == [f"e{i}" for i in range(5)]
+    assert stub.paths()[1:] == ["/api/entries?limit=2&offset=2", "/api/entries?limit=2&offset=4"]
+
+
+def test_cursor_that_repeats_is_an_error(stub: Stub, slept: list[float]) -> None:
+    stub.on("/api/entries", Answer(200, {"data": {"entries": [1], "nextOffset": "7"}}))
+    with pytest.raises(DataError, match="repeats"):
+        list(
+            client_for(stub, slept).paginate(
+                "/entries",
+                paginator=CursorPaginator(("data", "nextOffset"), "offset"),
+                data_selector="data.entries",
+            )
+        )
+
+
+def test_next_link_paginator_stops_on_a_short_page(stub: Stub, slept: list[float]) -> None:
+    stub.on(
+        "/api/logs",
+        Answer(200, {"data": [1, 2], "paging": {"next": f"{stub.url}/api/logs?o=2"}}),
+        Answer(200, {"data": [3], "paging": {"next": f"{stub.url}/api/logs?o=3"}}),
+    )
+    client = client_for(stub, slept)
+    pages = list(client.paginate("/logs", paginator=NextLinkPaginator(page_size=2)))
+    assert [p.items for p in pages] == [[1, 2], [3]]
+    assert len(stub.seen) == 2
