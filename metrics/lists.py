@@ -84,6 +84,7 @@ def actions(
     due_until: date | None = None,
     only_open: bool = False,
     only_overdue: bool = False,
+    only_must_fix: bool = False,
     incident_key: str | None = None,
     include_cancelled: bool = False,
 ) -> pd.DataFrame:
@@ -94,6 +95,7 @@ def actions(
         "as_of": as_of,
         "only_open": only_open,
         "only_overdue": only_overdue,
+        "only_must_fix": only_must_fix,
         "incident_key": incident_key,
         "include_cancelled": include_cancelled,
     }
@@ -129,3 +131,14 @@ def period_list(
 ) -> pd.DataFrame:
     """A list that takes only the period and the filters (deploys, timeline, failures)."""
     return list_frame(con, name, scoped(period, filters))
+
+
+def policy_targets(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float | None]]:
+    """Ack and resolve targets per severity in seconds (None: the policy sets none)."""
+    rows = run_query(con, "queries/policy_targets", {}).fetchall()
+    return {row[0]: {"ack": row[1], "resolve": row[2]} for row in rows}
+
+
+def taxonomy_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Root-cause key → the configured label, in display order."""
+    return dict(run_query(con, "queries/taxonomy", {}).fetchall())

@@ -3,8 +3,8 @@
 -- reporting time zone. With an incident filter, an action is listed when one of its incidents
 -- matches (as in kpis/rca.sql).
 -- Parameters: $since, $until (due-date range, each nullable = unbounded), $as_of, filters,
--- $only_open (not done nor cancelled), $only_overdue, $incident_key (nullable),
--- $include_cancelled.
+-- $only_open (not done nor cancelled), $only_overdue, $only_must_fix, $incident_key
+-- (nullable), $include_cancelled.
 with settings as (
     select * from cfg_settings
 ),
@@ -60,4 +60,5 @@ select
 from actions
 where (not $only_open or status not in ('done', 'cancelled'))
   and (not $only_overdue or is_overdue)
+  and (not $only_must_fix or must_fix)
 order by is_overdue desc, must_fix desc, due_date nulls last, action_key

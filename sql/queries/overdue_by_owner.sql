@@ -37,6 +37,7 @@ select
     coalesce(nullif(trim(owner), ''), '(none)') as owner,
     count(*) as overdue_actions,
     count(*) filter (where must_fix) as overdue_must_fix,
+    count(*) filter (where not must_fix) as overdue_other,
     max(days_overdue) as oldest_days_overdue
 from overdue
 group by 1
