@@ -15,10 +15,10 @@ from typing import Any
 
 from config import Settings
 from config.model import ArgoCDSettings
-from config.secrets import SecretError
 from etl.context import SyncContext
 from etl.errors import ConfigurationError
 from etl.http import HttpClient, RetryPolicy, SinglePagePaginator
+from etl.http.factory import source_client
 from etl.landing import Reject
 
 log = logging.getLogger(__name__)
@@ -52,26 +52,15 @@ class ArgoCDConnector:
         self.stats: dict[str, int] = {}  # requests per endpoint of the last sync
 
     def client(self, ctx: SyncContext) -> HttpClient:
-        try:
-            secret = self.settings.secret("argocd")
-        except SecretError as exc:
-            raise ConfigurationError(str(exc)) from None
-        ca_bundle = self.settings.resolve(self.config.ca_bundle) if self.config.ca_bundle else None
-
-        def count(_label: str) -> None:
-            ctx.requests += 1
-
         base = self.config.base_url.rstrip("/")
-        return HttpClient(
-            base,
-            secret=secret,
+        return source_client(
+            self.settings,
+            "argocd",
+            ctx,
             auth_scheme="Bearer",
-            timeout=self.config.timeout.seconds or 30.0,
-            ca_bundle=ca_bundle,
+            ca_bundle=self.config.ca_bundle,
             retry=self.retry,
             session=self.session,
-            on_request=count,
-            name="argocd",
             status_hints={
                 401: f"Argo CD at {base} did not accept the token (expired? create one with "
                 "`argocd account generate-token` for an account with the apiKey capability)",

@@ -24,7 +24,6 @@ from typing import Any
 
 from config import Settings
 from config.model import OpsgenieSettings
-from config.secrets import SecretError
 from etl.context import SyncContext
 from etl.errors import ConfigurationError, DataError, HttpError
 from etl.http import (
@@ -35,6 +34,7 @@ from etl.http import (
     RetryPolicy,
     SinglePagePaginator,
 )
+from etl.http.factory import source_client
 from etl.landing import Reject
 
 log = logging.getLogger(__name__)
@@ -133,24 +133,14 @@ class OpsgenieConnector:
         self.stats: dict[str, int] = {}  # requests per endpoint of the last sync
 
     def client(self, ctx: SyncContext) -> HttpClient:
-        try:
-            secret = self.settings.secret("opsgenie")
-        except SecretError as exc:
-            raise ConfigurationError(str(exc)) from None
         base = self.config.base_url.rstrip("/")
-
-        def count(_label: str) -> None:
-            ctx.requests += 1
-
-        return HttpClient(
-            base,
-            secret=secret,
+        return source_client(
+            self.settings,
+            "opsgenie",
+            ctx,
             auth_scheme="GenieKey",
-            timeout=self.config.timeout.seconds or 30.0,
             retry=self.retry,
             session=self.session,
-            on_request=count,
-            name="opsgenie",
             status_hints={
                 401: f"Opsgenie did not accept the API key at {base}: an account lives in one "
                 f"region only ({REGIONS}); check sources.opsgenie.base_url and the key",
