@@ -82,6 +82,7 @@ class SnapshotCache:
         with self._lock:
             identity = file_identity(self.path)
             started = self._monotonic()
+            changed = identity != self._tried
             self._tried, self._tried_at = identity, started
             try:
                 families = tuple(self._build(self.path))
@@ -92,7 +93,10 @@ class SnapshotCache:
             self._families = families
             self.last_load_seconds = self._monotonic() - started
             self.loads += 1
-            log.info("loaded the KPI snapshot %s in %.2f s", self.path, self.last_load_seconds)
+            log.log(
+                logging.INFO if changed else logging.DEBUG,  # TTL reloads are routine
+                "loaded the KPI snapshot %s in %.2f s", self.path, self.last_load_seconds,
+            )
             return True
 
     def refresh_if_stale(self) -> bool:
