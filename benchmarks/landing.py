@@ -1,0 +1,100 @@
+"""Landing figures: the page files into a fresh warehouse, in a child process.
+
+The child (a ``spawn``-ed interpreter, so it inherits nothing of the generator's memory)
+lands every page stream with ``etl.bulk`` and the postmortems through the sync's readers,
+then reports its own peak RSS (``ru_maxrss``) with the counts and seconds.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import Timing
+
+
+def remove_warehouse(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _land(pages: str, warehouse: str, memory_limit: str, out: Any) -> None:
+    from etl.bulk import PAGE_STREAMS, land_history, land_json_pages, land_postmortems, page_files
+    from sql.connect import open_writer
+
+    folder = Path(pages)
+    con = open_writer(Path(warehouse), memory_limit=memory_limit)
+    con.execute("set enable_progress_bar = false")
+    started = time.perf_counter()
+    received = 0
+    for stream in PAGE_STREAMS:
+        result = land_json_pages(
+            con, stream.source, stream.object_type, page_files(folder, stream),
+            items_key=stream.items_key, key_expr=stream.key_expr, parent_expr=stream.parent_expr,
+        )
+        received += result.received
+    received += land_history(con).received
+    con.execute("checkpoint")
+    pages_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    pm = land_postmortems(con, folder / "postmortems")
+    con.execute("checkpoint")
+    pm_seconds = time.perf_counter() - started
+    rows = con.execute("select count(*) from raw_objects").fetchone()[0]
+    con.close()
+    out.send(
+        {
+            "page_records": received,
+            "page_seconds": pages_seconds,
+            "postmortem_records": sum(r.received for r in pm.values()),
+            "postmortem_seconds": pm_seconds,
+            "raw_objects": rows,
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
+    out.close()
+
+
+def land_once(pages: Path, warehouse: Path, memory_limit: str) -> dict[str, Any]:
+    """One landing into a new warehouse file, in a child process."""
+    remove_warehouse(warehouse)
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_land, args=(str(pages), str(warehouse), memory_limit, send))
+    child.start()
+    send.close()
+    try:
+        result: dict[str, Any] = receive.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the landing child failed (exit code {child.exitcode})") from None
+    child.join()
+    return result
+
+
+def landing(pages: Path, warehouse: Path, memory_limit: str, runs: int) -> dict[str, Any]:
+    """``runs`` landings (the last warehouse is kept for the models); medians and all runs."""
+    results = [land_once(pages, warehouse, memory_limit) for _ in range(max(1, runs))]
+    page_time = Timing([r["page_seconds"] for r in results])
+    pm_time = Timing([r["postmortem_seconds"] for r in results])
+    total_time = Timing([r["page_seconds"] + r["postmortem_seconds"] for r in results])
+    last = results[-1]
+    records = last["page_records"] + last["postmortem_records"]
+    return {
+        "runs": len(results),
+        "page_records": last["page_records"],
+        "postmortem_records": last["postmortem_records"],
+        "raw_objects": last["raw_objects"],
+        "page_seconds": page_time.as_dict(),
+        "postmortem_seconds": pm_time.as_dict(),
+        "total_seconds": total_time.as_dict(),
+        "page_records_per_second": last["page_records"] / page_time.median,
+        "postmortem_records_per_second": last["postmortem_records"] / pm_time.median,
+        "records_per_second": records / total_time.median,
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in results),
+        "peak_rss_mib_runs": [r["peak_rss_mib"] for r in results],
+        "memory_limit": memory_limit,
+    }

@@ -1,0 +1,201 @@
+"""Console lines and docs/benchmarks.md, from the results of each size (``<size>.json``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ANALYSIS = Path(__file__).with_name("analysis.md")
+ORDER = ("1m", "100k", "tiny")
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:,.2f} s"
+
+
+def landing_line(r: dict[str, Any]) -> str:
+    return (
+        f"landing: {r['page_records']:,} page records in {_s(r['page_seconds']['median'])} "
+        f"= {r['page_records_per_second']:,.0f}/s; {r['postmortem_records']:,} postmortem "
+        f"records in {_s(r['postmortem_seconds']['median'])} = "
+        f"{r['postmortem_records_per_second']:,.0f}/s; all: {r['records_per_second']:,.0f}/s; "
+        f"peak RSS {r['peak_rss_mib']:,.0f} MiB (median of {r['runs']})"
+    )
+
+
+def models_line(r: dict[str, Any]) -> str:
+    return (
+        f"models: build {_s(r['build_seconds']['median'])}, publish "
+        f"{_s(r['publish_seconds']['median'])} ({r['incidents']:,} incidents, "
+        f"{r['deploys']:,} deploys; snapshot {r['snapshot_mib']:,.0f} MiB)"
+    )
+
+
+def kpi_line(name: str, r: dict[str, Any]) -> str:
+    equal = "equal" if r["equal"] else f"DIFFERENT ({len(r['differences'])}+ fields)"
+    return (
+        f"kpis {name} ({r['incidents']:,} incidents): opskpi {_ms(r['opskpi_seconds']['median'])} "
+        f"(warm {_ms(r['opskpi_warm_seconds']['median'])}); pandas "
+        f"{_ms(r['pandas_seconds']['median'])} (load {_ms(r['pandas_load_seconds']['median'])} "
+        f"+ compute {_ms(r['pandas_compute_seconds']['median'])}); pandas/opskpi "
+        f"{r['ratio']:.1f}× (compute only vs warm: {r['ratio_compute_only']:.1f}×); {equal}"
+    )
+
+
+def exporter_line(r: dict[str, Any]) -> str:
+    if "skipped" in r:
+        return f"exporter: skipped: {r['skipped']}"
+    return (
+        f"exporter: {r['scrapes']} scrapes × {r['rounds']}: p50 {_ms(r['p50_seconds'])}, "
+        f"p99 {_ms(r['p99_seconds'])}, max {_ms(r['max_seconds'])} ({r['bytes']:,} bytes); "
+        f"start (first snapshot load) {_s(r['start_seconds'])}"
+    )
+
+
+def app_line(r: dict[str, Any]) -> str:
+    if "skipped" in r:
+        return f"app: skipped: {r['skipped']}"
+    extra = f"; exceptions: {r['exceptions']}" if r["exceptions"] else ""
+    return f"app: overview first render {_s(r['seconds']['median'])}{extra}"
+
+
+def sync_line(r: dict[str, Any]) -> str:
+    if "skipped" in r:
+        return f"sync: skipped: {r['skipped']}"
+    return (
+        f"sync: {r['requests']:,} requests for {r['incidents']:,} PagerDuty incidents = "
+        f"{r['requests_per_1000']:,.0f} per 1,000; minimum {r['minimum']:,} "
+        f"({r['minimum_per_1000']:,.0f} per 1,000); ratio {r['ratio']:.3f}"
+    )
+
+
+# -- targets ------------------------------------------------------------------------------------
+
+Target = tuple[str, str, Callable[[dict[str, Any]], float | None], Callable[[float], bool], str]
+
+
+def _get(*keys: str) -> Callable[[dict[str, Any]], float | None]:
+    def read(results: dict[str, Any]) -> float | None:
+        value: Any = results
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        return float(value) if isinstance(value, int | float) else None
+
+    return read
+
+
+TARGETS: tuple[Target, ...] = (
+    ("KPI set, 28 days", "≤ 1 s", _get("kpis", "28d", "opskpi_seconds", "median"),
+     lambda v: v <= 1.0, "s"),
+    ("KPI set, whole span", "≤ 1 s", _get("kpis", "span", "opskpi_seconds", "median"),
+     lambda v: v <= 1.0, "s"),
+    ("pandas / opskpi, 28 days", "≥ 10×", _get("kpis", "28d", "ratio"), lambda v: v >= 10, "×"),
+    ("pandas / opskpi, whole span", "≥ 10×", _get("kpis", "span", "ratio"),
+     lambda v: v >= 10, "×"),
+    ("landing, page records", "≥ 100,000/s", _get("landing", "page_records_per_second"),
+     lambda v: v >= 100_000, "/s"),
+    ("landing, all records", "≥ 100,000/s", _get("landing", "records_per_second"),
+     lambda v: v >= 100_000, "/s"),
+    ("landing peak RSS", "< 1.5 GB", _get("landing", "peak_rss_mib"),
+     lambda v: v * 2**20 < 1.5e9, "MiB"),
+    ("scrape p99", "≤ 50 ms", _get("exporter", "p99_seconds"), lambda v: v <= 0.05, "s"),
+    ("overview first render", "≤ 2 s", _get("app", "seconds", "median"), lambda v: v <= 2, "s"),
+    ("sync requests / minimum", "≤ 1.1×", _get("sync", "ratio"), lambda v: v <= 1.1, "×"),
+)
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        return _ms(value) if value < 1 else _s(value)
+    if unit == "×":
+        return f"{value:,.2f}×"
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    return f"{value:,.0f} {unit}"
+
+
+def targets_table(results: dict[str, dict[str, Any]]) -> list[str]:
+    sizes = [s for s in ORDER if s in results and s != "tiny"] or list(results)
+    lines = ["| target | goal | " + " | ".join(sizes) + " |",
+             "|---|---|" + "---|" * len(sizes)]
+    for name, goal, read, ok, unit in TARGETS:
+        cells = []
+        for size in sizes:
+            value = read(results[size])
+            cells.append("—" if value is None
+                         else f"{_fmt(value, unit)} {'met' if ok(value) else '**missed**'}")
+        lines.append(f"| {name} | {goal} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _section(size: str, r: dict[str, Any]) -> list[str]:
+    m = r["machine"]
+    counts = r["dataset"]["counts"]
+    lines = [
+        f"### {size}",
+        "",
+        f"Run {r['started']} → {r.get('finished', '?')}, {r['runs']} run(s) per figure "
+        f"(landing: {r.get('landing', {}).get('runs', '—')}). Machine: {m['cores']} cores "
+        f"({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}, DuckDB {m['duckdb']}, "
+        f"pandas {m['pandas']}; load average before {m['load_average']}, after "
+        f"{m.get('load_average_after', '?')}.",
+        "",
+        "Data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ".",
+        "",
+        "```",
+    ]
+    for key, fmt in (("landing", landing_line), ("models", models_line)):
+        if key in r:
+            lines.append(fmt(r[key]))
+    for name, figures in r.get("kpis", {}).items():
+        lines.append(kpi_line(name, figures))
+    for key, fmt in (("exporter", exporter_line), ("app", app_line), ("sync", sync_line)):
+        if key in r:
+            lines.append(fmt(r[key]))
+    lines += ["```", ""]
+    diffs = [d for f in r.get("kpis", {}).values() for d in f.get("differences", [])]
+    if diffs:
+        lines += ["Differences opskpi vs pandas:", "", *[f"- `{d}`" for d in diffs], ""]
+    if "sync" in r and "requests_by_endpoint" in r["sync"]:
+        s = r["sync"]
+        lines += ["Sync requests by endpoint (minimum by kind: "
+                  + ", ".join(f"{k} {v}" for k, v in s["minimum_by_kind"].items()) + "):", ""]
+        lines += [f"- `{path}`: {n:,}" for path, n in s["requests_by_endpoint"].items()]
+        lines.append("")
+    return lines
+
+
+def write_doc(results_dir: Path, doc: Path) -> None:
+    results = {
+        p.stem: json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted(results_dir.glob("*.json"))
+    }
+    lines = [
+        "# opskpi benchmarks",
+        "",
+        "Generated by `python -m benchmarks.run --size 100k|1m` (see "
+        "[benchmarks/README.md](../benchmarks/README.md) for what each figure measures and "
+        "how); the analysis below the figures is `benchmarks/analysis.md`. Every figure is the "
+        "median of the runs stated.",
+        "",
+        "## Targets",
+        "",
+        *targets_table(results),
+        "",
+        "## Figures",
+        "",
+    ]
+    for size in [s for s in ORDER if s in results] + [s for s in results if s not in ORDER]:
+        lines += _section(size, results[size])
+    if ANALYSIS.is_file():
+        lines += [ANALYSIS.read_text(encoding="utf-8").rstrip(), ""]
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,248 @@
+"""Bulk landing of API-shaped JSON page files into ``raw_objects``, inside DuckDB.
+
+A backfill (or the benchmark) can have millions of records: each file is read whole with
+``read_text`` and its item list taken with ``json_extract(content, '$.<key>[*]')`` (about 50×
+faster than ``read_json`` with a ``JSON[]`` column on DuckDB 2.0), then ``unnest``-ed and
+upserted with the same semantics as :func:`etl.landing.land` (key ``(source, object_type,
+object_id)``, an unchanged payload sha is not rewritten, a key seen twice in one batch: the
+last one wins), without a Python loop per record. Items without a key
+go to ``raw_rejects``, like ``land`` does.
+
+``land_pages_folder`` lands a folder laid out as :func:`etl.simulator.write_pages` writes it,
+with the keys the connectors use (see ``PAGE_STREAMS``); postmortems and the actions CSV go
+through the same readers as ``opskpi sync``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from etl.landing import LandResult, land
+from etl.postmortems import read_actions_csv, read_postmortems
+from etl.sources.postmortems import action_key
+
+FILES_PER_BATCH = 200  # about 20,000 items per statement with the APIs' page size of 100
+
+_STAGE = """
+create or replace temp table bulk_items as
+with files as (
+    select row_number() over (order by filename) as file_no,
+           json_extract(content, $items_path) as items
+    from read_text($paths)
+),
+items as (
+    select file_no, unnest(items) as item, generate_subscripts(items, 1) as item_no
+    from files
+)
+select ({key}) as object_id, ({parent}) as parent_id, item as payload,
+       file_no * 1000000000 + item_no as seq
+from items
+"""
+
+_INSERT = """
+insert into raw_objects
+select $source, $type, object_id, arg_max(parent_id, seq), arg_max(payload, seq),
+       sha256(arg_max(payload, seq)::varchar), $fetched_at, $run, null
+from bulk_items
+where object_id is not null
+group by object_id
+"""
+
+# DuckDB 2.0 plans ON CONFLICT as a MERGE whose join scans the whole of raw_objects: each
+# batch then costs time in proportion to the table. A batch of new keys takes the plain
+# INSERT (the primary key's index finds conflicts), and only a batch that hits an existing
+# key takes the upsert; it then gives the same rows as the upsert would have.
+_UPSERT = _INSERT + """
+on conflict do update set
+    parent_id = excluded.parent_id,
+    payload = excluded.payload,
+    payload_sha = excluded.payload_sha,
+    fetched_at = excluded.fetched_at,
+    sync_run_id = excluded.sync_run_id,
+    deleted_at = null
+where raw_objects.payload_sha <> excluded.payload_sha or raw_objects.deleted_at is not null
+"""
+
+_REJECT = """
+insert into raw_rejects
+select $source, $type, sha256(payload::varchar), $location, $type || ' without an id',
+       payload::varchar, $fetched_at, $run
+from bulk_items
+where object_id is null
+on conflict do nothing
+"""
+
+
+@dataclass(frozen=True)
+class PageStream:
+    """One folder of page files and how its items are keyed (SQL over the JSON ``item``)."""
+
+    source: str
+    object_type: str
+    folder: str  # relative to the pages folder
+    items_key: str  # the envelope's list: "incidents", "data", ...
+    key_expr: str = "item ->> 'id'"
+    parent_expr: str = "null"
+
+
+PAGE_STREAMS: tuple[PageStream, ...] = (
+    PageStream("pagerduty", "incident", "pagerduty/incidents", "incidents"),
+    PageStream(
+        "pagerduty", "log_entry", "pagerduty/log_entries", "log_entries",
+        parent_expr="item -> 'incident' ->> 'id'",
+    ),
+    PageStream(
+        "pagerduty", "alert", "pagerduty/alerts", "alerts",
+        parent_expr="item -> 'incident' ->> 'id'",
+    ),
+    PageStream(
+        "pagerduty", "incident_custom_fields", "pagerduty/custom_fields",
+        "custom_fields_values",
+        key_expr="item ->> 'incident_id'", parent_expr="item ->> 'incident_id'",
+    ),
+    PageStream("opsgenie", "alert", "opsgenie/alerts", "data"),
+    PageStream(
+        "opsgenie", "alert_log", "opsgenie/alert_logs", "data",
+        key_expr="(item ->> 'alertId') || '/' || (item ->> 'offset')",
+        parent_expr="item ->> 'alertId'",
+    ),
+    PageStream("opsgenie", "incident", "opsgenie/incidents", "data"),
+    PageStream(
+        "opsgenie", "timeline_entry", "opsgenie/incident_timelines", "data",
+        key_expr="(item ->> 'incidentId') || '/' || (item ->> 'id')",
+        parent_expr="item ->> 'incidentId'",
+    ),
+    PageStream(
+        "argocd", "application", "argocd/applications.json", "items",
+        key_expr="item -> 'metadata' ->> 'name'",
+    ),
+)
+
+
+def _batches(paths: Sequence[Path], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(paths), size):
+        yield [str(p) for p in paths[start : start + size]]
+
+
+def land_json_pages(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    object_type: str,
+    paths: Sequence[Path],
+    *,
+    items_key: str,
+    key_expr: str = "item ->> 'id'",
+    parent_expr: str = "null",
+    sync_run_id: int | None = None,
+    fetched_at: datetime | None = None,
+    files_per_batch: int = FILES_PER_BATCH,
+) -> LandResult:
+    """Upsert every item of ``paths[*][items_key]`` as ``(source, object_type, key_expr)``.
+
+    ``key_expr`` and ``parent_expr`` are SQL over the JSON value ``item`` (trusted code, not
+    user input). Each batch of files is one statement (its own transaction).
+    """
+    fetched_at = fetched_at or datetime.now(UTC)
+    result = LandResult()
+    stage = _STAGE.format(key=key_expr, parent=parent_expr)
+    bound = {"source": source, "type": object_type, "fetched_at": fetched_at, "run": sync_run_id}
+    fast = True  # plain inserts until a batch meets a key already landed
+    try:
+        for batch in _batches(paths, files_per_batch):
+            con.execute(stage, {"paths": batch, "items_path": f"$.{items_key}[*]"})
+            result.received += con.execute("select count(*) from bulk_items").fetchone()[0]
+            if fast:
+                try:
+                    result.changed += con.execute(_INSERT, bound).fetchone()[0]
+                except duckdb.ConstraintException:
+                    fast = False
+            if not fast:
+                result.changed += con.execute(_UPSERT, bound).fetchone()[0]
+            result.rejected += con.execute(
+                _REJECT, {**bound, "location": batch[0] if len(batch) == 1 else None}
+            ).fetchone()[0]
+    finally:
+        con.execute("drop table if exists bulk_items")
+    return result
+
+
+def page_files(folder: Path, stream: PageStream) -> list[Path]:
+    where = folder / stream.folder
+    return [where] if where.is_file() else sorted(where.glob("page-*.json"))
+
+
+def land_history(
+    con: duckdb.DuckDBPyConnection, sync_run_id: int | None = None
+) -> LandResult:
+    """Argo CD ``status.history`` entries of the landed applications, keyed ``{app}/{id}``."""
+    changed = con.execute(
+        """
+        insert into raw_objects
+        select 'argocd', 'history_entry', app || '/' || (entry ->> 'id'), app, entry,
+               sha256(entry::varchar), now(), $run, null
+        from (
+            select object_id as app,
+                   unnest(try_cast(payload -> 'status' -> 'history' as json[])) as entry
+            from raw_objects
+            where source = 'argocd' and object_type = 'application' and deleted_at is null
+        )
+        where entry ->> 'id' is not null
+        on conflict do update set
+            parent_id = excluded.parent_id, payload = excluded.payload,
+            payload_sha = excluded.payload_sha, fetched_at = excluded.fetched_at,
+            sync_run_id = excluded.sync_run_id, deleted_at = null
+        where raw_objects.payload_sha <> excluded.payload_sha
+           or raw_objects.deleted_at is not null
+        """,
+        {"run": sync_run_id},
+    ).fetchone()[0]
+    return LandResult(received=changed, changed=changed)
+
+
+def land_postmortems(
+    con: duckdb.DuckDBPyConnection, folder: Path, sync_run_id: int | None = None
+) -> dict[str, LandResult]:
+    """Postmortem files and ``actions.csv`` (if present), through the sync's readers."""
+    postmortems, _ = read_postmortems(folder)
+    results = {
+        "postmortems/postmortem": land(
+            con, "postmortems", "postmortem", postmortems, key="id", snapshot=True,
+            sync_run_id=sync_run_id,
+        )
+    }
+    csv = folder / "actions.csv"
+    if csv.is_file():
+        actions, _ = read_actions_csv(csv)
+        results["postmortems/action"] = land(
+            con, "postmortems", "action", actions, key=action_key, snapshot=True,
+            sync_run_id=sync_run_id,
+        )
+    return results
+
+
+def land_pages_folder(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    *,
+    sync_run_id: int | None = None,
+    postmortems: bool = True,
+) -> dict[str, LandResult]:
+    """Land a ``write_pages`` folder: every page stream, Argo CD history, postmortems."""
+    results: dict[str, LandResult] = {}
+    for stream in PAGE_STREAMS:
+        paths = page_files(folder, stream)
+        if not paths:
+            continue
+        results[f"{stream.source}/{stream.object_type}"] = land_json_pages(
+            con, stream.source, stream.object_type, paths, items_key=stream.items_key,
+            key_expr=stream.key_expr, parent_expr=stream.parent_expr, sync_run_id=sync_run_id,
+        )
+    results["argocd/history_entry"] = land_history(con, sync_run_id)
+    if postmortems and (folder / "postmortems").is_dir():
+        results.update(land_postmortems(con, folder / "postmortems", sync_run_id))
+    return results
