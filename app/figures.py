@@ -36,6 +36,14 @@ def _minutes(seconds: Any) -> Any:
     return seconds / 60.0
 
 
+def _weeks(buckets: pd.Series) -> list[str]:
+    """Bucket dates (Mondays) as ISO week labels, so a weekly axis is categorical."""
+    return [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in pd.to_datetime(buckets)]
+
+
+WEEK_AXIS: dict[str, Any] = {"type": "category"}
+
+
 def _severities(frame: pd.DataFrame) -> list[str]:
     present = set(frame["severity"].dropna()) if "severity" in frame else set()
     return [s for s in SEVERITY_ORDER if s in present]
@@ -101,10 +109,10 @@ def weekly_trend(
         color = SEVERITY_COLORS[severity]
         fig.add_trace(
             go.Scatter(
-                x=rows["bucket"], y=_minutes(rows[column]), mode="lines+markers", name=severity,
-                line={"color": color}, connectgaps=False,
+                x=_weeks(rows["bucket"]), y=_minutes(rows[column]), mode="lines+markers",
+                name=severity, line={"color": color}, connectgaps=False,
                 customdata=list(zip(rows[column].map(tr.dur), rows[n_column], strict=True)),
-                hovertemplate="%{x|%Y-%m-%d}: %{customdata[0]} (n=%{customdata[1]})"
+                hovertemplate="%{x}: %{customdata[0]} (n=%{customdata[1]})"
                 "<extra>" + severity + "</extra>",
             )
         )
@@ -115,8 +123,8 @@ def weekly_trend(
                 annotation_position="top left",
             )
     fig.update_layout(
-        title=tr(f"trend_{metric}_{stat}"), yaxis={"title": tr("minutes"), "rangemode": "tozero"},
-        xaxis={"title": tr("week")}, **LAYOUT,
+        title=tr(f"trend_{metric}_{stat}"), yaxis={"title": tr("minutes_log"), "type": "log"},
+        xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
     )
     return fig
 
@@ -132,17 +140,17 @@ def weekly_compliance(weekly: pd.DataFrame, kind: str, tr: Translator) -> go.Fig
             continue
         fig.add_trace(
             go.Scatter(
-                x=rows["bucket"], y=rows[column] * 100, mode="lines+markers",
+                x=_weeks(rows["bucket"]), y=rows[column] * 100, mode="lines+markers",
                 name=tr.severity(severity),
                 line={"color": SEVERITY_COLORS[severity],
                       "dash": "dot" if severity == "all" else "solid"},
                 customdata=rows[n_column],
-                hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} % (n=%{customdata})<extra></extra>",
+                hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra></extra>",
             )
         )
     fig.update_layout(
         title=tr(f"compliance_{kind}"), yaxis={"title": "%", "range": [0, 105]},
-        xaxis={"title": tr("week")}, **LAYOUT,
+        xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
     )
     return fig
 
@@ -153,12 +161,13 @@ def weekly_incidents(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
     for severity in _severities(weekly[weekly["severity"] != "all"]):
         rows = weekly[weekly["severity"] == severity]
         fig.add_trace(
-            go.Bar(x=rows["bucket"], y=rows["incidents"], name=severity,
+            go.Bar(x=_weeks(rows["bucket"]), y=rows["incidents"], name=severity,
                    marker_color=SEVERITY_COLORS[severity])
         )
     fig.update_layout(
-        barmode="stack", title=tr("incidents_per_week"), yaxis={"title": tr("incidents")},
-        xaxis={"title": tr("week")}, **LAYOUT,
+        barmode="stack", bargap=0.5, title=tr("incidents_per_week"),
+        yaxis={"title": tr("incidents")},
+        xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
     )
     return fig
 
@@ -171,15 +180,15 @@ def root_cause_trend(weekly: pd.DataFrame, labels: dict[str, str], tr: Translato
         rows = weekly[weekly["root_cause"] == key]
         fig.add_trace(
             go.Bar(
-                x=rows["bucket"], y=rows["incidents"], name=labels.get(key, key),
+                x=_weeks(rows["bucket"]), y=rows["incidents"], name=labels.get(key, key),
                 marker_color=CAUSE_COLORS[i % len(CAUSE_COLORS)],
                 customdata=rows["share"].map(tr.pct),
-                hovertemplate="%{x|%Y-%m-%d}: %{y} (%{customdata})<extra></extra>",
+                hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
             )
         )
     fig.update_layout(
         barmode="stack", title=tr("causes_over_time"), yaxis={"title": tr("incidents")},
-        xaxis={"title": tr("week")}, **LAYOUT,
+        xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
     )
     return fig
 
@@ -267,19 +276,19 @@ def rca_trend(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
     """Actions due per week (bars) and RCA adherence (line, right axis), from kpis/rca."""
     fig = go.Figure()
     fig.add_trace(
-        go.Bar(x=weekly["bucket"], y=weekly["actions_due"], name=tr("actions_due"),
+        go.Bar(x=_weeks(weekly["bucket"]), y=weekly["actions_due"], name=tr("actions_due"),
                marker_color="#b0bec5")
     )
     fig.add_trace(
         go.Scatter(
-            x=weekly["bucket"], y=weekly["rca_adherence"] * 100, name=tr("rca_adherence"),
-            mode="lines+markers", yaxis="y2", line={"color": "#2e7d32"},
+            x=_weeks(weekly["bucket"]), y=weekly["rca_adherence"] * 100,
+            name=tr("rca_adherence"), mode="lines+markers", yaxis="y2", line={"color": "#2e7d32"},
             customdata=list(zip(weekly["actions_on_time"], weekly["actions_due"], strict=True)),
             hovertemplate="%{y:.1f} % (%{customdata[0]}/%{customdata[1]})<extra></extra>",
         )
     )
     fig.update_layout(
-        title=tr("rca_trend"), xaxis={"title": tr("week")},
+        title=tr("rca_trend"), xaxis={"title": tr("week"), **WEEK_AXIS},
         yaxis={"title": tr("actions_due")},
         yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105]},
         **LAYOUT,

@@ -104,7 +104,8 @@ def main() -> None:
                     del st.query_params[param]
     st.session_state[CONTEXT_KEY] = Context(
         settings=settings, tr=tr, snapshot=snapshot, view=view, period=period,
-        targets=targets, labels=labels, page_paths={k: path for k, _, _, path in PAGES},
+        targets=targets, labels=labels,
+        page_paths={k: "./" if k == "overview" else path for k, _, _, path in PAGES},
     )
     if current_key:
         st.title(current.title)

@@ -72,7 +72,7 @@ else:
         "ttr_text": "TTR", "sla_text": "SLA", "cause_text": tr("root_cause"),
         "runbook_url": link_column(tr("runbook"), text=tr("open_runbook")),
         "release_key": tr("release"), "merged_text": tr("merged_into"),
-    }, height=420)
+    })
     st.caption(tr("list_caption", n=len(rows)))
 
 # -- one incident ---------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ if chosen:
         tr("merged_into"): inc["merged_into"] or "—",
     }
     st.dataframe([{tr("field"): k, tr("value"): v} for k, v in facts.items()],
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", height=36 * (len(facts) + 1) + 2)
     st.markdown(f"**{tr('timeline')}**")
     timeline = human(bundle["timeline"], ctx, event_local="when", offset="dur")
     timeline["kind_text"] = bundle["timeline"]["kind"].map(lambda k: tr.word("event", k))
