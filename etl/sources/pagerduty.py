@@ -127,16 +127,17 @@ class PagerDutyRun:
 
     def directory(self) -> None:
         for path, key, object_type in DIRECTORY:
-            for page in iter_offset(lambda q, p=path: self.api.get(p, q), key, what=f"GET {path}"):
-                self.ctx.land(object_type, page)
+            pages = iter_offset(lambda q, p=path: self.api.get(p, q), key, what=f"GET {path}")
+            for page in pages:
+                self.ctx.land(object_type, page.items, location=page.location)
 
     def incidents(self, windows: list[Window]) -> set[str]:
         params = {**self.filters, "sort_by": "created_at:asc"}
         seen: set[str] = set()
         fetch = lambda q: self.api.get("/incidents", q)  # noqa: E731
         for page in iter_pages(fetch, "incidents", windows, params, what="GET /incidents"):
-            self.ctx.land("incident", page)
-            seen.update(str(i.get("id")) for i in page if isinstance(i, dict))
+            self.ctx.land("incident", page.items, location=page.location)
+            seen.update(str(i.get("id")) for i in page.items if isinstance(i, dict))
         return seen
 
     def refetch_open(self, seen: set[str]) -> None:
@@ -162,7 +163,7 @@ class PagerDutyRun:
         params = {"team_ids[]": list(self.cfg.team_ids)} if self.cfg.team_ids else {}
         fetch = lambda q: self.api.get("/log_entries", q)  # noqa: E731
         for page in iter_pages(fetch, "log_entries", windows, params, what="GET /log_entries"):
-            self.ctx.land("log_entry", page, parent_id=incident_of)
+            self.ctx.land("log_entry", page.items, parent_id=incident_of, location=page.location)
 
     def save_state(self, details: dict[str, Any]) -> None:
         open_ids = [

@@ -5,7 +5,9 @@ ignoring ``ratelimit-reset``. Here every response passes through ``postprocess``
 turns a 429 or a 5xx into a signal caught by ``request``: 429s wait ``ratelimit-reset``
 seconds (else back off) and 5xx back off exponentially with jitter, each with a capped
 number of retries, after which the last response is returned and :class:`PagerDutyApi`
-raises a typed, secret-free :mod:`etl.errors` exception. Every request has a timeout.
+raises a typed, secret-free :mod:`etl.errors` exception. Network errors and timeouts are
+retried here too (the base client would sleep on its own clock). Every request has a
+timeout.
 """
 
 from __future__ import annotations
@@ -51,9 +53,10 @@ class CappedRetryClient(pagerduty.RestApiV2Client):
 
     max_429_retries = 5
     max_5xx_retries = 3
+    max_network_retries = 2  # connection refused/reset, timeouts
     max_reset_wait = 120.0  # seconds: never trust a huge ratelimit-reset blindly
     backoff_base = 1.0
-    max_network_attempts = 2
+    max_network_attempts = 0  # the base client's own network loop: raise at once, retry here
 
     def __init__(
         self,
@@ -66,9 +69,8 @@ class CappedRetryClient(pagerduty.RestApiV2Client):
         super().__init__(token, base_url=base_url)
         self.timeout = timeout
         self.retry = {}
-        self.sleep_timer = self.backoff_base
         self._sleep = sleep
-        self.http_requests = 0
+        self.http_requests = 0  # attempts, retries included
 
     @property
     def url(self) -> str:
@@ -86,23 +88,29 @@ class CappedRetryClient(pagerduty.RestApiV2Client):
 
     def postprocess(self, response: httpx2.Response, suffix: str | None = None) -> None:
         super().postprocess(response, suffix)
-        self.http_requests += 1
         if response.status_code == 429 or response.status_code >= 500:
             raise _RetrySignal(response)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:  # type: ignore[override]
-        retries = {429: 0, 500: 0}
+        retries = {"429": 0, "5xx": 0, "network": 0}
         while True:
+            self.http_requests += 1
             try:
                 return super().request(method, url, **kwargs)
             except _RetrySignal as signal:
                 response = signal.response
-                kind = 429 if response.status_code == 429 else 500
-                cap = self.max_429_retries if kind == 429 else self.max_5xx_retries
+                kind = "429" if response.status_code == 429 else "5xx"
+                cap = self.max_429_retries if kind == "429" else self.max_5xx_retries
                 if retries[kind] >= cap:
                     return response
                 retries[kind] += 1
                 self._sleep(self.wait_for(response, retries[kind]))
+            except pagerduty.Error as exc:
+                network = isinstance(exc.__cause__, httpx2.TransportError)
+                if not network or retries["network"] >= self.max_network_retries:
+                    raise
+                retries["network"] += 1
+                self._sleep(self.backoff(retries["network"]))
 
     def wait_for(self, response: httpx2.Response, attempt: int) -> float:
         """``ratelimit-reset`` for a 429 that carries it, else exponential backoff + jitter."""
@@ -114,6 +122,10 @@ class CappedRetryClient(pagerduty.RestApiV2Client):
                 seconds = None
             if seconds is not None and seconds >= 0:
                 return min(seconds, self.max_reset_wait)
+        return self.backoff(attempt)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential with jitter: about 1, 2, 4 … seconds."""
         backoff = self.backoff_base * 2 ** (attempt - 1)
         return min(backoff * (1 + 0.25 * random.random()), self.max_reset_wait)
 
@@ -165,7 +177,11 @@ class PagerDutyApi:
                 status=exc.response.status_code,
             ) from None
         except (pagerduty.Error, httpx2.HTTPError) as exc:
-            raise TransportError(self._safe(f"PagerDuty {what}: {exc}")) from None
+            cause = exc.__cause__ if isinstance(exc.__cause__, httpx2.HTTPError) else exc
+            detail = f"{type(cause).__name__}: {cause}".rstrip(": ")
+            raise TransportError(
+                self._safe(f"PagerDuty {what}: no answer after retries ({detail})")
+            ) from None
         status = response.status_code
         if status == 429:
             raise RateLimitedError(

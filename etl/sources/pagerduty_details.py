@@ -142,7 +142,7 @@ class DetailsPass:
         alerts: list[dict[str, Any]] = []
         try:
             for page in iter_offset(lambda q: self.api.get(path, q), "alerts", what=f"GET {path}"):
-                alerts.extend(page)
+                alerts.extend(page.items)
         except HttpError as exc:
             if exc.status != 404:
                 raise
@@ -186,7 +186,7 @@ def analytics_pass(
         data = page.get("data")
         if not isinstance(data, list):
             raise DataError("PagerDuty POST /analytics/raw/incidents: the answer has no 'data'")
-        ctx.land("analytics_incident", data)
+        ctx.land("analytics_incident", data, location="POST /analytics/raw/incidents")
         last = page.get("last")
         if not page.get("more") or not last:
             return

@@ -15,7 +15,8 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from etl.errors import DataError
 
@@ -91,6 +92,16 @@ def split_or_fail(window: Window, parts: int, what: str, total: int | None) -> l
 Fetch = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+class Page(NamedTuple):
+    items: list[Any]
+    location: str  # where the page came from, for rejects: "GET /incidents?since=…&offset=…"
+
+
+def _location(what: str, query: dict[str, Any]) -> str:
+    shown = {k: v for k, v in query.items() if k not in ("limit", "total")}
+    return f"{what}?{urlencode(shown, doseq=True)}"
+
+
 def iter_pages(
     fetch: Fetch,
     key: str,
@@ -100,7 +111,7 @@ def iter_pages(
     what: str = "listing",
     cap: int = OFFSET_CAP,
     limit: int = PAGE_LIMIT,
-) -> Iterator[list[dict[str, Any]]]:
+) -> Iterator[Page]:
     """Every page of records (``body[key]``) of every window, splitting crowded windows.
 
     ``fetch(params)`` returns the decoded body of one request. The offset advances by the
@@ -124,7 +135,7 @@ def iter_pages(
             if offset == 0 and isinstance(total, int) and total > cap:
                 pending[:0] = split_or_fail(window, parts_for(total, cap), what, total)
                 break
-            yield items
+            yield Page(items, _location(what, query))
             if not body.get("more"):
                 break
             if not items:
@@ -143,18 +154,19 @@ def iter_offset(
     what: str = "listing",
     cap: int = OFFSET_CAP,
     limit: int = PAGE_LIMIT,
-) -> Iterator[list[dict[str, Any]]]:
+) -> Iterator[Page]:
     """Every page of a listing that has no time window (services, alerts of an incident).
 
     Reaching the offset cap is an error: there is no window to split.
     """
     offset = 0
     while True:
-        body = fetch({**(params or {}), "limit": limit, "offset": offset})
+        query = {**(params or {}), "limit": limit, "offset": offset}
+        body = fetch(query)
         items = body.get(key)
         if not isinstance(items, list):
             raise DataError(f"PagerDuty {what}: the answer has no '{key}' list")
-        yield items
+        yield Page(items, _location(what, query))
         if not body.get("more"):
             return
         if not items:
