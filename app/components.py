@@ -68,10 +68,11 @@ def card(
 ) -> None:
     """A KPI card: value, change from the previous period, and a caption with n and target."""
     with st.container(border=True):
-        color = "inverse" if lower_is_better else "normal"
+        color, arrow = ("inverse" if lower_is_better else "normal"), "auto"
         if delta is not None and delta.startswith("±"):
-            color = "off"
-        st.metric(label, value, delta=delta, delta_color=color, help=help)
+            color, arrow = "off", "off"
+        st.metric(label, value, delta=delta, delta_color=color, delta_arrow=arrow, help=help,
+                  delta_description=context().tr("vs_previous") if delta else None)
         if caption:
             st.caption(caption)
 

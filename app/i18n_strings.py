@@ -29,6 +29,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "target_is": ("alvo ≤ {target}", "target ≤ {target}"),
     "no_targets": ("sem alvo na política", "no target in the policy"),
     "sla_target": ("alvo de SLA", "SLA target"),
+    "vs_previous": ("vs. período anterior", "vs. previous period"),
     "nothing_in_period": ("Nenhum dado para este período e estes filtros.", "No data for this period and these filters."),
     "nothing_listed": ("Nada a listar.", "Nothing to list."),
     # -- pages and entrypoint -------------------------------------------------------------------
