@@ -7,6 +7,8 @@ import threading
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from etl.simulator.routing import Response
+
 FAULT_KINDS = ("rate_limit", "status", "delay", "drop", "malformed")
 MALFORMED_KINDS = ("bad_date", "missing_id")
 _LIST_KEYS = ("incidents", "log_entries", "alerts", "priorities", "services", "teams", "items")
@@ -132,3 +134,41 @@ def _target(body: Any, record: int) -> dict[str, Any] | None:
     if history:
         return history[-1]
     return item
+
+
+def fault_response(api: str, fault: Fault) -> Response:
+    """The canned answer of a ``rate_limit`` or ``status`` fault, in the API's own style."""
+    if fault.kind == "rate_limit":
+        if not fault.headers:
+            return Response(429, None)
+        wait = f"{fault.retry_after:g}"
+        if api == "pagerduty":
+            headers = {
+                "ratelimit-limit": "960",
+                "ratelimit-remaining": "0",
+                "ratelimit-reset": wait,
+            }
+            return Response(
+                429, {"error": {"message": "Rate Limit Exceeded", "code": 2020}}, headers
+            )
+        body: dict[str, Any] = {
+            "message": "You are making too many requests! To avoid errors, limit requests.",
+            "took": 0.001,
+            "requestId": "sim-rate-limit",
+        }
+        if api == "argocd":
+            body = {"error": "too many requests", "code": 8, "message": "too many requests"}
+        return Response(429, body, {"Retry-After": wait})
+    if fault.status in (502, 503, 504):
+        text = f"<html><body><h1>{fault.status} Service Unavailable</h1></body></html>"
+        return Response(fault.status, text, {}, "text/html; charset=utf-8")
+    if api == "pagerduty":
+        return Response(fault.status, {"error": {"message": "Internal Server Error", "code": 2000}})
+    if api == "opsgenie":
+        return Response(
+            fault.status,
+            {"message": "Internal Server Error", "took": 0.001, "requestId": "sim-fault"},
+        )
+    return Response(
+        fault.status, {"error": "internal error", "code": 13, "message": "internal error"}
+    )

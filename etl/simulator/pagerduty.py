@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
 from etl.simulator.ids import pd_log_entry_id, pd_object_id
 from etl.simulator.org import Incident, Service, Team
-from etl.simulator.timeutil import iso_naive, iso_seconds
+from etl.simulator.routing import HttpError, Response
+from etl.simulator.timeutil import iso_seconds
 from etl.simulator.world import World
 
 PRIORITY_DESCRIPTIONS = {
@@ -408,68 +410,16 @@ def render_team(world: World, team: Team) -> dict[str, Any]:
     }
 
 
-def render_analytics(world: World, inc: Incident, now: datetime, tz: tzinfo) -> dict[str, Any]:
-    """One ``AnalyticsRawIncident``: zone-less timestamps in ``tz``."""
-    service = world.services[inc.service]
-    team = world.teams[inc.team]
-    acks = inc.acks_at(now)
-    escalations = inc.escalations_at(now)
-    resolved = inc.resolved_at_view(now)
-    ackers = list(dict.fromkeys(b for a, b in zip(inc.acks, inc.ack_by, strict=True) if a <= now))
-    level = int(inc.priority[1]) if inc.priority else None
-    return {
-        "id": inc.source_id,
-        "incident_number": inc.number,
-        "created_at": iso_naive(inc.created_at, tz),
-        "updated_at": iso_naive(inc.last_event_at(now), tz),
-        "resolved_at": iso_naive(resolved, tz) if resolved else None,
-        "status": inc.status_at(now),
-        "description": inc.title,
-        "urgency": inc.urgency,
-        "major": inc.priority in ("P1", "P2"),
-        "priority_id": priority_ids(world)[inc.priority] if inc.priority else None,
-        "priority_name": inc.priority,
-        "priority_order": (6 - level) * 100000000 if level else None,
-        "service_id": service.pd_id,
-        "service_name": service.name,
-        "team_id": team.pd_id,
-        "team_name": team.name,
-        "escalation_policy_id": team.escalation_policy_id,
-        "escalation_policy_name": f"Plantão {team.name}",
-        "incident_type_id": "PINCTYP",
-        "incident_type_name": "incident_default",
-        "acknowledged_user_ids": [world.users[k].pd_id for k in ackers],
-        "acknowledged_user_names": [world.users[k].name for k in ackers],
-        "acknowledgement_count": len(acks),
-        "assigned_user_ids": [world.users[inc.responder].pd_id],
-        "assigned_user_names": [world.users[inc.responder].name],
-        "assignment_count": 1 + len(escalations),
-        "auto_resolved": bool(resolved) and inc.resolved_by is None,
-        "escalation_count": len(escalations),
-        "timeout_escalation_count": len(escalations),
-        "manual_escalation_count": 0,
-        "reassignment_count": 1 if inc.reassigned_at and inc.reassigned_at <= now else 0,
-        "seconds_to_first_ack": int((acks[0] - inc.created_at).total_seconds()) if acks else None,
-        "seconds_to_resolve": int((resolved - inc.created_at).total_seconds())
-        if resolved
-        else None,
-        "seconds_to_engage": None,
-        "seconds_to_mobilize": None,
-        "engaged_seconds": None,
-        "engaged_user_count": len(ackers),
-        "active_user_count": len(ackers),
-        "joined_user_ids": [world.users[k].pd_id for k in ackers],
-        "joined_user_names": [world.users[k].name for k in ackers],
-        "snoozed_seconds": 0,
-        "total_notifications": 1 + len(escalations),
-        "business_hour_interruptions": 0,
-        "off_hour_interruptions": 0,
-        "sleep_hour_interruptions": 0,
-        "resolved_by_user_id": world.users[inc.resolved_by].pd_id
-        if resolved and inc.resolved_by
-        else None,
-        "resolved_by_user_name": world.users[inc.resolved_by].name
-        if resolved and inc.resolved_by
-        else None,
-        "user_defined_effort_seconds": None,
-    }
+def error(
+    status: int, message: str, code: int | None = None, errors: Sequence[str] = ()
+) -> HttpError:
+    body: dict[str, Any] = {"message": message}
+    if code is not None:
+        body["code"] = code
+    if errors:
+        body["errors"] = list(errors)
+    return HttpError(Response(status, {"error": body}))
+
+
+def invalid(detail: str) -> HttpError:
+    return error(400, "Invalid Input Provided", 2001, [detail])

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from etl.simulator import pagerduty as pd
+from etl.simulator import pagerduty_analytics
 from etl.simulator.org import Incident
+from etl.simulator.pagerduty import error, invalid
 from etl.simulator.routing import HttpError, Request, Response, Router, int_arg
 from etl.simulator.timeutil import add_months, parse_instant, zone
 from etl.simulator.world import LONG_DAYS
@@ -16,21 +18,6 @@ router = Router()
 OFFSET_CAP = 10_000
 RATE_HEADERS = {"ratelimit-limit": "960", "ratelimit-remaining": "959", "ratelimit-reset": "60"}
 OVERVIEW_KINDS = frozenset({"trigger", "acknowledge", "escalate", "assign", "resolve"})
-
-
-def error(
-    status: int, message: str, code: int | None = None, errors: Sequence[str] = ()
-) -> HttpError:
-    body: dict[str, Any] = {"message": message}
-    if code is not None:
-        body["code"] = code
-    if errors:
-        body["errors"] = list(errors)
-    return HttpError(Response(status, {"error": body}))
-
-
-def invalid(detail: str) -> HttpError:
-    return error(400, "Invalid Input Provided", 2001, [detail])
 
 
 def authorised(request: Request, token: str) -> bool:
@@ -337,114 +324,13 @@ def list_priorities(request: Request) -> Response:
 
 
 # --- analytics ----------------------------------------------------------------------------
-ANALYTICS_ORDER = {
-    "created_at": lambda i: (i.created_at, i.number),
-    "seconds_to_resolve": lambda i: (
-        i.resolved_at - i.created_at if i.resolved_at else timedelta.max,
-        i.number,
-    ),
-}
 
 
-@router.add("POST", "/analytics/raw/incidents")
-def analytics_incidents(request: Request) -> Response:
-    """Cursor paging: the next page repeats the body with ``starting_after`` = ``last``."""
-    world, now = request.world, request.now
-    try:
-        body = request.json()
-    except ValueError:
-        raise invalid("Body is not valid JSON") from None
-    filters = body.get("filters") or {}
-    limit = body.get("limit", 20)
-    order = body.get("order", "desc")
-    order_by = body.get("order_by", "created_at")
-    tz_name = body.get("time_zone") or "Etc/UTC"
-    if not isinstance(limit, int) or not 1 <= limit <= 1000:
-        raise invalid("limit must be between 1 and 1000")
-    if order not in ("asc", "desc") or order_by not in ANALYTICS_ORDER:
-        raise invalid("invalid order or order_by")
-    if len(filters.get("priority_names") or []) > 5 or len(filters.get("priority_ids") or []) > 5:
-        raise invalid("at most 5 priorities")
-    try:
-        tz = zone(tz_name)
-    except KeyError:
-        raise invalid(f"Invalid time zone: {tz_name}") from None
-
-    def instant(name: str) -> datetime | None:
-        raw = filters.get(name)
-        if not raw:
-            return None
-        try:
-            return parse_instant(raw, tz)
-        except (TypeError, ValueError):
-            raise invalid(f"{name} is not a valid date") from None
-
-    start, end, updated_after = (
-        instant("created_at_start"),
-        instant("created_at_end"),
-        instant("updated_after"),
-    )
-    services = set(filters.get("service_ids") or [])
-    teams = set(filters.get("team_ids") or [])
-    priority_names = set(filters.get("priority_names") or [])
-    priority_ids = set(filters.get("priority_ids") or [])
-    id_to_name = {v: k for k, v in pd.priority_ids(world).items()}
-    priority_names |= {id_to_name[p] for p in priority_ids if p in id_to_name}
-    chosen = []
-    for position in world.pd_window(start, end, now):
-        inc = world.pd[position]
-        if updated_after is not None and inc.last_event_at(now) <= updated_after:
-            continue
-        if filters.get("urgency") and inc.urgency != filters["urgency"]:
-            continue
-        major = filters.get("major")
-        if major is not None and (inc.priority in ("P1", "P2")) != bool(major):
-            continue
-        if services and world.services[inc.service].pd_id not in services:
-            continue
-        if teams and world.teams[inc.team].pd_id not in teams:
-            continue
-        if priority_names and inc.priority not in priority_names:
-            continue
-        chosen.append(inc)
-    if order_by == "seconds_to_resolve":
-        chosen = [i for i in chosen if i.resolved_at_view(now) is not None]
-    chosen.sort(key=ANALYTICS_ORDER[order_by], reverse=order == "desc")
-    ids = [i.source_id for i in chosen]
-    lo, hi = 0, len(chosen)
-    if body.get("starting_after"):
-        if body["starting_after"] not in ids:
-            raise invalid("Invalid cursor: starting_after")
-        lo = ids.index(body["starting_after"]) + 1
-        hi = min(len(chosen), lo + limit)
-    elif body.get("ending_before"):
-        if body["ending_before"] not in ids:
-            raise invalid("Invalid cursor: ending_before")
-        hi = ids.index(body["ending_before"])
-        lo = max(0, hi - limit)
-    else:
-        hi = min(len(chosen), limit)
-    page = chosen[lo:hi]
-    return Response(
-        200,
-        {
-            "data": [pd.render_analytics(world, i, now, tz) for i in page],
-            "first": page[0].source_id if page else None,
-            "last": page[-1].source_id if page else None,
-            "limit": limit,
-            "more": hi < len(chosen),
-            "order": order,
-            "order_by": order_by,
-            "filters": filters,
-            "time_zone": tz_name,
-            "starting_after": body.get("starting_after"),
-            "ending_before": body.get("ending_before"),
-        },
-    )
+router.add("POST", "/analytics/raw/incidents")(pagerduty_analytics.analytics_incidents)
 
 
 @router.add("GET", r"/analytics/raw/incidents/(?P<id>[A-Z0-9]+)")
 def analytics_incident(request: Request) -> Response:
     inc = _incident(request)
-    data = pd.render_analytics(request.world, inc, request.now, UTC)
+    data = pagerduty_analytics.render_analytics(request.world, inc, request.now, UTC)
     return Response(200, {"time_zone": "Etc/UTC", "data": data})

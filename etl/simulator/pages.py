@@ -74,7 +74,8 @@ class _PageWriter:
             body = {"data": items, "took": 0.0, "requestId": f"page-{self.pages:06d}"}
         path = self.folder / f"page-{self.pages:06d}.json"
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, ensure_ascii=False, separators=(",", ":"))
+            # dumps, not dump: only the one-shot encoder uses the C accelerator
+            handle.write(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
 
 def write_pages(
@@ -153,7 +154,9 @@ def write_pages(
     argo_folder = folder / "argocd"
     argo_folder.mkdir(parents=True, exist_ok=True)
     with open(argo_folder / "applications.json", "w", encoding="utf-8") as handle:
-        json.dump({"metadata": {"resourceVersion": "1"}, "items": apps}, handle, ensure_ascii=False)
+        handle.write(
+            json.dumps({"metadata": {"resourceVersion": "1"}, "items": apps}, ensure_ascii=False)
+        )
     counts.update({name: w.items for name, w in writers.items()})
     counts["argocd/applications"] = len(apps)
     counts["argocd/deploys"] = sum(len(a["status"]["history"]) for a in apps)

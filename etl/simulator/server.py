@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 from etl.simulator import argocd, opsgenie_api, pagerduty_api
-from etl.simulator.faults import Fault, FaultInjector, corrupt
+from etl.simulator.faults import Fault, FaultInjector, corrupt, fault_response
 from etl.simulator.org import Organisation
 from etl.simulator.routing import HttpError, Request, Response
 from etl.simulator.timeutil import parse_instant
@@ -233,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay)
         if fault is not None and fault.kind in ("rate_limit", "status"):
-            self._send(_fault_response(api, fault))
+            self._send(fault_response(api, fault))
             return
         request = Request(
             method=method,
@@ -290,43 +290,6 @@ def _dispatch(sim: SimulatorServer, api: str, request: Request) -> Response:
     if request.path == "/api/v1/session/userinfo":
         return argocd.userinfo(request, tokens.argocd_username)
     return argocd.handle(request)
-
-
-def _fault_response(api: str, fault: Fault) -> Response:
-    if fault.kind == "rate_limit":
-        if not fault.headers:
-            return Response(429, None)
-        wait = f"{fault.retry_after:g}"
-        if api == "pagerduty":
-            headers = {
-                "ratelimit-limit": "960",
-                "ratelimit-remaining": "0",
-                "ratelimit-reset": wait,
-            }
-            return Response(
-                429, {"error": {"message": "Rate Limit Exceeded", "code": 2020}}, headers
-            )
-        body: dict[str, Any] = {
-            "message": "You are making too many requests! To avoid errors, limit requests.",
-            "took": 0.001,
-            "requestId": "sim-rate-limit",
-        }
-        if api == "argocd":
-            body = {"error": "too many requests", "code": 8, "message": "too many requests"}
-        return Response(429, body, {"Retry-After": wait})
-    if fault.status in (502, 503, 504):
-        text = f"<html><body><h1>{fault.status} Service Unavailable</h1></body></html>"
-        return Response(fault.status, text, {}, "text/html; charset=utf-8")
-    if api == "pagerduty":
-        return Response(fault.status, {"error": {"message": "Internal Server Error", "code": 2000}})
-    if api == "opsgenie":
-        return Response(
-            fault.status,
-            {"message": "Internal Server Error", "took": 0.001, "requestId": "sim-fault"},
-        )
-    return Response(
-        fault.status, {"error": "internal error", "code": 13, "message": "internal error"}
-    )
 
 
 def _control(sim: SimulatorServer, method: str, path: str, body: bytes) -> Response:
