@@ -63,12 +63,16 @@ def card(
     *,
     delta: str | None = None,
     lower_is_better: bool = False,
+    neutral: bool = False,
     caption: str | None = None,
     help: str | None = None,
 ) -> None:
-    """A KPI card: value, change from the previous period, and a caption with n and target."""
+    """A KPI card: value, change from the previous period, and a caption with n and target.
+    ``neutral``: a change that is neither good nor bad (e.g. the number of deploys)."""
     with st.container(border=True):
         color, arrow = ("inverse" if lower_is_better else "normal"), "auto"
+        if neutral:
+            color = "off"
         if delta is not None and delta.startswith("±"):
             color, arrow = "off", "off"
         st.metric(label, value, delta=delta, delta_color=color, delta_arrow=arrow, help=help,

@@ -42,6 +42,12 @@ def _weeks(buckets: pd.Series) -> list[str]:
 
 
 WEEK_AXIS: dict[str, Any] = {"type": "category"}
+_TICK_MINUTES = (1, 5, 15, 60, 240, 1440, 10080)
+MINUTE_TICKS: dict[str, Any] = {  # a log axis in minutes, labelled as durations for people
+    "type": "log",
+    "tickvals": list(_TICK_MINUTES),
+    "ticktext": ["1 min", "5 min", "15 min", "1 h", "4 h", "1 d", "7 d"],
+}
 
 
 def _severities(frame: pd.DataFrame) -> list[str]:
@@ -89,7 +95,7 @@ def response_distribution(
         )
     fig.update_layout(
         title=tr(f"distribution_{metric}"),
-        yaxis={"title": tr("minutes_log"), "type": "log"},
+        yaxis={"title": tr("duration_log"), **MINUTE_TICKS},
         xaxis={"title": None, "categoryorder": "array", "categoryarray": list(SEVERITY_ORDER)},
         **LAYOUT,
     )
@@ -117,13 +123,18 @@ def weekly_trend(
             )
         )
         if targets.get(severity):
-            fig.add_hline(
-                y=_minutes(targets[severity]), line_dash="dash", line_color=color,
-                annotation_text=f"{tr('sla_target')} {severity}: {tr.dur(targets[severity])}",
-                annotation_position="top left",
+            # a dashed trace, not a shape: shapes on a log axis take log10 coordinates
+            fig.add_trace(
+                go.Scatter(
+                    x=_weeks(rows["bucket"]), y=[_minutes(targets[severity])] * len(rows),
+                    mode="lines", name=f"{tr('sla_target')} {severity}",
+                    line={"color": color, "dash": "dash", "width": 1},
+                    hovertemplate=f"{tr('sla_target')} {severity}: {tr.dur(targets[severity])}"
+                    "<extra></extra>",
+                )
             )
     fig.update_layout(
-        title=tr(f"trend_{metric}_{stat}"), yaxis={"title": tr("minutes_log"), "type": "log"},
+        title=tr(f"trend_{metric}_{stat}"), yaxis={"title": tr("duration_log"), **MINUTE_TICKS},
         xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
     )
     return fig
@@ -290,7 +301,8 @@ def rca_trend(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
     fig.update_layout(
         title=tr("rca_trend"), xaxis={"title": tr("week"), **WEEK_AXIS},
         yaxis={"title": tr("actions_due")},
-        yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105]},
+        yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105],
+                "tickvals": [0, 25, 50, 75, 100], "showgrid": False},
         **LAYOUT,
     )
     return fig

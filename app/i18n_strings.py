@@ -23,6 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "median_p90": ("mediana · p90", "median · p90"),
     "minutes": ("minutos", "minutes"),
     "minutes_log": ("minutos (escala log)", "minutes (log scale)"),
+    "duration_log": ("duração (escala log)", "duration (log scale)"),
     "week": ("semana", "week"),
     "target": ("Alvo", "Target"),
     "targets": ("alvos: {targets}", "targets: {targets}"),

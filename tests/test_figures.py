@@ -56,11 +56,15 @@ def test_distribution_has_a_box_per_severity_in_minutes_with_targets() -> None:
 
 def test_weekly_trend_draws_each_severity_and_its_target() -> None:
     fig = figures.weekly_trend(_weekly(), "tta", "median", TARGETS, TR)
-    assert [t.name for t in fig.data] == ["sev1", "sev4"]  # 'all' is not a severity line
+    # 'all' is not a severity line; sev4 has no target
+    assert [t.name for t in fig.data] == ["sev1", "alvo de SLA sev1", "sev4"]
     assert list(fig.data[0].x) == ["2026-W09", "2026-W10"]
     assert list(fig.data[0].y) == [6.0, 7.0]
-    assert [s.y0 for s in fig.layout.shapes] == [5.0]  # sev1's 5 min; sev4 has none
+    assert list(fig.data[1].y) == [5.0, 5.0]  # sev1's 5 min, dashed
+    assert fig.data[1].line.dash == "dash"
     assert fig.layout.xaxis.type == "category"
+    assert fig.layout.yaxis.type == "log"
+    assert list(fig.layout.yaxis.ticktext)[:3] == ["1 min", "5 min", "15 min"]
 
 
 def test_weekly_compliance_is_in_percent_with_n() -> None:

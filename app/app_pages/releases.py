@@ -30,7 +30,7 @@ with cols[1]:
                     explicit=now["explicit"], window=now["window"]))
 with cols[2]:
     card(tr("kpi.deploys"), tr.num(now["deploys"]),
-         delta=tr.delta_count(now["deploys"], before["deploys"]))
+         delta=tr.delta_count(now["deploys"], before["deploys"]), neutral=True)
 with cols[3]:
     card(tr("kpi.rollbacks"), tr.num(now["rollbacks"]),
          delta=tr.delta_count(now["rollbacks"], before["rollbacks"]), lower_is_better=True)
