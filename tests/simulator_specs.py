@@ -64,26 +64,46 @@ class Client:
 
 
 # --- lenient schemas ----------------------------------------------------------------------------
-def _lenient(node: Any, null: dict[str, Any]) -> Any:
+def _wraps(value: Any) -> bool:
+    """A ``properties`` map whose members get wrapped as ``anyOf: [member, null]``."""
+    return isinstance(value, dict) and all(isinstance(v, dict) for v in value.values())
+
+
+def _lenient(node: Any, null: dict[str, Any], doc: dict[str, Any]) -> Any:
     if isinstance(node, list):
-        return [_lenient(item, null) for item in node]
+        return [_lenient(item, null, doc) for item in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "discriminator":
             continue
-        if key == "oneOf":
-            out["anyOf"] = _lenient(value, null)
-        elif (
-            key == "properties"
-            and isinstance(value, dict)
-            and all(isinstance(v, dict) for v in value.values())
-        ):
-            out[key] = {name: {"anyOf": [_lenient(v, null), null]} for name, v in value.items()}
+        if key == "$ref" and isinstance(value, str):
+            out[key] = _rewrite_ref(doc, value)
+        elif key == "oneOf":
+            out["anyOf"] = _lenient(value, null, doc)
+        elif key == "properties" and _wraps(value):
+            out[key] = {n: {"anyOf": [_lenient(v, null, doc), null]} for n, v in value.items()}
         else:
-            out[key] = _lenient(value, null)
+            out[key] = _lenient(value, null, doc)
     return out
+
+
+def _rewrite_ref(doc: dict[str, Any], ref: str) -> str:
+    """Follow a JSON pointer through the transformed shape (oneOf -> anyOf, wrapped props)."""
+    if not ref.startswith("#/"):
+        return ref
+    parts = ref[2:].split("/")
+    node: Any = doc
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        key = part.replace("~1", "/").replace("~0", "~")
+        wrapped_member = i > 0 and parts[i - 1] == "properties" and _wraps(node)
+        out.append("anyOf" if part == "oneOf" else part)
+        node = node[int(key)] if isinstance(node, list) else node[key]
+        if wrapped_member and i < len(parts) - 1:
+            out += ["anyOf", "0"]
+    return "#/" + "/".join(out)
 
 
 @lru_cache(maxsize=4)
@@ -93,9 +113,9 @@ def load_spec(reference_dir: Path, api: str) -> dict[str, Any]:
         schemas = spec["components"]["schemas"]
         ack = schemas["AcknowledgeLogEntry"]["allOf"][1]["properties"]["type"]
         ack["enum"] = [*ack["enum"], "acknowledge_log_entry"]
-        schemas["CustomFieldsFieldValue"]["properties"]["value"] = {}
-        return _lenient(spec, {"enum": [None]})
-    return _lenient(spec, {"type": "null"})
+        schemas["CustomFieldsFieldValue"]["properties"]["value"]["oneOf"].append({})  # plain values
+        return _lenient(spec, {"enum": [None]}, spec)
+    return _lenient(spec, {"type": "null"}, spec)
 
 
 def _resolve_ref(spec: dict[str, Any], ref: str) -> Any:

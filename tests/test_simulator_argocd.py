@@ -37,6 +37,20 @@ def test_application_endpoints_match_the_spec(
     assert one == apps["items"][0]
 
 
+def test_revision_metadata(argo: Client, server: SimulatorServer, reference_dir: Path) -> None:
+    deploy = next(d for d in server.org.deploys if d.initiated_by)
+    path = f"/api/v1/applications/{deploy.app}/revisions/{deploy.revision}/metadata"
+    body = argo.json(path)
+    validate(
+        reference_dir, "argocd", "/api/v1/applications/{name}/revisions/{revision}/metadata", body
+    )
+    assert server.world.users[deploy.initiated_by].email in body["author"]
+    assert (
+        argo.get(f"/api/v1/applications/{deploy.app}/revisions/{'0' * 40}/metadata").status_code
+        == 404
+    )
+
+
 def test_sessions(server: SimulatorServer, reference_dir: Path) -> None:
     url = server.argocd_url + "/api/v1/session"
     login = {"username": server.tokens.argocd_username, "password": server.tokens.argocd_password}

@@ -107,6 +107,15 @@ def test_errors(og: Client, reference_dir: Path) -> None:
     validate(reference_dir, "opsgenie", "/v2/alerts", anonymous.json(), status="401")
 
 
+def test_rate_limited_answer_matches_the_spec(
+    og: Client, server: SimulatorServer, reference_dir: Path
+) -> None:
+    server.add_fault(path="/opsgenie/v2/alerts$", kind="rate_limit")
+    limited = og.get("/v2/alerts")
+    assert limited.status_code == 429 and "Retry-After" in limited.headers
+    validate(reference_dir, "opsgenie", "/v2/alerts", limited.json(), status="429")
+
+
 # --- paging -------------------------------------------------------------------------------
 def test_paging_next_chain_covers_a_created_at_window(og: Client, server: SimulatorServer) -> None:
     start, end = datetime(2026, 1, 15, tzinfo=UTC), datetime(2026, 2, 15, tzinfo=UTC)

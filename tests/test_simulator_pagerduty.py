@@ -93,6 +93,41 @@ def test_every_sub_resource_matches_the_spec(
     validate(reference_dir, "pagerduty", "/services/{id}", service)
 
 
+def test_custom_field_definitions_and_single_analytics(
+    pd: Client, server: SimulatorServer, reference_dir: Path
+) -> None:
+    path = "/incidents/types/{type_id_or_name}/custom_fields"
+    typed = pd.json(
+        "/incidents/types/incident_default/custom_fields", **{"include[]": "field_options"}
+    )
+    validate(reference_dir, "pagerduty", path, typed)
+    fields = {f["name"]: f for f in typed["fields"]}
+    assert [o["data"]["value"] for o in fields["root_cause"]["field_options"]] == [
+        "change",
+        "capacity",
+        "external_dependency",
+        "data",
+        "security",
+        "process",
+    ]
+    validate(
+        reference_dir, "pagerduty", "/incidents/custom_fields", pd.json("/incidents/custom_fields")
+    )
+    inc = _pd_incidents(server)[0]
+    one = pd.json(f"/analytics/raw/incidents/{inc.source_id}")
+    validate(reference_dir, "pagerduty", "/analytics/raw/incidents/{id}", one)
+    assert one["data"]["id"] == inc.source_id
+
+
+def test_rate_limited_answer_matches_the_spec(
+    pd: Client, server: SimulatorServer, reference_dir: Path
+) -> None:
+    server.add_fault(path="/pagerduty/teams$", kind="rate_limit")
+    limited = pd.get("/teams")
+    assert limited.status_code == 429
+    validate(reference_dir, "pagerduty", "/teams", limited.json(), status="429")
+
+
 def test_log_entry_types_cover_the_incident_lifecycle(pd: Client) -> None:
     entries = _walk(
         pd,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from etl.simulator.org import App, Deploy, FailedSync
@@ -219,6 +219,37 @@ def get_application(request: Request) -> Response:
             raise error(404, f'applications.argoproj.io "{request.params["name"]}" not found', 5)
         raise error(403, "permission denied", 7)
     return Response(200, render_application(request.world, app, request.now))
+
+
+@router.add(
+    "GET", r"/api/v1/applications/(?P<name>[^/]+)/revisions/(?P<revision>[0-9a-f]+)/metadata"
+)
+def revision_metadata(request: Request) -> Response:
+    """Commit metadata of a revision the application has deployed (author = initiator)."""
+    world, now = request.world, request.now
+    app = world.apps.get(request.params["name"])
+    revision = request.params["revision"]
+    deploy = next(
+        (
+            d
+            for d in world.deploys_by_app.get(app.name if app else "", [])
+            if d.revision.startswith(revision) and d.started_at <= now
+        ),
+        None,
+    )
+    if app is None or deploy is None:
+        raise error(404, f"revision {revision} not found", 5)
+    author = world.users.get(deploy.initiated_by or "")
+    name = f"{author.name} <{author.email}>" if author else "Renovate Bot <bot@construtora.example>"
+    return Response(
+        200,
+        {
+            "author": name,
+            "date": iso_seconds(deploy.started_at - timedelta(minutes=37)),
+            "message": f"{app.service}: release {deploy.revision[:7]}",
+            "tags": [],
+        },
+    )
 
 
 def session_response(request: Request, username: str, password: str, token: str) -> Response:

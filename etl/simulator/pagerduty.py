@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from etl.simulator.ids import pd_log_entry_id, pd_object_id
-from etl.simulator.org import Incident, Service, Team
+from etl.simulator.org import ROOT_CAUSES, Incident, Service, Team
 from etl.simulator.routing import HttpError, Response
 from etl.simulator.timeutil import iso_seconds
 from etl.simulator.world import World
@@ -375,6 +375,57 @@ def render_custom_fields(world: World, inc: Incident) -> dict[str, Any]:
             },
         ]
     }
+
+
+FIELD_DEFINITIONS = (
+    ("PCFRC01", "root_cause", "Causa raiz", "single_value_fixed", ROOT_CAUSES),
+    ("PCFRL02", "release", "Release", "single_value", ()),
+)
+
+
+def render_field_definitions(
+    world: World, incident_type: str | None, options: bool
+) -> dict[str, Any]:
+    """The incident custom fields (``root_cause`` holds a taxonomy key, ``release`` app@rev)."""
+    stamp = iso_seconds(world.org.start - timedelta(days=300))
+    fields = []
+    for field_id, name, display, kind, values in FIELD_DEFINITIONS:
+        path = (
+            f"incidents/types/{incident_type}/custom_fields/{field_id}"
+            if incident_type
+            else f"incidents/custom_fields/{field_id}"
+        )
+        field: dict[str, Any] = {
+            "id": field_id,
+            "type": "field",
+            "summary": name,
+            "self": _self(world, path),
+            "name": name,
+            "display_name": display,
+            "description": f"{display} do incidente",
+            "data_type": "string",
+            "field_type": kind,
+            "default_value": None,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        if incident_type:
+            field.update(enabled=True, incident_type=incident_type)
+        else:
+            field["namespace"] = "incidents"
+        if options and values:
+            field["field_options"] = [
+                {
+                    "id": f"PFO{i:04d}",
+                    "type": "field_option",
+                    "data": {"data_type": "string", "value": value},
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                for i, value in enumerate(values)
+            ]
+        fields.append(field)
+    return {"fields": fields}
 
 
 def render_service(world: World, service: Service) -> dict[str, Any]:

@@ -283,6 +283,23 @@ def incident_alert(request: Request) -> Response:
     return Response(200, {"alert": alert})
 
 
+@router.add("GET", "/incidents/custom_fields")
+def custom_field_definitions(request: Request) -> Response:
+    """Deprecated upstream (base incident type only), still answered."""
+    options = "field_options" in request.args("include")
+    return Response(200, pd.render_field_definitions(request.world, None, options))
+
+
+@router.add("GET", r"/incidents/types/(?P<type>[^/]+)/custom_fields")
+def incident_type_fields(request: Request) -> Response:
+    if request.params["type"] not in ("incident_default", "PINCTYP"):
+        raise error(404, "Not Found", 2100)
+    options = "field_options" in request.args("include")
+    return Response(
+        200, pd.render_field_definitions(request.world, request.params["type"], options)
+    )
+
+
 @router.add("GET", r"/incidents/(?P<id>[A-Z0-9]+)/custom_fields/values")
 def custom_field_values(request: Request) -> Response:
     return Response(200, pd.render_custom_fields(request.world, _incident(request)))
