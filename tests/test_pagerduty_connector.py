@@ -1,0 +1,379 @@
+"""The PagerDuty connector against the API simulator (a real HTTP server, no mocks).
+
+Expected objects come from the simulator's organisation (its ground truth), never from the
+JSON it serves. Retries sleep through an injected ``sleep``, so nothing waits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from config import Settings, settings_from_dict
+from etl.context import SyncContext
+from etl.errors import HttpError, RateLimitedError, ServerHttpError
+from etl.simulator import Incident, Organisation, SimulatorServer, SimulatorTokens, generate
+from etl.simulator import pagerduty as pdsim
+from etl.simulator.ids import pd_log_entry_id
+from etl.sources import pagerduty_details
+from etl.sources.pagerduty import PagerDutyConnector
+from etl.sources.pagerduty_windows import span_windows
+from sql.connect import open_memory
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "pd-token-4c1e9a7b3f5d2e8a"
+END = datetime(2026, 3, 1, tzinfo=UTC)
+_run_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def org() -> Organisation:
+    return generate(5, END, months=2)
+
+
+@pytest.fixture
+def server(org: Organisation) -> Iterator[SimulatorServer]:
+    with SimulatorServer(org, tokens=SimulatorTokens(pagerduty=TOKEN)) as sim:
+        yield sim
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = open_memory()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def slept() -> list[float]:
+    return []
+
+
+def make_settings(
+    tmp_path: Path, base_url: str, *, token: str = TOKEN, lookback: str = "365d", **extra: Any
+) -> Settings:
+    (tmp_path / "pd.token").write_text(token + "\n")
+    top = {k: extra.pop(k) for k in ("taxonomy", "releases") if k in extra}
+    source = {"base_url": base_url, "token_file": "pd.token", "timeout": "0.5s", **extra}
+    return settings_from_dict(
+        {"sources": {"pagerduty": source}, "sync": {"initial_lookback": lookback}, **top},
+        base_dir=tmp_path,
+        origin="test",
+    )
+
+
+def sync(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    server: SimulatorServer,
+    slept: list[float],
+    *,
+    full: bool = False,
+) -> SyncContext:
+    ctx = SyncContext(
+        con=con,
+        settings=settings,
+        source="pagerduty",
+        run_id=next(_run_ids),
+        full=full,
+        started_at=datetime.now(UTC),
+        now=lambda: server.now,
+    )
+    server.reset_counts()
+    PagerDutyConnector(settings, sleep=slept.append).sync(ctx)
+    return ctx
+
+
+def landed(con: duckdb.DuckDBPyConnection, object_type: str) -> set[str]:
+    rows = con.execute(
+        "select object_id from raw_objects where source = 'pagerduty' and object_type = ?",
+        [object_type],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def payloads(con: duckdb.DuckDBPyConnection, object_type: str) -> dict[str, dict[str, Any]]:
+    rows = con.execute(
+        "select object_id, payload from raw_objects where source = 'pagerduty' "
+        "and object_type = ?",
+        [object_type],
+    ).fetchall()
+    return {object_id: json.loads(payload) for object_id, payload in rows}
+
+
+# -- ground truth -------------------------------------------------------------------------------
+def incidents(org: Organisation, since: datetime, now: datetime) -> list[Incident]:
+    return [
+        i for i in org.incidents if i.source == "pagerduty" and since <= i.created_at <= now
+    ]
+
+
+def log_entry_ids(org: Organisation, since: datetime, now: datetime) -> set[str]:
+    return {
+        pd_log_entry_id(i.source_id, event[1])
+        for i in org.incidents
+        if i.source == "pagerduty"
+        for event in pdsim.visible_events(i, now)
+        if since <= event[0] < now
+    }
+
+
+def trigger_has_runbook(inc: Incident) -> bool:
+    return inc.runbook_location == "link" and inc.runbook_url is not None
+
+
+def by_path(server: SimulatorServer, fragment: str) -> int:
+    counts = server.request_counts()["by_path"]
+    return sum(n for path, n in counts.items() if fragment in path)
+
+
+# -- a full sync ---------------------------------------------------------------------------------
+def test_full_sync_lands_everything_once_with_only_the_needed_details(
+    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    slept: list[float],
+) -> None:
+    settings = make_settings(tmp_path, server.pagerduty_url)
+    ctx = sync(con, settings, server, slept)
+    now = server.now
+    since = now - timedelta(days=365)
+    truth = incidents(org, since, now)
+    assert landed(con, "incident") == {i.source_id for i in truth}
+    assert landed(con, "log_entry") == log_entry_ids(org, since, now)
+    assert landed(con, "alert") == {
+        "A" + i.source_id[1:] for i in truth if not trigger_has_runbook(i)
+    }
+    # resolved incidents, and the open ones once (they are new)
+    assert landed(con, "incident_custom_fields") == {i.source_id for i in truth}
+    assert landed(con, "service") == {s.pd_id for s in org.services}
+    assert landed(con, "team") == {t.pd_id for t in org.teams}
+    assert len(landed(con, "priority")) == 5
+    statuses = {p["status"] for p in payloads(con, "incident").values()}
+    assert statuses == {"triggered", "acknowledged", "resolved"}  # no statuses[] filter
+    assert slept == []
+    assert ctx.requests == server.request_counts()["by_api"]["pagerduty"]
+
+
+def test_a_full_sync_makes_the_minimum_number_of_requests(
+    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    slept: list[float],
+) -> None:
+    ctx = sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    now = server.now
+    expected = 3  # services, teams, priorities: one page each
+    for window in span_windows(now - timedelta(days=365), now):
+        created = sum(
+            1 for i in org.incidents
+            if i.source == "pagerduty" and window.since <= i.created_at < window.until
+        )
+        entries = len(log_entry_ids(org, window.since, window.until))
+        expected += max(1, math.ceil(created / 100)) + max(1, math.ceil(entries / 100))
+    truth = incidents(org, now - timedelta(days=365), now)
+    expected += sum(1 for i in truth if not trigger_has_runbook(i))  # alerts
+    expected += len(truth)  # custom field values
+    assert ctx.requests == expected
+
+
+def test_window_edges_are_explicit_utc_instants(
+    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    slept: list[float],
+) -> None:
+    """A zone-less ``since`` would be read in the account's zone (UTC-3): three hours off."""
+    now = server.now
+    target = next(
+        i for i in reversed(org.incidents)
+        if i.source == "pagerduty" and i.created_at < now - timedelta(days=20)
+    )
+    since = target.created_at - timedelta(hours=1)
+    lookback = f"{int((now - since).total_seconds())}s"
+    sync(con, make_settings(tmp_path, server.pagerduty_url, lookback=lookback), server, slept)
+    assert landed(con, "incident") == {i.source_id for i in incidents(org, since, now)}
+    assert target.source_id in landed(con, "incident")
+
+
+def test_a_second_run_adds_and_changes_nothing(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    settings = make_settings(tmp_path, server.pagerduty_url)
+    sync(con, settings, server, slept)
+    again = sync(con, settings, server, slept)
+    assert sum(r.changed for r in again.totals.values()) == 0
+    assert by_path(server, "/alerts") == 0
+    assert by_path(server, "/custom_fields") == 0
+
+
+def test_an_incremental_run_follows_open_incidents_and_new_ones(
+    tmp_path: Path, org: Organisation, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    # a clock at which an incident created more than [sync] lookback ago is still open, and
+    # resolves during the next day: only the open-incident re-fetch can see that
+    lookback = timedelta(days=7)
+    old = next(
+        i for i in org.incidents
+        if i.source == "pagerduty" and i.resolved_at is not None
+        and i.resolved_at - i.created_at > lookback + timedelta(days=2)
+        and i.resolved_at < END - timedelta(days=1)
+    )
+    first_now = old.resolved_at - timedelta(hours=12)
+    with SimulatorServer(org, tokens=SimulatorTokens(pagerduty=TOKEN), now=first_now) as sim:
+        settings = make_settings(tmp_path, sim.pagerduty_url)
+        sync(con, settings, sim, slept)
+        assert payloads(con, "incident")[old.source_id]["status"] != "resolved"
+        sim.advance(timedelta(days=1))
+        ctx = sync(con, settings, sim, slept)
+        now = sim.now
+        counts = sim.request_counts()["by_path"]
+        assert counts[f"/pagerduty/incidents/{old.source_id}"] == 1  # the open-incident re-fetch
+        stored = payloads(con, "incident")
+        visible = incidents(org, now - timedelta(days=365), now)
+        assert set(stored) == {i.source_id for i in visible}
+        assert {k: v["status"] for k, v in stored.items()} == {
+            i.source_id: i.status_at(now) for i in visible
+        }
+        assert landed(con, "log_entry") == log_entry_ids(org, now - timedelta(days=365), now)
+        assert old.source_id in landed(con, "incident_custom_fields")
+        # details only for what changed: fewer custom-field requests than incidents
+        assert 0 < by_path(sim, "/custom_fields") < len(visible)
+        assert ctx.totals["incident"].changed < len(visible)
+
+
+# -- the 10,000 offset cap ------------------------------------------------------------------
+def test_a_window_over_the_offset_cap_is_split_and_nothing_is_lost(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    burst = generate(
+        9, END, months=1, incidents_per_day=4, opsgenie_share=0.0,
+        burst_at=END - timedelta(days=10), burst_count=10_500, postmortems=False,
+    )
+    with SimulatorServer(burst, tokens=SimulatorTokens(pagerduty=TOKEN)) as sim:
+        settings = make_settings(
+            tmp_path, sim.pagerduty_url, fetch_alerts=False,
+            taxonomy={"pagerduty_field": None}, releases={"pagerduty_field": None},
+        )
+        sync(con, settings, sim, slept)
+        now = sim.now
+        truth = incidents(burst, now - timedelta(days=365), now)
+        listing = sim.request_counts()["by_path"]["/pagerduty/incidents"]
+    assert len(truth) > 10_500
+    # each split of a crowded window costs one probe and a partial page per part: a burst of
+    # 20 h inside a 180-day window is halved ~8 times before it fits
+    assert math.ceil(len(truth) / 100) < listing <= math.ceil(len(truth) / 100) + 20
+    assert landed(con, "incident") == {i.source_id for i in truth}
+    assert landed(con, "log_entry") == log_entry_ids(burst, now - timedelta(days=365), now)
+
+
+def test_a_400_is_an_error_never_the_end_of_the_data(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    server.add_fault(path="/pagerduty/log_entries$", kind="status", status=400)
+    with pytest.raises(HttpError, match="HTTP 400") as failure:
+        sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    assert failure.value.status == 400
+    rows = con.execute("select count(*) from sync_state").fetchone()[0]
+    assert rows == 0  # no watermark: the next run redoes the whole range
+
+
+# -- retries --------------------------------------------------------------------------------
+def test_429_waits_ratelimit_reset_then_goes_on(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    server.add_fault(path="/pagerduty/incidents$", kind="rate_limit", retry_after=7, count=2)
+    ctx = sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    assert slept == [7.0, 7.0]
+    assert ctx.requests == server.request_counts()["by_api"]["pagerduty"]
+
+
+def test_429_retries_are_capped(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    server.add_fault(path="/pagerduty/services$", kind="rate_limit", retry_after=3, count=50)
+    with pytest.raises(RateLimitedError, match="HTTP 429"):
+        sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    assert slept == [3.0] * 5
+    assert server.request_counts()["by_api"]["pagerduty"] == 6
+
+
+def test_a_bare_429_backs_off_exponentially(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    server.add_fault(path="/pagerduty/teams$", kind="rate_limit", headers=False, count=3)
+    sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    assert len(slept) == 3
+    assert 1 <= slept[0] <= 1.25 and 2 <= slept[1] <= 2.5 and 4 <= slept[2] <= 5
+
+
+def test_5xx_backs_off_and_then_fails_after_the_cap(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    settings = make_settings(tmp_path, server.pagerduty_url)
+    server.add_fault(path="/pagerduty/priorities$", kind="status", status=503, count=2)
+    sync(con, settings, server, slept)
+    assert len(slept) == 2
+    slept.clear()
+    server.add_fault(path="/pagerduty/priorities$", kind="status", status=500, count=10)
+    with pytest.raises(ServerHttpError, match="HTTP 500"):
+        sync(con, settings, server, slept)
+    assert len(slept) == 3
+
+
+def test_timeouts_and_dropped_connections_are_retried(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    server.add_fault(path="/pagerduty/services$", kind="delay", delay=2.0)
+    server.add_fault(path="/pagerduty/teams$", kind="drop")
+    ctx = sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    assert len(slept) == 2
+    assert ctx.totals["service"].received > 0 and ctx.totals["team"].received > 0
+
+
+# -- secrets and errors -----------------------------------------------------------------------
+def test_a_refused_token_fails_with_its_last_four_characters_only(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    wrong = "pd-wrong-token-9d8c7b6a5f4e"
+    caplog.set_level(logging.DEBUG)
+    settings = make_settings(tmp_path, server.pagerduty_url, token=wrong)
+    with pytest.raises(HttpError) as failure:
+        sync(con, settings, server, slept)
+    message = str(failure.value)
+    assert failure.value.status == 401
+    assert "*5f4e" in message and wrong not in message
+    assert wrong not in caplog.text
+    assert slept == []
+
+
+def test_http_base_urls_are_refused_off_loopback(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    settings = make_settings(tmp_path, "http://pagerduty.example.com")
+    ctx = SyncContext(con, settings, "pagerduty", 1, False, datetime.now(UTC))
+    with pytest.raises(Exception, match=r"expected an https:// URL"):
+        PagerDutyConnector(settings, sleep=slept.append).sync(ctx)
+
+
+# -- analytics ---------------------------------------------------------------------------------
+def test_analytics_lands_every_incident_in_utc_through_cursor_pages(
+    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    slept: list[float], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pagerduty_details, "ANALYTICS_LIMIT", 100)
+    settings = make_settings(tmp_path, server.pagerduty_url, analytics=True)
+    sync(con, settings, server, slept)
+    now = server.now
+    truth = {i.source_id: i for i in incidents(org, now - timedelta(days=365), now)}
+    stored = payloads(con, "analytics_incident")
+    assert set(stored) == set(truth)
+    assert by_path(server, "/analytics/raw/incidents") == math.ceil(len(truth) / 100)
+    for incident_id, payload in stored.items():
+        expected = truth[incident_id].created_at.replace(tzinfo=None).isoformat()
+        assert payload["created_at"] == expected  # zone-less, in Etc/UTC
