@@ -171,7 +171,7 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.commands.sync import RichProgress, progress_bars, summary_line
+    from app.commands.sync import RichProgress, progress_bars, setup_logging, summary_line
     from config import load_settings
     from etl.simulator import SimulatorServer, generate
     from etl.sync import run_sync
@@ -182,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= base <= 65533:
         raise CommandError(f"--port-base: expected 1..65533, got {base}")
     console = Console(stderr=True)
+    setup_logging(console)
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     org = generate(args.seed, end, months=args.months)
     try:

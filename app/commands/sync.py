@@ -68,6 +68,15 @@ def progress_bars(console: Console) -> Progress:
     )
 
 
+def setup_logging(console: Console) -> None:
+    """Warnings (a skipped incident, a retry budget spent) above the progress bars."""
+    logging.basicConfig(  # a no-op when the caller already set logging up
+        level=logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
+    )
+
+
 def summary_line(result: Any) -> str:
     if not result.ok:
         return f"{result.source}: FAILED: {result.error}"
@@ -84,12 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     console = Console(stderr=True)
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
-        force=True,
-    )
+    setup_logging(console)
     con = open_writer(settings.warehouse_path, memory_limit=settings.model.warehouse.memory_limit)
     try:
         with progress_bars(console) as bars:
