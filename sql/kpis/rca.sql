@@ -30,8 +30,8 @@ actions as (
       and (
           ($severities is null and $services is null and $teams is null and $sources is null)
           or exists (
-              select 1 from matching_incidents
-              where list_contains(corrective_actions.incident_keys, matching_incidents.incident_key)
+              select 1 from unnest(corrective_actions.incident_keys) as keys(incident_key)
+              where keys.incident_key in (select incident_key from matching_incidents)
           )
       )
 ),
