@@ -24,6 +24,7 @@ Choices where the definitions leave room (the ETL must make the same ones):
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -207,27 +208,43 @@ def rollback_keys(deploys: Sequence[Deploy]) -> set[tuple[str, int]]:
     return out
 
 
-def _explicit(link: str | None, created: datetime, deploys: Sequence[Deploy]) -> Deploy | None:
-    if not link or "@" not in link:
-        return None
-    app, _, rev = link.partition("@")
-    rev = rev.strip().lower()
-    if len(rev) < 7:
-        return None
-    matches = [
-        d
-        for d in deploys
-        if d.app == app and d.deployed_at <= created and d.revision.lower().startswith(rev)
-    ]
-    return max(matches, key=lambda d: (d.deployed_at, d.id)) if matches else None
+class DeployTable:
+    """Deploys per application in (deployed_at, id) order, for the attribution rules of §5."""
 
+    def __init__(self, deploys: Iterable[Deploy]) -> None:
+        self.by_app: dict[str, list[Deploy]] = {}
+        for d in sorted(deploys, key=lambda d: (d.deployed_at, d.id)):
+            self.by_app.setdefault(d.app, []).append(d)
+        self.times = {app: [d.deployed_at for d in ds] for app, ds in self.by_app.items()}
 
-def _window(
-    row: Unified, apps: Sequence[str], deploys: Sequence[Deploy], window: float
-) -> Deploy | None:
-    low = row.created - timedelta(seconds=window)
-    matches = [d for d in deploys if d.app in apps and low <= d.deployed_at <= row.created]
-    return max(matches, key=lambda d: (d.deployed_at, d.id)) if matches else None
+    def _upto(self, app: str, moment: datetime) -> list[Deploy]:
+        return self.by_app.get(app, [])[: bisect.bisect_right(self.times.get(app, []), moment)]
+
+    def explicit(self, link: str | None, created: datetime) -> Deploy | None:
+        """``app@rev`` (rev prefix of 7+): the latest such deploy at or before ``created``."""
+        if not link or "@" not in link:
+            return None
+        app, _, rev = link.partition("@")
+        rev = rev.strip().lower()
+        if len(rev) < 7:
+            return None
+        for d in reversed(self._upto(app.strip(), created)):
+            if d.revision.lower().startswith(rev):
+                return d
+        return None
+
+    def window(self, apps: Sequence[str], created: datetime, seconds: float) -> Deploy | None:
+        """The latest deploy of ``apps`` in [created - window, created], edges included."""
+        low = created - timedelta(seconds=seconds)
+        best: Deploy | None = None
+        for app in apps:
+            done = self._upto(app, created)
+            last = done[-1] if done else None
+            if last is None or last.deployed_at < low:
+                continue
+            if best is None or (last.deployed_at, last.id) > (best.deployed_at, best.id):
+                best = last
+        return best
 
 
 # --- the KPIs -----------------------------------------------------------------------------
@@ -378,14 +395,18 @@ def _root_causes(live: list[Unified]) -> list[dict[str, Any]]:
 
 
 def attribution(
-    row: Unified, deploys: Sequence[Deploy], apps_of: Mapping[str, Sequence[str]], window: float
+    row: Unified,
+    deploys: Sequence[Deploy] | DeployTable,
+    apps_of: Mapping[str, Sequence[str]],
+    window: float,
 ) -> tuple[Deploy | None, Deploy | None]:
     """(explicit deploy, window deploy) for one unified incident."""
+    table = deploys if isinstance(deploys, DeployTable) else DeployTable(deploys)
     link = row.field_release
     if not link and row.postmortem is not None and row.postmortem.has_front_matter:
         link = row.postmortem.release
-    explicit = _explicit(link, row.created, deploys)
-    in_window = _window(row, apps_of.get(row.service, ()), deploys, window)
+    explicit = table.explicit(link, row.created)
+    in_window = table.window(apps_of.get(row.service, ()), row.created, window)
     return explicit, in_window
 
 
@@ -397,9 +418,10 @@ def _releases(
     policy: Policy,
     in_period: Any,
 ) -> dict[str, Any]:
+    table = DeployTable(deploys)
     explicit = window = caused = 0
     for row in live:
-        exp, win = attribution(row, deploys, apps_of, policy.release_window)
+        exp, win = attribution(row, table, apps_of, policy.release_window)
         explicit += exp is not None
         window += win is not None
         caused += exp is not None or win is not None
@@ -407,7 +429,7 @@ def _releases(
     for row in rows:
         if row.merged:
             continue
-        exp, win = attribution(row, deploys, apps_of, policy.release_window)
+        exp, win = attribution(row, table, apps_of, policy.release_window)
         chosen = exp or win
         if chosen is not None:
             attributed.add((chosen.app, chosen.id))

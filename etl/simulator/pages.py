@@ -145,7 +145,7 @@ def write_pages(
             by_key = {i.key: i for i in org.incidents}
             for pm in org.postmortems:
                 if pm.published_at <= now:
-                    main = by_key.get(pm.incidents[-1]) or by_key[pm.incidents[0]]
+                    main = next(by_key[k] for k in reversed(pm.incidents) if k in by_key)
                     _write_postmortem(org, pm_folder, pm, main, today, actions_csv, counts)
     (pm_folder / "INC-rascunho-sem-revisao.md").write_text(BROKEN_FILE, encoding="utf-8")
     for writer in writers.values():
