@@ -240,3 +240,8 @@ def test_poisson_volume_tracks_the_rate() -> None:
     org = generate(8, END, months=2, incidents_per_day=40, release_incident_rate=0.0)
     days = (org.end - org.start).days
     assert math.isclose(len(org.incidents) / days, 40, rel_tol=0.1)
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        generate(1, datetime(2026, 3, 1))

@@ -40,6 +40,12 @@ class GenerateParams:
     postmortems: bool = True
     timezone: str = ACCOUNT_TZ_NAME
 
+    def __post_init__(self) -> None:
+        if self.end.tzinfo is None:
+            raise ValueError("end must be timezone-aware (e.g. datetime(..., tzinfo=UTC))")
+        if self.months < 1 or self.incidents_per_day < 0 or not 0 <= self.opsgenie_share <= 1:
+            raise ValueError("months >= 1, incidents_per_day >= 0, 0 <= opsgenie_share <= 1")
+
     @property
     def end_utc(self) -> datetime:
         return self.end.astimezone(UTC).replace(microsecond=0)
@@ -78,16 +84,35 @@ def generate(
     months: int = 12,
     incidents_per_day: float = 12.0,
     opsgenie_share: float = 0.2,
-    **options: object,
+    *,
+    deploys_per_day: float = 8.0,
+    release_incident_rate: float = 0.12,
+    stale_open_rate: float = 0.004,
+    merge_rate: float = 0.015,
+    burst_at: datetime | None = None,
+    burst_count: int = 0,
+    postmortems: bool = True,
+    timezone: str = ACCOUNT_TZ_NAME,
 ) -> Organisation:
-    """The organisation for ``seed`` up to ``end`` (see ``GenerateParams`` for options)."""
+    """The organisation for ``seed`` from ``end - months`` to ``end`` (see ``GenerateParams``).
+
+    ``burst_at``/``burst_count`` add a dense PagerDuty burst (all within 20 h of
+    ``burst_at``) so connectors must split windows past the 10,000 offset cap.
+    """
     params = GenerateParams(
         seed=seed,
         end=end,
         months=months,
         incidents_per_day=incidents_per_day,
         opsgenie_share=opsgenie_share,
-        **options,  # type: ignore[arg-type]
+        deploys_per_day=deploys_per_day,
+        release_incident_rate=release_incident_rate,
+        stale_open_rate=stale_open_rate,
+        merge_rate=merge_rate,
+        burst_at=burst_at,
+        burst_count=burst_count,
+        postmortems=postmortems,
+        timezone=timezone,
     )
     return generate_from(params)
 

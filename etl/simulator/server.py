@@ -55,6 +55,8 @@ class SimulatorServer:
         self.org = org
         self.tokens = tokens or SimulatorTokens()
         self.faults = FaultInjector()
+        if now is not None and now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
         self._now = (now or org.end).astimezone(UTC)
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
