@@ -41,7 +41,13 @@ def _weeks(buckets: pd.Series) -> list[str]:
     return [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in pd.to_datetime(buckets)]
 
 
-WEEK_AXIS: dict[str, Any] = {"type": "category"}
+
+
+def _week_axis(frame: pd.DataFrame) -> dict[str, Any]:
+    """A categorical week axis in calendar order (traces may lack some weeks)."""
+    weeks = _weeks(pd.Series(sorted(set(pd.to_datetime(frame["bucket"])))))
+    return {"type": "category", "categoryorder": "array", "categoryarray": weeks}
+
 _TICK_MINUTES = (1, 5, 15, 60, 240, 1440, 10080)
 MINUTE_TICKS: dict[str, Any] = {  # a log axis in minutes, labelled as durations for people
     "type": "log",
@@ -135,7 +141,7 @@ def weekly_trend(
             )
     fig.update_layout(
         title=tr(f"trend_{metric}_{stat}"), yaxis={"title": tr("duration_log"), **MINUTE_TICKS},
-        xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
+        xaxis={"title": tr("week"), **_week_axis(weekly)}, **LAYOUT,
     )
     return fig
 
@@ -161,7 +167,7 @@ def weekly_compliance(weekly: pd.DataFrame, kind: str, tr: Translator) -> go.Fig
         )
     fig.update_layout(
         title=tr(f"compliance_{kind}"), yaxis={"title": "%", "range": [0, 105]},
-        xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
+        xaxis={"title": tr("week"), **_week_axis(weekly)}, **LAYOUT,
     )
     return fig
 
@@ -178,7 +184,7 @@ def weekly_incidents(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
     fig.update_layout(
         barmode="stack", bargap=0.5, title=tr("incidents_per_week"),
         yaxis={"title": tr("incidents")},
-        xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
+        xaxis={"title": tr("week"), **_week_axis(weekly)}, **LAYOUT,
     )
     return fig
 
@@ -199,7 +205,7 @@ def root_cause_trend(weekly: pd.DataFrame, labels: dict[str, str], tr: Translato
         )
     fig.update_layout(
         barmode="stack", title=tr("causes_over_time"), yaxis={"title": tr("incidents")},
-        xaxis={"title": tr("week"), **WEEK_AXIS}, **LAYOUT,
+        xaxis={"title": tr("week"), **_week_axis(weekly)}, **LAYOUT,
     )
     return fig
 
@@ -299,7 +305,7 @@ def rca_trend(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
         )
     )
     fig.update_layout(
-        title=tr("rca_trend"), xaxis={"title": tr("week"), **WEEK_AXIS},
+        title=tr("rca_trend"), xaxis={"title": tr("week"), **_week_axis(weekly)},
         yaxis={"title": tr("actions_due")},
         yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105],
                 "tickvals": [0, 25, 50, 75, 100], "showgrid": False},

@@ -159,3 +159,16 @@ def test_titles_follow_the_language(language: str) -> None:
     fig = figures.weekly_incidents(_weekly(), Translator(language))
     expected = {"pt-BR": "Incidentes por semana", "en": "Incidents per week"}[language]
     assert fig.layout.title.text == expected
+
+
+def test_weeks_stay_in_calendar_order_when_a_trace_lacks_one() -> None:
+    weekly = pd.DataFrame(
+        {
+            "bucket": pd.to_datetime(["2026-03-02", "2026-02-23", "2026-03-02"]),
+            "severity": ["sev1", "sev3", "sev3"],
+            "incidents": [1, 2, 3],
+        }
+    )
+    fig = figures.weekly_incidents(weekly, TR)
+    assert list(fig.layout.xaxis.categoryarray) == ["2026-W09", "2026-W10"]
+    assert list(fig.data[0].x) == ["2026-W10"]  # sev1, drawn first, has only the later week
