@@ -87,10 +87,12 @@ def table(frame: pd.DataFrame, columns: dict[str, Any], *, height: int | str = "
         name: (spec if not isinstance(spec, str) else st.column_config.Column(spec))
         for name, spec in columns.items()
     }
-    st.dataframe(
-        frame[list(columns)], hide_index=True, column_config=config, width="stretch",
-        height=height,
-    )
+    shown = frame[list(columns)].copy()
+    for name, spec in columns.items():  # missing text reads "—", not "None" (links stay empty)
+        if isinstance(spec, str) and not pd.api.types.is_numeric_dtype(shown[name]) and not \
+                pd.api.types.is_bool_dtype(shown[name]):
+            shown[name] = shown[name].astype(object).where(shown[name].notna(), "—")
+    st.dataframe(shown, hide_index=True, column_config=config, width="stretch", height=height)
 
 
 def link_column(label: str, *, text: str | None = None) -> Any:
