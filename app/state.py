@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -173,7 +173,3 @@ class ViewState:
         if self.since and self.until:
             return Period(self.since, self.until, as_of)
         return Period.rolling(ROLLING_DAYS[DEFAULT_PRESET], as_of, timezone)
-
-    def with_period(self, period: Period) -> ViewState:
-        """The same view on an explicit custom range (e.g. a week picked on a page)."""
-        return replace(self, preset="custom", week=None, since=period.since, until=period.until)
