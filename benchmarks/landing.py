@@ -22,35 +22,30 @@ def remove_warehouse(path: Path) -> None:
 
 
 def _land(pages: str, warehouse: str, memory_limit: str, out: Any) -> None:
-    from etl.bulk import PAGE_STREAMS, land_history, land_json_pages, land_postmortems, page_files
+    from etl.bulk import land_pages_folder, land_postmortems
     from sql.connect import open_writer
 
     folder = Path(pages)
     con = open_writer(Path(warehouse), memory_limit=memory_limit)
     con.execute("set enable_progress_bar = false")
-    started = time.perf_counter()
-    received = 0
-    for stream in PAGE_STREAMS:
-        result = land_json_pages(
-            con, stream.source, stream.object_type, page_files(folder, stream),
-            items_key=stream.items_key, key_expr=stream.key_expr, parent_expr=stream.parent_expr,
-        )
-        received += result.received
-    received += land_history(con).received
-    con.execute("checkpoint")
-    pages_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
+    landed = land_pages_folder(con, folder, postmortems=False)  # checkpoints at the end
+    received = sum(r.received for r in landed.values())
+    pages_seconds, pages_cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
     pm = land_postmortems(con, folder / "postmortems")
     con.execute("checkpoint")
-    pm_seconds = time.perf_counter() - started
+    pm_seconds, pm_cpu = time.perf_counter() - started, time.process_time() - cpu
     rows = con.execute("select count(*) from raw_objects").fetchone()[0]
     con.close()
     out.send(
         {
             "page_records": received,
             "page_seconds": pages_seconds,
+            "page_cpu_seconds": pages_cpu,
             "postmortem_records": sum(r.received for r in pm.values()),
             "postmortem_seconds": pm_seconds,
+            "postmortem_cpu_seconds": pm_cpu,
             "raw_objects": rows,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
@@ -91,6 +86,8 @@ def landing(pages: Path, warehouse: Path, memory_limit: str, runs: int) -> dict[
         "page_seconds": page_time.as_dict(),
         "postmortem_seconds": pm_time.as_dict(),
         "total_seconds": total_time.as_dict(),
+        "page_cpu_seconds": Timing([r["page_cpu_seconds"] for r in results]).as_dict(),
+        "postmortem_cpu_seconds": Timing([r["postmortem_cpu_seconds"] for r in results]).as_dict(),
         "page_records_per_second": last["page_records"] / page_time.median,
         "postmortem_records_per_second": last["postmortem_records"] / pm_time.median,
         "records_per_second": records / total_time.median,

@@ -22,6 +22,7 @@ def _s(seconds: float) -> str:
 def landing_line(r: dict[str, Any]) -> str:
     return (
         f"landing: {r['page_records']:,} page records in {_s(r['page_seconds']['median'])} "
+        f"(CPU {_s(r.get('page_cpu_seconds', {}).get('median', float('nan')))}) "
         f"= {r['page_records_per_second']:,.0f}/s; {r['postmortem_records']:,} postmortem "
         f"records in {_s(r['postmortem_seconds']['median'])} = "
         f"{r['postmortem_records_per_second']:,.0f}/s; all: {r['records_per_second']:,.0f}/s; "

@@ -48,3 +48,21 @@ def test_bulk_landing_matches_the_counts_of_the_pages(tmp_path: Path) -> None:
     again = land_pages_folder(con, tmp_path / "pages")
     assert sum(r.changed for r in again.values()) == 0
     assert again["pagerduty/log_entry"].received == counts["pagerduty/log_entries"]
+
+
+def test_bulk_landing_rejects_keyless_items_and_keeps_the_last_of_a_key(tmp_path: Path) -> None:
+    from etl.bulk import land_json_pages
+    from sql.connect import open_memory
+
+    pages = [tmp_path / "page-000001.json", tmp_path / "page-000002.json"]
+    pages[0].write_text(json.dumps({"incidents": [{"id": "A", "v": 1}, {"v": "no id"}]}))
+    pages[1].write_text(json.dumps({"incidents": [{"id": "A", "v": 2}, {"id": "B", "v": 3}]}))
+    con = open_memory()
+    result = land_json_pages(con, "pagerduty", "incident", pages, items_key="incidents")
+    assert (result.received, result.changed, result.rejected) == (4, 2, 1)
+    rows = con.execute(
+        "select object_id, payload ->> 'v' from raw_objects order by object_id"
+    ).fetchall()
+    assert rows == [("A", "2"), ("B", "3")]
+    again = land_json_pages(con, "pagerduty", "incident", pages[1:], items_key="incidents")
+    assert again.changed == 0
