@@ -13,6 +13,7 @@ import duckdb
 
 from config import Settings
 from etl.landing import KeyFunc, LandResult, Reject, land, reject
+from sql.results import first_row
 
 
 class Progress(Protocol):
@@ -76,9 +77,11 @@ class SyncContext:
 
     # -- per-stream state (watermarks, open incidents to re-fetch, last history ids) -----------
     def get_state(self, stream: str) -> dict[str, Any] | None:
-        row = self.con.execute(
-            "select state from sync_state where source = ? and stream = ?", [self.source, stream]
-        ).fetchone()
+        row = first_row(
+            self.con,
+            "select state from sync_state where source = ? and stream = ?",
+            [self.source, stream],
+        )
         if row is None:
             return None
         return json.loads(row[0])

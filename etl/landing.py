@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from sql.results import scalar
+
 KeyFunc = Callable[[dict[str, Any]], str | None]
 
 _UPSERT = """
@@ -133,7 +135,7 @@ def land(
         )
         con.register("page", page)
         try:
-            result.changed = con.execute(_UPSERT).fetchone()[0]
+            result.changed = scalar(con, _UPSERT)
         finally:
             con.unregister("page")
     if snapshot:
@@ -167,7 +169,7 @@ def reject(
     )
     con.register("rejects", table)
     try:
-        return con.execute(_REJECT).fetchone()[0]
+        return scalar(con, _REJECT)
     finally:
         con.unregister("rejects")
 
@@ -182,14 +184,15 @@ def mark_missing_deleted(
     keep = pa.table({"object_id": pa.array(sorted(present), pa.string())})
     con.register("present_ids", keep)
     try:
-        return con.execute(
+        return scalar(
+            con,
             """
             update raw_objects set deleted_at = ?
             where source = ? and object_type = ? and deleted_at is null
               and object_id not in (select object_id from present_ids)
             """,
             [when, source, object_type],
-        ).fetchone()[0]
+        )
     finally:
         con.unregister("present_ids")
 
@@ -229,7 +232,8 @@ def land_ndjson(
             """,
             {"source": source, "type": object_type, "path": str(path), "run": sync_run_id},
         )
-        return con.execute(
+        return scalar(
+            con,
             """
             insert into raw_objects
             select $source, $type, object_id, any_value(parent_id), any_value(payload)::json,
@@ -244,6 +248,6 @@ def land_ndjson(
                or raw_objects.deleted_at is not null
             """,
             {"source": source, "type": object_type, "run": sync_run_id},
-        ).fetchone()[0]
+        )
     finally:
         con.execute("drop table if exists ndjson_page")

@@ -22,6 +22,7 @@ import sql
 from config import Settings
 from config.model import TAXONOMY_KEYS
 from sql.connect import open_writer
+from sql.results import scalar
 
 VIEW_LAYERS = ("staging", "intermediate")
 
@@ -150,8 +151,8 @@ def build_models(con: duckdb.DuckDBPyConnection, settings: Settings) -> BuildRes
     except Exception:
         con.execute("rollback")
         raise
-    incidents = con.execute("select count(*) from incidents").fetchone()[0]
-    deploys = con.execute("select count(*) from deploys").fetchone()[0]
+    incidents = scalar(con, "select count(*) from incidents")
+    deploys = scalar(con, "select count(*) from deploys")
     return BuildResult(count, time.perf_counter() - started, incidents, deploys)
 
 

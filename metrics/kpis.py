@@ -17,6 +17,7 @@ import pandas as pd
 
 import sql
 from metrics.period import Filters, Period, Query
+from sql.results import scalar
 
 _PARAM = re.compile(r"\$([a-z_]+)")
 STATS = ("mean", "median", "p90", "p95", "max")
@@ -164,7 +165,7 @@ def kpi_report(
     """Every KPI of KPI_DEFINITIONS.md §3–8 for ``period``, in the INTERFACES.md JSON shape."""
     query = Query(period, filters or Filters())
     if timezone is None:
-        timezone = con.execute("select timezone from cfg_settings").fetchone()[0]
+        timezone = scalar(con, "select timezone from cfg_settings")
     report: dict[str, Any] = {
         "as_of": period.as_of.isoformat(),
         "timezone": timezone,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from sql import migrations
+from sql.results import scalar
 
 
 class SchemaTooNewError(RuntimeError):
@@ -16,13 +17,14 @@ class SchemaTooNewError(RuntimeError):
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
+    exists = scalar(
+        con,
         "select count(*) from information_schema.tables "
-        "where table_name = 'schema_migrations' and table_schema = current_schema()"
-    ).fetchone()[0]
+        "where table_name = 'schema_migrations' and table_schema = current_schema()",
+    )
     if not exists:
         return 0
-    return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()[0]
+    return scalar(con, "select coalesce(max(version), 0) from schema_migrations")
 
 
 def code_version() -> int:

@@ -203,3 +203,15 @@ def test_published_snapshot_is_read_only_and_complete(tmp_path: Path) -> None:
     assert "raw_objects" not in {
         r[0] for r in reader.execute("select table_name from duckdb_tables()").fetchall()
     }
+
+
+def test_a_reopened_warehouse_lands_at_once(tmp_path: Path) -> None:
+    # opening migrates and checks the version: no result may be left pending on the connection
+    # (DuckDB refuses to register a page then)
+    path = tmp_path / "wh.duckdb"
+    open_writer(path).close()
+    con = open_writer(path)
+    assert (
+        land(con, "pagerduty", "incident", [pd_incident("A", "2026-03-01T00:00:00Z")]).changed == 1
+    )
+    con.close()
