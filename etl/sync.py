@@ -26,6 +26,7 @@ from etl.errors import ConfigurationError
 from etl.landing import LandResult
 from etl.sources import connector_for
 from sql.connect import open_writer
+from sql.results import scalar
 
 log = logging.getLogger("opskpi.sync")
 
@@ -89,11 +90,12 @@ def requested_sources(settings: Settings, sources: list[str] | None) -> list[str
 
 
 def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute(
+    return scalar(
+        con,
         "update sync_runs set status = 'failed', finished_at = now(), error = ? "
         "where status = 'running'",
         [INTERRUPTED],
-    ).fetchone()[0]
+    )
 
 
 def counts_json(totals: dict[str, LandResult], requests: int) -> dict[str, Any]:
@@ -222,7 +224,7 @@ def run_sync(
         if interrupted:
             log.warning("marked %d sync run(s) left running by a stopped process as failed",
                         interrupted)
-        run_id = con.execute("select nextval('sync_run_ids')").fetchone()[0]
+        run_id = scalar(con, "select nextval('sync_run_ids')")
         results = [
             sync_source(
                 con, settings, name, run_id, full=full, progress=progress or NullProgress(),

@@ -32,12 +32,7 @@ from config.model import PagerDutySettings
 from etl.context import SyncContext
 from etl.errors import ConfigurationError, HttpError
 from etl.sources.pagerduty_client import PagerDutyApi
-from etl.sources.pagerduty_details import (
-    DETAILS_STREAM,
-    DetailsPass,
-    analytics_pass,
-    load_state,
-)
+from etl.sources.pagerduty_details import DETAILS_STREAM, DetailsPass, analytics_pass
 from etl.sources.pagerduty_windows import Window, iso, iter_offset, iter_pages, span_windows
 
 log = logging.getLogger("opskpi.sources.pagerduty")
@@ -89,7 +84,7 @@ class PagerDutyRun:
         self.ctx, self.api, self.settings, self.cfg = ctx, api, settings, cfg
         self.now = (ctx.now() if ctx.now else datetime.now(UTC)).astimezone(UTC)
         self.now = self.now.replace(microsecond=0)
-        self.state = load_state(ctx, STREAM)
+        self.state = ctx.get_state(STREAM) or {}
         self.since = self._since()
         self.filters: dict[str, Any] = {}
         if cfg.service_ids:

@@ -62,17 +62,6 @@ order by i.object_id
 """
 
 
-def load_state(ctx: SyncContext, stream: str) -> dict[str, Any]:
-    """``ctx.get_state``, then finish the connection's open result.
-
-    DuckDB 2 refuses ``register`` (used by every landing) while a result is only partly
-    fetched, and ``get_state`` stops at ``fetchone()``.
-    """
-    state = ctx.get_state(stream) or {}
-    ctx.con.execute("select 1").fetchall()
-    return state
-
-
 def batched(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -87,7 +76,7 @@ class DetailsPass:
         self.fetch_alerts = bool(cfg and cfg.fetch_alerts)
         model = settings.model
         self.fetch_fields = bool(model.taxonomy.pagerduty_field or model.releases.pagerduty_field)
-        state = load_state(ctx, DETAILS_STREAM)
+        state = ctx.get_state(DETAILS_STREAM) or {}
         self.previous = int(state.get("checked_through_run", 0))
 
     def checkpoint(self) -> dict[str, Any]:
