@@ -211,18 +211,23 @@ def test_a_second_run_adds_and_changes_nothing(
     assert by_path(server, "/custom_fields") == 0
 
 
+def long_open(org: Organisation) -> Incident:
+    """An incident open for more than [sync] lookback (7 d) + 2 days, resolved before the end."""
+    return next(
+        i for i in org.incidents
+        if i.source == "pagerduty" and i.resolved_at is not None
+        and i.resolved_at - i.created_at > timedelta(days=9)
+        and i.resolved_at < END - timedelta(days=1)
+    )
+
+
 def test_an_incremental_run_follows_open_incidents_and_new_ones(
     tmp_path: Path, org: Organisation, con: duckdb.DuckDBPyConnection, slept: list[float]
 ) -> None:
     # a clock at which an incident created more than [sync] lookback ago is still open, and
     # resolves during the next day: only the open-incident re-fetch can see that
-    lookback = timedelta(days=7)
-    old = next(
-        i for i in org.incidents
-        if i.source == "pagerduty" and i.resolved_at is not None
-        and i.resolved_at - i.created_at > lookback + timedelta(days=2)
-        and i.resolved_at < END - timedelta(days=1)
-    )
+    old = long_open(org)
+    assert old.resolved_at is not None
     first_now = old.resolved_at - timedelta(hours=12)
     with SimulatorServer(org, tokens=SimulatorTokens(pagerduty=TOKEN), now=first_now) as sim:
         settings = make_settings(tmp_path, sim.pagerduty_url)
@@ -244,6 +249,30 @@ def test_an_incremental_run_follows_open_incidents_and_new_ones(
         # details only for what changed: fewer custom-field requests than incidents
         assert 0 < by_path(sim, "/custom_fields") < len(visible)
         assert ctx.totals["incident"].changed < len(visible)
+
+
+def test_an_open_incident_that_is_gone_is_no_longer_asked_for(
+    tmp_path: Path, org: Organisation, con: duckdb.DuckDBPyConnection, slept: list[float],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    old = long_open(org)
+    assert old.resolved_at is not None
+    path = f"/pagerduty/incidents/{old.source_id}"
+    now = old.resolved_at - timedelta(hours=12)
+    with SimulatorServer(org, tokens=SimulatorTokens(pagerduty=TOKEN), now=now) as sim:
+        settings = make_settings(tmp_path, sim.pagerduty_url)
+        sync(con, settings, sim, slept)
+        sim.advance(timedelta(days=1))
+        sim.add_fault(path=f"{path}$", kind="status", status=404)
+        sync(con, settings, sim, slept)
+        assert f"incident {old.source_id} is gone (404)" in caplog.text
+        state = json.loads(
+            con.execute("select state from sync_state where stream = 'incidents'").fetchall()[0][0]
+        )
+        assert state["gone_ids"] == [old.source_id]
+        assert old.source_id not in state["open_ids"]
+        sync(con, settings, sim, slept)
+        assert path not in sim.request_counts()["by_path"]
 
 
 # -- the 10,000 offset cap ------------------------------------------------------------------

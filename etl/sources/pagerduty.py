@@ -85,6 +85,7 @@ class PagerDutyRun:
         self.now = (ctx.now() if ctx.now else datetime.now(UTC)).astimezone(UTC)
         self.now = self.now.replace(microsecond=0)
         self.state = ctx.get_state(STREAM) or {}
+        self.gone: set[str] = set(self.state.get("gone_ids", []))  # open, then 404: not asked again
         self.since = self._since()
         self.filters: dict[str, Any] = {}
         if cfg.service_ids:
@@ -137,7 +138,7 @@ class PagerDutyRun:
 
     def refetch_open(self, seen: set[str]) -> None:
         """Incidents open at the last run and created before this run's windows."""
-        stale = [i for i in self.state.get("open_ids", []) if i not in seen]
+        stale = [i for i in self.state.get("open_ids", []) if i not in seen and i not in self.gone]
         batch: list[dict[str, Any]] = []
         for incident_id in stale:
             try:
@@ -146,6 +147,7 @@ class PagerDutyRun:
                 if exc.status != 404:
                     raise
                 log.warning("pagerduty: incident %s is gone (404); no longer followed", incident_id)
+                self.gone.add(incident_id)
                 continue
             batch.append(body.get("incident"))
             if len(batch) >= REFETCH_BATCH:
@@ -168,11 +170,15 @@ class PagerDutyRun:
                 "and object_type = 'incident' and deleted_at is null "
                 "and coalesce(payload ->> 'status', '') <> 'resolved' order by object_id"
             ).fetchall()
+            if row[0] not in self.gone
         ]
+        state = {"watermark": iso(self.now), "open_ids": open_ids}
+        if self.gone:
+            state["gone_ids"] = sorted(self.gone)
         con = self.ctx.con
         con.execute("begin transaction")
         try:
-            self.ctx.set_state(STREAM, {"watermark": iso(self.now), "open_ids": open_ids})
+            self.ctx.set_state(STREAM, state)
             self.ctx.set_state(DETAILS_STREAM, details)
             con.execute("commit")
         except BaseException:
