@@ -59,13 +59,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def available_commands() -> set[str]:
     """The subcommand names this opskpi registers (others add ``app``, ``serve-metrics``)."""
-    from app.cli import build_parser
+    from app.commands import COMMAND_MODULES
 
-    parser = build_parser()
-    for action in parser._subparsers._group_actions if parser._subparsers else ():
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
-    return set()
+    subparsers = argparse.ArgumentParser().add_subparsers()
+    common = argparse.ArgumentParser(add_help=False)
+    for module in COMMAND_MODULES:
+        module.register(subparsers, common)
+    return set(subparsers.choices)
 
 
 def _toml_string(value: str) -> str:
