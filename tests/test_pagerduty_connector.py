@@ -246,8 +246,11 @@ def test_an_incremental_run_follows_open_incidents_and_new_ones(
         }
         assert landed(con, "log_entry") == log_entry_ids(org, now - timedelta(days=365), now)
         assert old.source_id in landed(con, "incident_custom_fields")
-        # details only for what changed: fewer custom-field requests than incidents
+        # details only for what changed: fewer custom-field requests than incidents, alerts
+        # only for the new incidents (an acknowledged or resolved one keeps its alerts)
         assert 0 < by_path(sim, "/custom_fields") < len(visible)
+        new = [i for i in visible if i.created_at > first_now]
+        assert by_path(sim, "/alerts") == sum(1 for i in new if not trigger_has_runbook(i)) > 0
         assert ctx.totals["incident"].changed < len(visible)
 
 

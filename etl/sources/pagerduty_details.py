@@ -1,7 +1,10 @@
 """Per-incident PagerDuty requests, kept to the incidents that need them, and analytics.
 
 * ``alert`` (``GET /incidents/{id}/alerts``): only for incidents whose trigger log entry has
-  no runbook link (KPI_DEFINITIONS.md §6: the alert's ``body.details`` is the other place).
+  no runbook link (KPI_DEFINITIONS.md §6: the alert's ``body.details`` is the other place),
+  and that have fewer alerts landed than their ``alert_counts.all``: an alert's details do
+  not change when the incident is acknowledged or resolved, so an incident is asked again
+  only when new alerts were grouped into it.
 * ``incident_custom_fields`` (``GET /incidents/{id}/custom_fields/values``): only when a
   ``pagerduty_field`` is configured under ``[taxonomy]`` or ``[releases]``; for resolved
   incidents (the fields are mostly filled in at the review), and once for an open incident
@@ -13,7 +16,7 @@ Both only for incidents new or changed since the last successful run. "Changed" 
 the warehouse, not remembered in memory: an upsert stamps a row with the run id only when
 its payload changed, so ``sync_run_id > checkpoint`` is exactly the incidents landed or
 changed since the last run that finished this pass, including those landed by a run that was
-killed before reaching it. ``--full`` ignores the checkpoint.
+killed before reaching it. ``--full`` ignores the checkpoint and what is already landed.
 """
 
 from __future__ import annotations
@@ -54,6 +57,11 @@ where i.source = 'pagerduty' and i.object_type = 'incident' and i.deleted_at is 
         where l.source = 'pagerduty' and l.object_type = 'log_entry'
           and l.parent_id = i.object_id and l.payload ->> 'type' = 'trigger_log_entry'
           and {_RUNBOOK_LINK}))
+  and ($kind <> 'alerts' or $full
+       or coalesce(try_cast(i.payload -> 'alert_counts' ->> 'all' as bigint), 1) > (
+        select count(*) from raw_objects as a
+        where a.source = 'pagerduty' and a.object_type = 'alert'
+          and a.parent_id = i.object_id))
   and ($kind <> 'custom_fields' or i.payload ->> 'status' = 'resolved' or not exists (
         select 1 from raw_objects as f
         where f.source = 'pagerduty' and f.object_type = 'incident_custom_fields'
