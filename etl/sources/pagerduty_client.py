@@ -168,13 +168,15 @@ class PagerDutyApi:
         what = f"{method} {path}"
         try:
             response = self.client.request(method, path, **kwargs)
-        except pagerduty.HttpError as exc:  # the base client raises on 401 itself
+        except pagerduty.HttpError as exc:  # the base client raises on 401 and 3xx itself
+            status = exc.response.status_code
+            reason = (
+                f"the token {self.secret.last4} was refused (wrong token or wrong base_url?)"
+                if status == 401
+                else "unexpected redirect (is base_url the API's address?)"
+            )
             raise HttpError(
-                self._safe(
-                    f"PagerDuty {what}: HTTP {exc.response.status_code}: the token "
-                    f"{self.secret.last4} was refused (wrong token or wrong base_url?)"
-                ),
-                status=exc.response.status_code,
+                self._safe(f"PagerDuty {what}: HTTP {status}: {reason}"), status=status
             ) from None
         except (pagerduty.Error, httpx2.HTTPError) as exc:
             cause = exc.__cause__ if isinstance(exc.__cause__, httpx2.HTTPError) else exc
