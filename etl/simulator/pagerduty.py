@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from etl.simulator.ids import pd_log_entry_id, pd_object_id
-from etl.simulator.org import ROOT_CAUSES, Incident, Service, Team
+from etl.simulator.org import Incident, Service, Team
 from etl.simulator.routing import HttpError, Response
 from etl.simulator.timeutil import iso_seconds
 from etl.simulator.world import World
@@ -26,11 +26,11 @@ ALERT_SEVERITY = {"sev1": "critical", "sev2": "error", "sev3": "warning", "sev4"
 Event = tuple[datetime, int, str, str | None]  # (at, index, kind, user key)
 
 
-def _html(world: World, path: str) -> str:
+def web_url(world: World, path: str) -> str:
     return f"https://{world.org.subdomain}.pagerduty.com/{path}"
 
 
-def _self(world: World, path: str) -> str:
+def api_url(world: World, path: str) -> str:
     return f"{world.base_url}/pagerduty/{path}"
 
 
@@ -50,8 +50,8 @@ def user_ref(world: World, key: str) -> dict[str, Any]:
         "id": user.pd_id,
         "type": "user_reference",
         "summary": user.name,
-        "self": _self(world, f"users/{user.pd_id}"),
-        "html_url": _html(world, f"users/{user.pd_id}"),
+        "self": api_url(world, f"users/{user.pd_id}"),
+        "html_url": web_url(world, f"users/{user.pd_id}"),
     }
 
 
@@ -60,8 +60,8 @@ def service_ref(world: World, service: Service) -> dict[str, Any]:
         "id": service.pd_id,
         "type": "service_reference",
         "summary": service.name,
-        "self": _self(world, f"services/{service.pd_id}"),
-        "html_url": _html(world, f"service-directory/{service.pd_id}"),
+        "self": api_url(world, f"services/{service.pd_id}"),
+        "html_url": web_url(world, f"service-directory/{service.pd_id}"),
     }
 
 
@@ -70,8 +70,8 @@ def team_ref(world: World, team: Team) -> dict[str, Any]:
         "id": team.pd_id,
         "type": "team_reference",
         "summary": team.name,
-        "self": _self(world, f"teams/{team.pd_id}"),
-        "html_url": _html(world, f"teams/{team.pd_id}"),
+        "self": api_url(world, f"teams/{team.pd_id}"),
+        "html_url": web_url(world, f"teams/{team.pd_id}"),
     }
 
 
@@ -81,8 +81,8 @@ def escalation_policy_ref(world: World, team: Team) -> dict[str, Any]:
         "id": ep,
         "type": "escalation_policy_reference",
         "summary": f"Plantão {team.name}",
-        "self": _self(world, f"escalation_policies/{ep}"),
-        "html_url": _html(world, f"escalation_policies/{ep}"),
+        "self": api_url(world, f"escalation_policies/{ep}"),
+        "html_url": web_url(world, f"escalation_policies/{ep}"),
     }
 
 
@@ -91,8 +91,8 @@ def incident_ref(world: World, inc: Incident) -> dict[str, Any]:
         "id": inc.source_id,
         "type": "incident_reference",
         "summary": f"[#{inc.number}] {inc.title}",
-        "self": _self(world, f"incidents/{inc.source_id}"),
-        "html_url": _html(world, f"incidents/{inc.source_id}"),
+        "self": api_url(world, f"incidents/{inc.source_id}"),
+        "html_url": web_url(world, f"incidents/{inc.source_id}"),
     }
 
 
@@ -102,7 +102,7 @@ def render_priority(world: World, name: str) -> dict[str, Any]:
         "id": pid,
         "type": "priority",
         "summary": name,
-        "self": _self(world, f"priorities/{pid}"),
+        "self": api_url(world, f"priorities/{pid}"),
         "html_url": None,
         "name": name,
         "description": PRIORITY_DESCRIPTIONS[name],
@@ -160,8 +160,8 @@ def render_log_entry(world: World, inc: Incident, event: Event, tz: tzinfo) -> d
         "id": entry_id,
         "type": f"{kind}_log_entry",
         "summary": "",
-        "self": _self(world, f"log_entries/{entry_id}"),
-        "html_url": _html(world, f"incidents/{inc.source_id}/log_entries/{entry_id}"),
+        "self": api_url(world, f"log_entries/{entry_id}"),
+        "html_url": web_url(world, f"incidents/{inc.source_id}/log_entries/{entry_id}"),
         "created_at": iso_seconds(at, tz),
         "agent": service_ref(world, service),
         "channel": {"type": "auto"},
@@ -256,8 +256,8 @@ def render_incident(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC
         "id": inc.source_id,
         "type": "incident",
         "summary": f"[#{inc.number}] {inc.title}",
-        "self": _self(world, f"incidents/{inc.source_id}"),
-        "html_url": _html(world, f"incidents/{inc.source_id}"),
+        "self": api_url(world, f"incidents/{inc.source_id}"),
+        "html_url": web_url(world, f"incidents/{inc.source_id}"),
         "incident_number": inc.number,
         "title": inc.title,
         "created_at": iso_seconds(inc.created_at, tz),
@@ -273,8 +273,8 @@ def render_incident(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC
             "id": trigger_id,
             "type": "trigger_log_entry_reference",
             "summary": "Triggered through the API.",
-            "self": _self(world, f"log_entries/{trigger_id}"),
-            "html_url": _html(world, f"incidents/{inc.source_id}/log_entries/{trigger_id}"),
+            "self": api_url(world, f"log_entries/{trigger_id}"),
+            "html_url": web_url(world, f"incidents/{inc.source_id}/log_entries/{trigger_id}"),
         },
         "alert_counts": {
             "all": inc.alert_count,
@@ -306,8 +306,8 @@ def render_incident(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC
             "incident": {
                 "id": parent,
                 "type": "incident_reference",
-                "self": _self(world, f"incidents/{parent}"),
-                "html_url": _html(world, f"incidents/{parent}"),
+                "self": api_url(world, f"incidents/{parent}"),
+                "html_url": web_url(world, f"incidents/{parent}"),
             },
         }
     return body
@@ -328,8 +328,8 @@ def render_alert(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC) -
         "id": alert_id,
         "type": "alert",
         "summary": inc.title,
-        "self": _self(world, f"incidents/{inc.source_id}/alerts/{alert_id}"),
-        "html_url": _html(world, f"alerts/{alert_id}"),
+        "self": api_url(world, f"incidents/{inc.source_id}/alerts/{alert_id}"),
+        "html_url": web_url(world, f"alerts/{alert_id}"),
         "created_at": iso_seconds(inc.created_at, tz),
         "status": "resolved" if resolved else "triggered",
         "alert_key": incident_key(inc),
@@ -342,10 +342,10 @@ def render_alert(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC) -
             "id": "PINTG" + service.pd_id[1:3],
             "type": "events_api_v2_inbound_integration_reference",
             "summary": "Prometheus Alertmanager",
-            "self": _self(
+            "self": api_url(
                 world, f"services/{service.pd_id}/integrations/PINTG{service.pd_id[1:3]}"
             ),
-            "html_url": _html(world, f"services/{service.pd_id}/integrations"),
+            "html_url": web_url(world, f"services/{service.pd_id}/integrations"),
         },
     }
 
@@ -374,90 +374,6 @@ def render_custom_fields(world: World, inc: Incident) -> dict[str, Any]:
                 "value": inc.release,
             },
         ]
-    }
-
-
-FIELD_DEFINITIONS = (
-    ("PCFRC01", "root_cause", "Causa raiz", "single_value_fixed", ROOT_CAUSES),
-    ("PCFRL02", "release", "Release", "single_value", ()),
-)
-
-
-def render_field_definitions(
-    world: World, incident_type: str | None, options: bool
-) -> dict[str, Any]:
-    """The incident custom fields (``root_cause`` holds a taxonomy key, ``release`` app@rev)."""
-    stamp = iso_seconds(world.org.start - timedelta(days=300))
-    fields = []
-    for field_id, name, display, kind, values in FIELD_DEFINITIONS:
-        path = (
-            f"incidents/types/{incident_type}/custom_fields/{field_id}"
-            if incident_type
-            else f"incidents/custom_fields/{field_id}"
-        )
-        field: dict[str, Any] = {
-            "id": field_id,
-            "type": "field",
-            "summary": name,
-            "self": _self(world, path),
-            "name": name,
-            "display_name": display,
-            "description": f"{display} do incidente",
-            "data_type": "string",
-            "field_type": kind,
-            "default_value": None,
-            "created_at": stamp,
-            "updated_at": stamp,
-        }
-        if incident_type:
-            field.update(enabled=True, incident_type=incident_type)
-        else:
-            field["namespace"] = "incidents"
-        if options and values:
-            field["field_options"] = [
-                {
-                    "id": f"PFO{i:04d}",
-                    "type": "field_option",
-                    "data": {"data_type": "string", "value": value},
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                }
-                for i, value in enumerate(values)
-            ]
-        fields.append(field)
-    return {"fields": fields}
-
-
-def render_service(world: World, service: Service) -> dict[str, Any]:
-    team = world.teams[service.team]
-    return {
-        "id": service.pd_id,
-        "type": "service",
-        "summary": service.name,
-        "self": _self(world, f"services/{service.pd_id}"),
-        "html_url": _html(world, f"service-directory/{service.pd_id}"),
-        "name": service.name,
-        "description": f"Serviço {service.name} (time {team.name})",
-        "auto_resolve_timeout": None,
-        "acknowledgement_timeout": 1800,
-        "created_at": iso_seconds(world.org.start - timedelta(days=400), world.account_tz),
-        "status": "active",
-        "escalation_policy": escalation_policy_ref(world, team),
-        "teams": [team_ref(world, team)],
-        "integrations": [],
-        "alert_creation": "create_alerts_and_incidents",
-    }
-
-
-def render_team(world: World, team: Team) -> dict[str, Any]:
-    return {
-        "id": team.pd_id,
-        "type": "team",
-        "summary": team.name,
-        "self": _self(world, f"teams/{team.pd_id}"),
-        "html_url": _html(world, f"teams/{team.pd_id}"),
-        "name": team.name,
-        "description": f"Time {team.name}",
     }
 
 

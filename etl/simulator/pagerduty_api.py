@@ -8,6 +8,7 @@ from typing import Any
 
 from etl.simulator import pagerduty as pd
 from etl.simulator import pagerduty_analytics
+from etl.simulator import pagerduty_directory as directory
 from etl.simulator.org import Incident
 from etl.simulator.pagerduty import error, invalid
 from etl.simulator.routing import HttpError, Request, Response, Router, int_arg
@@ -287,7 +288,7 @@ def incident_alert(request: Request) -> Response:
 def custom_field_definitions(request: Request) -> Response:
     """Deprecated upstream (base incident type only), still answered."""
     options = "field_options" in request.args("include")
-    return Response(200, pd.render_field_definitions(request.world, None, options))
+    return Response(200, directory.render_field_definitions(request.world, None, options))
 
 
 @router.add("GET", r"/incidents/types/(?P<type>[^/]+)/custom_fields")
@@ -296,7 +297,7 @@ def incident_type_fields(request: Request) -> Response:
         raise error(404, "Not Found", 2100)
     options = "field_options" in request.args("include")
     return Response(
-        200, pd.render_field_definitions(request.world, request.params["type"], options)
+        200, directory.render_field_definitions(request.world, request.params["type"], options)
     )
 
 
@@ -316,7 +317,7 @@ def list_services(request: Request) -> Response:
         for s in world.org.services
         if query in s.name.lower() and (not teams or world.teams[s.team].pd_id in teams)
     ]
-    return _page(request, "services", items, lambda s: pd.render_service(world, s))
+    return _page(request, "services", items, lambda s: directory.render_service(world, s))
 
 
 @router.add("GET", r"/services/(?P<id>P[A-Z0-9]+)")
@@ -324,14 +325,14 @@ def get_service(request: Request) -> Response:
     service = request.world.service_by_pd_id.get(request.params["id"])
     if service is None:
         raise error(404, "Not Found", 2100)
-    return Response(200, {"service": pd.render_service(request.world, service)})
+    return Response(200, {"service": directory.render_service(request.world, service)})
 
 
 @router.add("GET", "/teams")
 def list_teams(request: Request) -> Response:
     query = (request.arg("query") or "").lower()
     items = [t for t in request.world.org.teams if query in t.name.lower()]
-    return _page(request, "teams", items, lambda t: pd.render_team(request.world, t))
+    return _page(request, "teams", items, lambda t: directory.render_team(request.world, t))
 
 
 @router.add("GET", "/priorities")
