@@ -31,14 +31,18 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
     for key, title, sla in (("tta_seconds", "Time to acknowledge (MTTA)", "ack_sla_compliance"),
                             ("ttr_seconds", "Time to resolve (MTTR)", "resolve_sla_compliance")):
         table = Table(title=title, title_justify="left")
-        for column in ("severity", "n", "mean", "median", "p90", "p95", "max", "within SLA"):
-            table.add_column(column, justify="left" if column == "severity" else "right")
+        # p95 and max are in --json/--csv; the terminal keeps what fits in 80 columns
+        for column in ("severity", "n", "mean", "median", "p90", "within SLA"):
+            table.add_column(
+                column, justify="left" if column == "severity" else "right", no_wrap=True
+            )
         for row in rows:
             stats = row[key]
             table.add_row(
                 row["severity"], str(stats.get("n", "")), duration(stats["mean"]),
-                duration(stats["median"]), duration(stats["p90"]), duration(stats["p95"]),
-                duration(stats["max"]), percent(row[sla]),
+                duration(stats["median"]), duration(stats["p90"]),
+                # a severity without targets has breaching_open null: say so, not "no data"
+                "no target" if row["breaching_open"] is None else percent(row[sla]),
             )
         console.print(table)
     causes = Table(title="Root causes", title_justify="left")
