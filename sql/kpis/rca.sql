@@ -2,38 +2,12 @@
 -- Actions by due_date, postmortems by their incident's created_at; "today" is the date of
 -- $as_of in the reporting time zone. Cancelled actions leave every figure. With an incident
 -- filter, an action counts when one of its incidents matches.
-with settings as (
-    select * from cfg_settings
-),
-
-today as (
-    select cast(timezone(settings.timezone, cast($as_of as timestamptz)) as date) as today
-    from settings
-),
-
-matching_incidents as (
-    select incident_key
-    from period_incidents(date '0001-01-01', date '9999-12-31',
-                          $severities, $services, $teams, $sources)
-),
-
-actions as (
-    select
-        corrective_actions.*,
-        bucket_of(due_date, $since, $grain) as bucket,
-        status not in ('done', 'cancelled') and due_date < today.today as is_overdue
-    from corrective_actions
-    cross join today
+with actions as (
+    select *, bucket_of(due_date, $since, $grain) as bucket
+    from filtered_actions($as_of, $severities, $services, $teams, $sources)
     where status <> 'cancelled'
       and due_date >= $since
       and due_date < $until
-      and (
-          ($severities is null and $services is null and $teams is null and $sources is null)
-          or exists (
-              select 1 from unnest(corrective_actions.incident_keys) as keys(incident_key)
-              where keys.incident_key in (select incident_key from matching_incidents)
-          )
-      )
 ),
 
 action_counts as (

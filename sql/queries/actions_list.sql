@@ -5,39 +5,13 @@
 -- Parameters: $since, $until (due-date range, each nullable = unbounded), $as_of, filters,
 -- $only_open (not done nor cancelled), $only_overdue, $only_must_fix, $incident_key
 -- (nullable), $include_cancelled.
-with settings as (
-    select * from cfg_settings
-),
-
-today as (
-    select cast(timezone(settings.timezone, cast($as_of as timestamptz)) as date) as today
-    from settings
-),
-
-matching_incidents as (
-    select incident_key
-    from period_incidents(date '0001-01-01', date '9999-12-31',
-                          $severities, $services, $teams, $sources)
-),
-
-actions as (
-    select
-        corrective_actions.*,
-        today.today,
-        status not in ('done', 'cancelled') and due_date < today.today as is_overdue
-    from corrective_actions
-    cross join today
+with actions as (
+    select *
+    from filtered_actions($as_of, $severities, $services, $teams, $sources)
     where ($include_cancelled or status <> 'cancelled')
       and ($since is null or due_date >= $since)
       and ($until is null or due_date < $until)
       and ($incident_key is null or list_contains(incident_keys, $incident_key))
-      and (
-          ($severities is null and $services is null and $teams is null and $sources is null)
-          or exists (
-              select 1 from matching_incidents
-              where list_contains(corrective_actions.incident_keys, matching_incidents.incident_key)
-          )
-      )
 )
 
 select

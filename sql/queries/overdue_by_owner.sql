@@ -1,36 +1,12 @@
 -- Overdue corrective actions per owner: the kpis/rca.sql overdue_actions and overdue_must_fix
 -- split by owner (their sums equal those KPIs for the same period and filters). Actions by
 -- due_date in [$since, $until); either bound may be null (unbounded).
-with settings as (
-    select * from cfg_settings
-),
-
-today as (
-    select cast(timezone(settings.timezone, cast($as_of as timestamptz)) as date) as today
-    from settings
-),
-
-matching_incidents as (
-    select incident_key
-    from period_incidents(date '0001-01-01', date '9999-12-31',
-                          $severities, $services, $teams, $sources)
-),
-
-overdue as (
-    select corrective_actions.*, today.today - corrective_actions.due_date as days_overdue
-    from corrective_actions
-    cross join today
-    where status not in ('done', 'cancelled')
-      and due_date < today.today
+with overdue as (
+    select *, today - due_date as days_overdue
+    from filtered_actions($as_of, $severities, $services, $teams, $sources)
+    where is_overdue
       and ($since is null or due_date >= $since)
       and ($until is null or due_date < $until)
-      and (
-          ($severities is null and $services is null and $teams is null and $sources is null)
-          or exists (
-              select 1 from matching_incidents
-              where list_contains(corrective_actions.incident_keys, matching_incidents.incident_key)
-          )
-      )
 )
 
 select

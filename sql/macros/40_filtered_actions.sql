@@ -1,0 +1,29 @@
+-- Corrective actions with "today" (the date of as_of in the reporting time zone) and the
+-- overdue predicate, narrowed to the actions one of whose incidents matches the filters (every
+-- action when no filter is set). Cancelled actions are kept: callers drop them. One definition
+-- for kpis/rca.sql and the action lists, so their counts always agree.
+create or replace temp macro filtered_actions(as_of, severities, services, teams, sources)
+as table
+with today as (
+    select cast(timezone(cfg_settings.timezone, cast(as_of as timestamptz)) as date) as today
+    from cfg_settings
+),
+
+matching_incidents as (
+    select incident_key
+    from period_incidents(date '0001-01-01', date '9999-12-31',
+                          severities, services, teams, sources)
+)
+
+select
+    corrective_actions.*,
+    today.today,
+    corrective_actions.status not in ('done', 'cancelled')
+        and corrective_actions.due_date < today.today as is_overdue
+from corrective_actions
+cross join today
+where (severities is null and services is null and teams is null and sources is null)
+   or exists (
+       select 1 from unnest(corrective_actions.incident_keys) as keys(incident_key)
+       where keys.incident_key in (select incident_key from matching_incidents)
+   )
