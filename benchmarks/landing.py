@@ -28,14 +28,15 @@ def _land(pages: str, warehouse: str, memory_limit: str, out: Any) -> None:
     folder = Path(pages)
     con = open_writer(Path(warehouse), memory_limit=memory_limit)
     con.execute("set enable_progress_bar = false")
-    started, cpu = time.perf_counter(), time.process_time()
-    landed = land_pages_folder(con, folder, postmortems=False)  # checkpoints at the end
-    received = sum(r.received for r in landed.values())
-    pages_seconds, pages_cpu = time.perf_counter() - started, time.process_time() - cpu
+    # postmortems first, as land_pages_folder does: their upserts scan raw_objects
     started, cpu = time.perf_counter(), time.process_time()
     pm = land_postmortems(con, folder / "postmortems")
     con.execute("checkpoint")
     pm_seconds, pm_cpu = time.perf_counter() - started, time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
+    landed = land_pages_folder(con, folder, postmortems=False)  # checkpoints at the end
+    received = sum(r.received for r in landed.values())
+    pages_seconds, pages_cpu = time.perf_counter() - started, time.process_time() - cpu
     rows = con.execute("select count(*) from raw_objects").fetchone()[0]
     con.close()
     out.send(
