@@ -10,9 +10,13 @@ with today as (
 ),
 
 matching_incidents as (
+    -- read only when a filter is set (without one every action counts): empty otherwise, so
+    -- the unfiltered report does not hash every incident key (0.5 s at 1 M incidents)
     select incident_key
     from period_incidents(date '0001-01-01', date '9999-12-31',
                           severities, services, teams, sources)
+    where severities is not null or services is not null or teams is not null
+       or sources is not null
 )
 
 select
