@@ -18,6 +18,7 @@ from typing import Any
 from etl.simulator import GenerateParams, write_pages
 from etl.simulator.generate import build_skeleton
 from etl.simulator.org import Organisation
+from etl.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
 
 PAGE_SIZE = 100  # the APIs' usual page size (PagerDuty's default limit is 25, max 100)
 MARKER = "complete.json"
@@ -61,7 +62,8 @@ def services_config(params: GenerateParams) -> dict[str, dict[str, object]]:
 
 
 def settings_dict(params: GenerateParams, warehouse: Path) -> dict[str, Any]:
-    """The opskpi config of a benchmark warehouse (defaults, the organisation's services)."""
+    """The opskpi config of a benchmark warehouse (defaults, the organisation's services, and
+    the custom fields its pages hold, read as ``opskpi demo`` reads them)."""
     return {
         "report": {"timezone": params.timezone},
         "warehouse": {"path": str(warehouse)},
@@ -71,5 +73,7 @@ def settings_dict(params: GenerateParams, warehouse: Path) -> dict[str, Any]:
             "argocd": {"base_url": "https://argocd.invalid", "token_env": "OPSKPI_BENCH_ARGO"},
         },
         "postmortems": {"path": "postmortems", "actions_csv": "postmortems/actions.csv"},
+        "taxonomy": {"pagerduty_field": ROOT_CAUSE_FIELD},
+        "releases": {"pagerduty_field": RELEASE_FIELD},
         "services": services_config(params),
     }

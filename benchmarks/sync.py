@@ -43,10 +43,12 @@ def _count(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None 
 
 
 def minimum_requests(
-    con: duckdb.DuckDBPyConnection, since: datetime, now: datetime
+    con: duckdb.DuckDBPyConnection, since: datetime, now: datetime, custom_fields: bool = False
 ) -> dict[str, int]:
     """Fewest requests for what the sync landed: full pages of 100 in each window the API
-    allows (≤ 180 days), and one request per incident for the per-incident details."""
+    allows (≤ 180 days), and one request per incident for the per-incident details it needs
+    (alerts where the trigger log entry cannot show the runbook; custom fields when a
+    ``pagerduty_field`` is configured)."""
     from etl.sources.pagerduty_details import _CANDIDATES
     from etl.sources.pagerduty_windows import span_windows
 
@@ -66,7 +68,7 @@ def minimum_requests(
         out[object_type] = _pages(
             _count(con, by_window, [object_type, w.since, w.until]) for w in windows
         )
-    for kind in ("alerts", "custom_fields"):
+    for kind in ("alerts", "custom_fields") if custom_fields else ("alerts",):
         rows = con.execute(_CANDIDATES, {"full": True, "checkpoint": 0, "kind": kind}).fetchall()
         out[kind] = len(rows)
     return out
@@ -107,7 +109,8 @@ def sync_requests(folder: Path, seed: int, end: datetime, months: int, per_day: 
         incidents = _count(con, "select count(*) from raw_objects where source = 'pagerduty' "
                                 "and object_type = 'incident'")
         since = now - timedelta(days=months * 31 + 1)
-        minimum = minimum_requests(con, since, now)
+        fields = settings.model.taxonomy.pagerduty_field or settings.model.releases.pagerduty_field
+        minimum = minimum_requests(con, since, now, custom_fields=bool(fields))
     finally:
         con.close()
     requests = int(counts["by_api"].get("pagerduty", 0))

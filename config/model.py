@@ -217,7 +217,8 @@ class SyncSettings(Strict):
 
 
 class TaxonomySettings(Strict):
-    pagerduty_field: str | None = "root_cause"
+    # opt-in: reading an incident's custom fields costs one request per incident
+    pagerduty_field: str | None = None
     opsgenie_tag_prefix: str | None = "cause:"
     labels: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TAXONOMY_LABELS))
 
@@ -235,7 +236,7 @@ class TaxonomySettings(Strict):
 class ReleaseSettings(Strict):
     """Where an incident names the deploy that caused it (KPI_DEFINITIONS.md §5, explicit link)."""
 
-    pagerduty_field: str | None = "release"
+    pagerduty_field: str | None = None  # opt-in, as [taxonomy] pagerduty_field
     opsgenie_tag_prefix: str | None = "release:"
 
 

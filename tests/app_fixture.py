@@ -70,6 +70,9 @@ language = "{language}"
 [warehouse]
 path = "warehouse/opskpi.duckdb"
 
+[taxonomy]
+pagerduty_field = "root_cause"
+
 [services."checkout-api"]
 argocd_apps = ["checkout-api-prod"]
 runbook_url = "https://git.example.com/runbooks/checkout-api.md"

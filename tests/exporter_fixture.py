@@ -55,6 +55,8 @@ CONFIG: dict[str, Any] = {
         "argocd": {"base_url": "https://argocd.example.com", "token_env": "OPSKPI_TEST_ARGO"},
     },
     "postmortems": {"path": "postmortems"},
+    "taxonomy": {"pagerduty_field": "root_cause"},
+    "releases": {"pagerduty_field": "release"},
     "services": {
         "checkout-api": {"argocd_apps": [APP], "runbook_url": RUNBOOK, "team": "Payments"},
         "billing": {"team": "Finance"},

@@ -19,7 +19,10 @@ Choices where the definitions leave room (the ETL must make the same ones):
   the explicit one, else the latest window deploy;
 * a postmortem deadline "has passed" when ``deadline < as_of``;
 * Opsgenie ``incidents`` mode: escalations are 0 (timelines carry none); a reopened
-  incident viewed between its first resolution and the reopening reads as resolved then.
+  incident viewed between its first resolution and the reopening reads as resolved then;
+* a PagerDuty incident's root cause and release fields count only when opskpi is told to read
+  the custom field the simulator fills in (``pagerduty_fields``: the ``pagerduty_field`` of
+  ``[taxonomy]`` / ``[releases]``; ``opskpi demo`` sets both).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 
 from etl.simulator.org import Deploy, Incident, Organisation, Postmortem
+from etl.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
 
 TAXONOMY = ("change", "capacity", "external_dependency", "data", "security", "process")
 SEVERITY_ORDER = ("sev1", "sev2", "sev3", "sev4", "unknown")
@@ -80,11 +84,24 @@ def _first(values: Iterable[datetime], view: datetime) -> datetime | None:
     return min(seen) if seen else None
 
 
+@dataclass(frozen=True)
+class PagerDutyFields:
+    """The custom fields opskpi is configured to read (``pagerduty_field``; None: unread)."""
+
+    taxonomy: str | None = ROOT_CAUSE_FIELD
+    releases: str | None = RELEASE_FIELD
+
+
+DEMO_FIELDS = PagerDutyFields()  # what `opskpi demo` configures
+NO_FIELDS = PagerDutyFields(None, None)  # opskpi's default
+
+
 def unified_incidents(
     org: Organisation,
     view_at: datetime,
     opsgenie_mode: str = "alerts",
     sources: Sequence[str] = ("pagerduty", "opsgenie"),
+    fields: PagerDutyFields = DEMO_FIELDS,
 ) -> list[Unified]:
     """The unified incidents of KPI_DEFINITIONS §1 as visible at ``view_at``."""
     postmortems: dict[str, Postmortem] = {}
@@ -102,6 +119,9 @@ def unified_incidents(
             row = _og_incident_row(inc, view_at)
         else:
             row = _alert_row(inc, view_at)
+        if inc.source == "pagerduty":
+            row.field_cause = row.field_cause if fields.taxonomy == ROOT_CAUSE_FIELD else None
+            row.field_release = row.field_release if fields.releases == RELEASE_FIELD else None
         row.postmortem = postmortems.get(row.key)
         out.append(row)
     return out
@@ -263,6 +283,7 @@ def compute_kpis(
     service_apps: Mapping[str, Sequence[str]] | None = None,
     service_runbooks: Mapping[str, str] | None = None,
     argocd_polls: Sequence[datetime] | None = None,
+    pagerduty_fields: PagerDutyFields = DEMO_FIELDS,
 ) -> dict[str, Any]:
     """``opskpi kpis --json`` for incidents created in [since, until) (local dates)."""
     as_of = (as_of or org.end).astimezone(UTC)
@@ -271,7 +292,7 @@ def compute_kpis(
     today = as_of.astimezone(tz).date()
     apps_of = service_apps if service_apps is not None else org.service_apps()
     runbooks = service_runbooks if service_runbooks is not None else org.service_runbooks()
-    rows = unified_incidents(org, view, opsgenie_mode, sources)
+    rows = unified_incidents(org, view, opsgenie_mode, sources, pagerduty_fields)
 
     def in_period(moment: datetime) -> bool:
         return since <= moment.astimezone(tz).date() < until

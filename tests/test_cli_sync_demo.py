@@ -24,6 +24,7 @@ from app.cli import main
 from app.commands.demo import available_commands, prepare_folder
 from config import load_settings
 from etl.simulator import Organisation, SimulatorServer, generate
+from etl.simulator import pagerduty as pdsim
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +46,12 @@ def sim(org: Organisation) -> Iterator[SimulatorServer]:
 @pytest.fixture
 def config(org: Organisation, sim: SimulatorServer, tmp_path: Path) -> Path:
     return prepare_folder(tmp_path, sim, org, 8501, 9464)
+
+
+def test_the_demo_config_reads_the_organisations_custom_fields(config: Path) -> None:
+    model = load_settings(config).model
+    assert model.taxonomy.pagerduty_field == pdsim.ROOT_CAUSE_FIELD
+    assert model.releases.pagerduty_field == pdsim.RELEASE_FIELD
 
 
 # -- opskpi sync -------------------------------------------------------------------------------

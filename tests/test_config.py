@@ -159,3 +159,16 @@ def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     example = Path(__file__).resolve().parents[1] / "opskpi.example.toml"
     s = load_settings(example)
     assert s.configured_sources == ["pagerduty", "opsgenie", "argocd", "postmortems"]
+
+
+
+def test_pagerduty_custom_fields_are_opt_in() -> None:
+    """One request per incident: read only when named; Opsgenie tags cost nothing."""
+    default = settings({}).model
+    assert (default.taxonomy.pagerduty_field, default.releases.pagerduty_field) == (None, None)
+    assert (default.taxonomy.opsgenie_tag_prefix, default.releases.opsgenie_tag_prefix) == (
+        "cause:",
+        "release:",
+    )
+    example = load_settings(Path(__file__).resolve().parents[1] / "opskpi.example.toml").model
+    assert example.taxonomy.pagerduty_field is None and example.releases.pagerduty_field is None

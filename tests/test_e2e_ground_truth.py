@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from simulator_truth import compute_kpis
+from simulator_truth import DEMO_FIELDS, PagerDutyFields, compute_kpis
 
 from app.commands.demo import prepare_folder
 from config import load_settings
@@ -31,6 +31,7 @@ from sql.connect import open_writer
 pytestmark = pytest.mark.integration
 
 END = datetime(2026, 3, 1, tzinfo=UTC)
+Synced = tuple[SimulatorServer, duckdb.DuckDBPyConnection, PagerDutyFields]
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +40,16 @@ def org() -> Organisation:
 
 
 @pytest.fixture(scope="module")
-def synced(
-    org: Organisation, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[SimulatorServer, duckdb.DuckDBPyConnection]]:
+def synced(org: Organisation, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
+    """Synced with the demo's config; the truth reads the custom fields that config reads."""
     folder = tmp_path_factory.mktemp("e2e")
     with SimulatorServer(org) as sim:
         config = prepare_folder(folder, sim, org, 8501, 9464)
         settings = load_settings(config)
+        fields = PagerDutyFields(
+            settings.model.taxonomy.pagerduty_field, settings.model.releases.pagerduty_field
+        )
+        assert fields == DEMO_FIELDS
         con = open_writer(settings.warehouse_path)
         try:
             report = run_sync(settings, con=con, now=lambda: sim.now)
@@ -57,7 +61,7 @@ def synced(
         finally:
             con.close()
         reader = open_settings_snapshot(settings)
-        yield sim, reader
+        yield sim, reader, fields
         reader.close()
 
 
@@ -89,37 +93,35 @@ PERIODS = [
 
 @pytest.mark.parametrize(("since", "until"), PERIODS, ids=lambda d: d.isoformat())
 def test_kpis_equal_the_ground_truth(
-    org: Organisation,
-    synced: tuple[SimulatorServer, duckdb.DuckDBPyConnection],
-    since: date,
-    until: date,
+    org: Organisation, synced: Synced, since: date, until: date
 ) -> None:
-    sim, con = synced
+    sim, con, fields = synced
     got = kpi_report(con, Period(since, until, sim.now))
-    want = compute_kpis(org, since, until, as_of=sim.now, argocd_polls=[sim.now])
+    want = compute_kpis(
+        org, since, until, as_of=sim.now, argocd_polls=[sim.now], pagerduty_fields=fields
+    )
     assert_matches(got, want)
     assert got["response_times"][-1]["incidents"] > 0
 
 
 def test_kpis_judged_later_than_the_sync_equal_the_ground_truth(
-    org: Organisation, synced: tuple[SimulatorServer, duckdb.DuckDBPyConnection]
+    org: Organisation, synced: Synced
 ) -> None:
     """Open, breaching, due and overdue are judged at ``as_of``, the data stay as synced."""
-    sim, con = synced
+    sim, con, fields = synced
     as_of = sim.now + timedelta(days=12)
     since, until = date(2026, 1, 15), date(2026, 3, 1)
     got = kpi_report(con, Period(since, until, as_of))
     want = compute_kpis(
-        org, since, until, as_of=as_of, view_at=sim.now, argocd_polls=[sim.now]
+        org, since, until, as_of=as_of, view_at=sim.now, argocd_polls=[sim.now],
+        pagerduty_fields=fields,
     )
     assert_matches(got, want)
 
 
-def test_the_organisation_exercises_every_kpi(
-    org: Organisation, synced: tuple[SimulatorServer, duckdb.DuckDBPyConnection]
-) -> None:
+def test_the_organisation_exercises_every_kpi(org: Organisation, synced: Synced) -> None:
     """Guards the comparison above against passing on zeros."""
-    sim, con = synced
+    sim, con, _fields = synced
     got = kpi_report(con, Period(date(2025, 11, 1), date(2026, 3, 1), sim.now))
     severities = {row["severity"] for row in got["response_times"]}
     assert {"sev1", "sev2", "sev3", "sev4", "all"} <= severities

@@ -14,7 +14,10 @@ from warehouse import TestWarehouse
 
 APP = "checkout-api-prod"
 REV_A, REV_B, REV_C = "aaaaaaa1111111", "bbbbbbb2222222", "ccccccc3333333"
-CONFIG = {"services": {"checkout-api": {"argocd_apps": [APP]}}}
+CONFIG = {
+    "services": {"checkout-api": {"argocd_apps": [APP]}},
+    "releases": {"pagerduty_field": "release"},  # unset by default: nothing is read
+}
 
 
 @pytest.fixture(scope="module")

@@ -165,7 +165,7 @@ def test_paging_and_escalations() -> None:
 
 
 def test_root_cause_precedence_and_shares() -> None:
-    wh = TestWarehouse()
+    wh = TestWarehouse({"taxonomy": {"pagerduty_field": "root_cause"}})
     t = "2026-03-02T12:00:00Z"
     wh.land(
         "pagerduty",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from simulator_truth import compute_kpis, unified_incidents
+from simulator_truth import NO_FIELDS, compute_kpis, unified_incidents
 
 from etl.simulator.org import (
     Action,
@@ -426,6 +426,23 @@ def test_releases(feb: Organisation) -> None:
         "change_failure_rate": 6 / 7,
         "rollbacks": 1,  # D3: revision A again, after B
     }
+
+
+def test_pagerduty_fields_count_only_when_read(feb: Organisation) -> None:
+    # opskpi's default reads no PagerDuty custom field: I3 loses its explicit link (D2, 2 h
+    # before it, is no window deploy either) -> caused I1, I2, I4, I9 = 4 of 7; explicit I2
+    # (PM1); deploys with an incident D1, D3, D4, D6, D7 = 5 of 7. Root causes: I1 and I2 take
+    # theirs from postmortems anyway.
+    unread = kpis(feb, pagerduty_fields=NO_FIELDS)
+    assert unread["releases"] == {
+        **kpis(feb)["releases"],
+        "release_caused": 4,
+        "explicit": 1,
+        "release_caused_share": 4 / 7,
+        "deploys_with_incident": 5,
+        "change_failure_rate": 5 / 7,
+    }
+    assert unread["root_causes"] == kpis(feb)["root_causes"]
 
 
 def test_runbooks(feb: Organisation) -> None:

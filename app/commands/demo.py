@@ -74,6 +74,8 @@ def _toml_string(value: str) -> str:
 
 def demo_config_text(sim: Any, org: Any, app_port: int, metrics_port: int) -> str:
     """The demo config: relative paths resolve against ``data/demo``."""
+    from etl.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
+
     lines = [
         "# Written by `opskpi demo`: the simulator's URLs and demo tokens (not real secrets).",
         "[report]",
@@ -97,6 +99,14 @@ def demo_config_text(sim: Any, org: Any, app_port: int, metrics_port: int) -> st
         "[postmortems]",
         'path = "postmortems"',
         'actions_csv = "postmortems/actions.csv"',
+        "",
+        "# the simulated organisation fills in these PagerDuty custom fields (one request each",
+        "# per incident: opt-in)",
+        "[taxonomy]",
+        f"pagerduty_field = {_toml_string(ROOT_CAUSE_FIELD)}",
+        "",
+        "[releases]",
+        f"pagerduty_field = {_toml_string(RELEASE_FIELD)}",
         "",
         "[app]",
         f"port = {app_port}",

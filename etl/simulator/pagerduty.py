@@ -22,6 +22,9 @@ PRIORITY_DESCRIPTIONS = {
     "P4": "Problema menor sem impacto relevante ao cliente",
     "P5": "Cosmético",
 }
+# the organisation's incident custom fields: `opskpi demo` configures opskpi to read them
+ROOT_CAUSE_FIELD = "root_cause"  # a taxonomy key
+RELEASE_FIELD = "release"  # app@revision
 ALERT_SEVERITY = {"sev1": "critical", "sev2": "error", "sev3": "warning", "sev4": "info"}
 Event = tuple[datetime, int, str, str | None]  # (at, index, kind, user key)
 
@@ -356,7 +359,7 @@ def render_custom_fields(world: World, inc: Incident) -> dict[str, Any]:
             {
                 "id": "PCFRC01",
                 "type": "field_value",
-                "name": "root_cause",
+                "name": ROOT_CAUSE_FIELD,
                 "display_name": "Causa raiz",
                 "description": "Categoria da taxonomia de causa-raiz",
                 "data_type": "string",
@@ -366,7 +369,7 @@ def render_custom_fields(world: World, inc: Incident) -> dict[str, Any]:
             {
                 "id": "PCFRL02",
                 "type": "field_value",
-                "name": "release",
+                "name": RELEASE_FIELD,
                 "display_name": "Release",
                 "description": "Deploy associado (app@revisão)",
                 "data_type": "string",

@@ -6,13 +6,20 @@ from datetime import timedelta
 from typing import Any
 
 from etl.simulator.org import ROOT_CAUSES, Service, Team
-from etl.simulator.pagerduty import api_url, escalation_policy_ref, team_ref, web_url
+from etl.simulator.pagerduty import (
+    RELEASE_FIELD,
+    ROOT_CAUSE_FIELD,
+    api_url,
+    escalation_policy_ref,
+    team_ref,
+    web_url,
+)
 from etl.simulator.timeutil import iso_seconds
 from etl.simulator.world import World
 
 FIELD_DEFINITIONS = (
-    ("PCFRC01", "root_cause", "Causa raiz", "single_value_fixed", ROOT_CAUSES),
-    ("PCFRL02", "release", "Release", "single_value", ()),
+    ("PCFRC01", ROOT_CAUSE_FIELD, "Causa raiz", "single_value_fixed", ROOT_CAUSES),
+    ("PCFRL02", RELEASE_FIELD, "Release", "single_value", ()),
 )
 
 
