@@ -60,6 +60,7 @@ def pd_log(
     created_at: str,
     *,
     contexts: list[dict[str, Any]] | None = None,
+    channel: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": entry_id,
@@ -67,7 +68,7 @@ def pd_log(
         "summary": entry_type.replace("_log_entry", ""),
         "created_at": created_at,
         "agent": {"id": "PUSER", "type": "user_reference", "summary": "Ana"},
-        "channel": {"type": "api"},
+        "channel": channel or {"type": "api"},
         "incident": {"id": incident_id, "type": "incident_reference"},
         "contexts": contexts or [],
     }

@@ -37,45 +37,66 @@ escalations as (
     group by log_entries.incident_id
 ),
 
-runbook_candidates as (
+runbook_places as (
+    -- an alert's body.details / body.contexts are its Events API custom_details / links; the
+    -- trigger log entry carries the first alert's as channel.details / contexts: the same data
     select
         incident_id,
         created_at,
         'pagerduty alert' as runbook_source,
-        coalesce(
-            details ->> 'runbook_url',
-            details ->> 'runbook',
-            list_filter(
-                try_cast(contexts as json[]),
-                lambda c: c ->> 'type' = 'link'
-                    and (coalesce(c ->> 'text', '') ilike '%runbook%'
-                         or coalesce(c ->> 'href', '') ilike '%runbook%')
-            )[1] ->> 'href'
-        ) as runbook_url
+        1 as source_order,
+        details,
+        contexts
     from stg_pagerduty__alerts
     union all
     select
         incident_id,
         created_at,
         'pagerduty trigger log entry' as runbook_source,
+        2 as source_order,
+        channel -> 'details' as details,
+        contexts
+    from log_entries
+    where entry_type = 'trigger_log_entry'
+),
+
+runbook_candidates as (
+    -- KPI_DEFINITIONS §6: a runbook in the details first, else a link context whose text or
+    -- href says runbook
+    select
+        incident_id,
+        runbook_source,
+        1 as precedence,
+        created_at,
+        source_order,
+        coalesce(
+            nullif(details ->> 'runbook_url', ''), nullif(details ->> 'runbook', '')
+        ) as runbook_url
+    from runbook_places
+    union all
+    select
+        incident_id,
+        runbook_source,
+        2 as precedence,
+        created_at,
+        source_order,
         list_filter(
             try_cast(contexts as json[]),
             lambda c: c ->> 'type' = 'link'
                 and (coalesce(c ->> 'text', '') ilike '%runbook%'
                      or coalesce(c ->> 'href', '') ilike '%runbook%')
         )[1] ->> 'href' as runbook_url
-    from log_entries
-    where entry_type = 'trigger_log_entry'
+    from runbook_places
 ),
 
 runbooks as (
-    select
-        incident_id,
-        arg_min(runbook_url, created_at) as runbook_url,
-        arg_min(runbook_source, created_at) as runbook_source
+    select incident_id, runbook_url, runbook_source
     from runbook_candidates
     where runbook_url is not null and runbook_url <> ''
-    group by incident_id
+    qualify row_number() over (
+        partition by incident_id
+        order by precedence, created_at, source_order, runbook_url
+    ) = 1
 ),
 
 custom_fields as (
