@@ -1,11 +1,12 @@
 """The page files of a size, generated once with ``write_pages`` and cached on disk.
 
-A folder is reused only when its ``complete.json`` names the same parameters and page size:
-generation of the 1 M size takes minutes, its landing is what is measured.
+A folder is reused only when its ``complete.json`` names the same parameters, page size and
+simulator code: generation of the 1 M size takes minutes, its landing is what is measured.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import etl.simulator
 from etl.simulator import GenerateParams, write_pages
 from etl.simulator.generate import build_skeleton
 from etl.simulator.org import Organisation
@@ -22,6 +24,7 @@ from etl.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
 
 PAGE_SIZE = 100  # the APIs' usual page size (PagerDuty's default limit is 25, max 100)
 MARKER = "complete.json"
+SIMULATOR = Path(etl.simulator.__file__).parent
 
 
 def default_data_dir() -> Path:
@@ -32,10 +35,22 @@ def params_json(params: GenerateParams) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(params).items()}
 
 
+def simulator_version() -> str:
+    """A hash of the simulator's code: its output may change with it for the same params."""
+    digest = hashlib.sha256()
+    for path in sorted(SIMULATOR.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def ensure_pages(params: GenerateParams, folder: Path) -> tuple[dict[str, int], float | None]:
     """Page files of ``params`` in ``folder``: (item counts, seconds spent generating or None
     when the cached folder was reused)."""
-    wanted = {"params": params_json(params), "page_size": PAGE_SIZE}
+    wanted = {
+        "params": params_json(params),
+        "page_size": PAGE_SIZE,
+        "simulator": simulator_version(),
+    }
     marker = folder / MARKER
     if marker.is_file():
         saved = json.loads(marker.read_text(encoding="utf-8"))

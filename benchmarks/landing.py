@@ -74,6 +74,8 @@ def land_once(pages: Path, warehouse: Path, memory_limit: str) -> dict[str, Any]
 def landing(pages: Path, warehouse: Path, memory_limit: str, runs: int) -> dict[str, Any]:
     """``runs`` landings (the last warehouse is kept for the models); medians and all runs."""
     results = [land_once(pages, warehouse, memory_limit) for _ in range(max(1, runs))]
+    page_bytes = sum(p.stat().st_size for p in pages.rglob("page-*.json"))
+    page_bytes += (pages / "argocd" / "applications.json").stat().st_size
     page_time = Timing([r["page_seconds"] for r in results])
     pm_time = Timing([r["postmortem_seconds"] for r in results])
     total_time = Timing([r["page_seconds"] + r["postmortem_seconds"] for r in results])
@@ -90,6 +92,8 @@ def landing(pages: Path, warehouse: Path, memory_limit: str, runs: int) -> dict[
         "page_cpu_seconds": Timing([r["page_cpu_seconds"] for r in results]).as_dict(),
         "postmortem_cpu_seconds": Timing([r["postmortem_cpu_seconds"] for r in results]).as_dict(),
         "page_records_per_second": last["page_records"] / page_time.median,
+        "page_mib": page_bytes / 2**20,
+        "page_mib_per_second": page_bytes / 2**20 / page_time.median,
         "postmortem_records_per_second": last["postmortem_records"] / pm_time.median,
         "records_per_second": records / total_time.median,
         "peak_rss_mib": max(r["peak_rss_mib"] for r in results),

@@ -23,7 +23,8 @@ def landing_line(r: dict[str, Any]) -> str:
     return (
         f"landing: {r['page_records']:,} page records in {_s(r['page_seconds']['median'])} "
         f"(CPU {_s(r.get('page_cpu_seconds', {}).get('median', float('nan')))}) "
-        f"= {r['page_records_per_second']:,.0f}/s; {r['postmortem_records']:,} postmortem "
+        f"= {r['page_records_per_second']:,.0f}/s ({r.get('page_mib_per_second', 0):,.0f} MiB/s "
+        f"of JSON); {r['postmortem_records']:,} postmortem "
         f"records in {_s(r['postmortem_seconds']['median'])} = "
         f"{r['postmortem_records_per_second']:,.0f}/s; all: {r['records_per_second']:,.0f}/s; "
         f"peak RSS {r['peak_rss_mib']:,.0f} MiB (median of {r['runs']})"
