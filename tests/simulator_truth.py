@@ -22,7 +22,8 @@ Choices where the definitions leave room (the ETL must make the same ones):
   incident viewed between its first resolution and the reopening reads as resolved then;
 * a PagerDuty incident's root cause and release fields count only when opskpi is told to read
   the custom field the simulator fills in (``pagerduty_fields``: the ``pagerduty_field`` of
-  ``[taxonomy]`` / ``[releases]``; ``opskpi demo`` sets both).
+  ``[taxonomy]`` / ``[releases]``; ``opskpi demo`` sets both);
+* an incident's own runbook counts once the alert carrying it has arrived (``view_at``).
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def _alert_row(inc: Incident, view: datetime) -> Unified:
     ack = _first(inc.acks, view)
     resolved = inc.resolved_at if inc.resolved_at is not None and inc.resolved_at <= view else None
     escalations = [e for e in inc.escalations if e <= view and (ack is None or e < ack)]
+    runbook = inc.runbook_at()
     return Unified(
         key=f"{inc.source}:{inc.source_id}",
         created=inc.created_at,
@@ -139,7 +141,7 @@ def _alert_row(inc: Incident, view: datetime) -> Unified:
         severity=inc.severity,
         service=inc.service,
         escalation_count=len(escalations),
-        own_runbook=inc.runbook_location != "none" and inc.runbook_url is not None,
+        own_runbook=runbook is not None and runbook <= view,
         field_cause=inc.root_cause,
         field_release=inc.release,
         merged=inc.merged_into is not None and resolved is not None,

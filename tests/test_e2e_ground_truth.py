@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from simulator_specs import GROUPED
 from simulator_truth import DEMO_FIELDS, PagerDutyFields, compute_kpis
 
 from app.commands.demo import prepare_folder
@@ -36,7 +37,7 @@ Synced = tuple[SimulatorServer, duckdb.DuckDBPyConnection, PagerDutyFields]
 
 @pytest.fixture(scope="module")
 def org() -> Organisation:
-    return generate(11, END, months=4)
+    return generate(11, END, months=4, **GROUPED)
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,10 @@ def test_the_organisation_exercises_every_kpi(org: Organisation, synced: Synced)
     assert got["releases"]["rollbacks"] > 0
     assert 0 < got["runbooks"]["coverage"] < 1
     assert got["rca"]["actions_due"] > 0 and got["rca"]["postmortems_due"] > 0
+    # runbooks the trigger log entry cannot show: on a later alert, behind an email trigger
+    pd = [i for i in org.incidents if i.source == "pagerduty" and i.runbook_at() is not None]
+    assert any(i.runbook_alert for i in pd)
+    assert any(i.trigger_channel == "email" and i.runbook_location == "details" for i in pd)
     assert got["paging"]["escalated"] > 0
     causes = {row["root_cause"]: row["incidents"] for row in got["root_causes"]}
     assert all(causes[key] > 0 for key in ("change", "capacity", "unclassified"))

@@ -17,13 +17,14 @@ from typing import Any
 
 import duckdb
 import pytest
+from simulator_specs import GROUPED
 
 from config import Settings, settings_from_dict
 from etl.context import SyncContext
 from etl.errors import HttpError, RateLimitedError, ServerHttpError
 from etl.simulator import Incident, Organisation, SimulatorServer, SimulatorTokens, generate
 from etl.simulator import pagerduty as pdsim
-from etl.simulator.ids import pd_log_entry_id
+from etl.simulator.ids import pd_alert_id, pd_log_entry_id
 from etl.sources import pagerduty_details
 from etl.sources.pagerduty import PagerDutyConnector
 from etl.sources.pagerduty_windows import span_windows
@@ -43,7 +44,7 @@ _run_ids = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def org() -> Organisation:
-    return generate(5, END, months=2)
+    return generate(5, END, months=2, **GROUPED)
 
 
 @pytest.fixture
@@ -134,7 +135,41 @@ def log_entry_ids(org: Organisation, since: datetime, now: datetime) -> set[str]
 
 
 def trigger_has_runbook(inc: Incident) -> bool:
-    return inc.runbook_location == "link" and inc.runbook_url is not None
+    """The first alert carries the runbook, and the trigger log entry shows it: as a link
+    context, or in the channel details (an Events API trigger; an email carries none)."""
+    if inc.runbook_at() is None or inc.runbook_alert != 0:
+        return False
+    return inc.runbook_location == "link" or inc.trigger_channel != "email"
+
+
+def needs_alerts(inc: Incident, now: datetime) -> bool:
+    """Whether a sync at ``now`` must read the incident's alerts to know its runbook."""
+    return not trigger_has_runbook(inc) and (
+        inc.alerts_at(now) > 1 or inc.trigger_channel == "email"
+    )
+
+
+def alert_ids(incidents: list[Incident], now: datetime) -> set[str]:
+    """Every alert of the incidents whose alerts a sync at ``now`` reads."""
+    return {
+        pd_alert_id(i.source_id, k)
+        for i in incidents
+        if needs_alerts(i, now)
+        for k in range(i.alerts_at(now))
+    }
+
+
+def listing_minimum(org: Organisation, now: datetime) -> int:
+    """Full pages of 100 of incidents and log entries in each window, one page per directory."""
+    expected = 3  # services, teams, priorities: one page each
+    for window in span_windows(now - timedelta(days=365), now):
+        created = sum(
+            1 for i in org.incidents
+            if i.source == "pagerduty" and window.since <= i.created_at < window.until
+        )
+        entries = len(log_entry_ids(org, window.since, window.until))
+        expected += max(1, math.ceil(created / 100)) + max(1, math.ceil(entries / 100))
+    return expected
 
 
 def by_path(server: SimulatorServer, fragment: str) -> int:
@@ -154,9 +189,7 @@ def test_full_sync_lands_everything_once_with_only_the_needed_details(
     truth = incidents(org, since, now)
     assert landed(con, "incident") == {i.source_id for i in truth}
     assert landed(con, "log_entry") == log_entry_ids(org, since, now)
-    assert landed(con, "alert") == {
-        "A" + i.source_id[1:] for i in truth if not trigger_has_runbook(i)
-    }
+    assert landed(con, "alert") == alert_ids(truth, now)
     assert landed(con, "incident_custom_fields") == set()  # no pagerduty_field configured
     assert landed(con, "service") == {s.pd_id for s in org.services}
     assert landed(con, "team") == {t.pd_id for t in org.teams}
@@ -167,27 +200,43 @@ def test_full_sync_lands_everything_once_with_only_the_needed_details(
     assert ctx.requests == server.request_counts()["by_api"]["pagerduty"]
 
 
-@pytest.mark.parametrize("extra", [{}, FIELDS], ids=["default", "custom-fields"])
 def test_a_full_sync_makes_the_minimum_number_of_requests(
     tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
-    slept: list[float], extra: dict[str, Any],
+    slept: list[float],
 ) -> None:
-    ctx = sync(con, make_settings(tmp_path, server.pagerduty_url, **extra), server, slept)
+    ctx = sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
     now = server.now
-    expected = 3  # services, teams, priorities: one page each
-    for window in span_windows(now - timedelta(days=365), now):
-        created = sum(
-            1 for i in org.incidents
-            if i.source == "pagerduty" and window.since <= i.created_at < window.until
-        )
-        entries = len(log_entry_ids(org, window.since, window.until))
-        expected += max(1, math.ceil(created / 100)) + max(1, math.ceil(entries / 100))
     truth = incidents(org, now - timedelta(days=365), now)
-    expected += sum(1 for i in truth if not trigger_has_runbook(i))  # alerts
-    if extra:  # one request per incident: resolved, or open and new
-        assert landed(con, "incident_custom_fields") == {i.source_id for i in truth}
-        expected += len(truth)
-    assert ctx.requests == expected
+    alerts = sum(1 for i in truth if needs_alerts(i, now))  # one page each
+    # the fallback is exercised both ways, and stays rare
+    assert any(i.alerts_at(now) > 1 and not trigger_has_runbook(i) for i in truth)
+    assert any(i.trigger_channel == "email" and not trigger_has_runbook(i) for i in truth)
+    assert 0 < alerts < len(truth) / 5
+    assert by_path(server, "/alerts") == alerts
+    assert ctx.requests == listing_minimum(org, now) + alerts
+
+
+def test_fetch_alerts_false_never_asks_for_alerts(
+    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    slept: list[float],
+) -> None:
+    settings = make_settings(tmp_path, server.pagerduty_url, fetch_alerts=False)
+    ctx = sync(con, settings, server, slept)
+    assert by_path(server, "/alerts") == 0 and landed(con, "alert") == set()
+    assert ctx.requests == listing_minimum(org, server.now)
+
+
+def test_custom_fields_cost_one_request_per_incident_when_configured(
+    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    slept: list[float],
+) -> None:
+    ctx = sync(con, make_settings(tmp_path, server.pagerduty_url, **FIELDS), server, slept)
+    now = server.now
+    truth = incidents(org, now - timedelta(days=365), now)
+    # resolved incidents, and the open ones once (they are new)
+    assert landed(con, "incident_custom_fields") == {i.source_id for i in truth}
+    alerts = sum(1 for i in truth if needs_alerts(i, now))
+    assert ctx.requests == listing_minimum(org, now) + alerts + len(truth)
 
 
 def test_window_edges_are_explicit_utc_instants(
@@ -232,7 +281,7 @@ def test_an_incremental_run_follows_open_incidents_and_new_ones(
     tmp_path: Path, org: Organisation, con: duckdb.DuckDBPyConnection, slept: list[float]
 ) -> None:
     # a clock at which an incident created more than [sync] lookback ago is still open, and
-    # resolves during the next day: only the open-incident re-fetch can see that
+    # resolves during the next three days: only the open-incident re-fetch can see that
     old = long_open(org)
     assert old.resolved_at is not None
     first_now = old.resolved_at - timedelta(hours=12)
@@ -240,7 +289,7 @@ def test_an_incremental_run_follows_open_incidents_and_new_ones(
         settings = make_settings(tmp_path, sim.pagerduty_url, **FIELDS)
         sync(con, settings, sim, slept)
         assert payloads(con, "incident")[old.source_id]["status"] != "resolved"
-        sim.advance(timedelta(days=1))
+        sim.advance(timedelta(days=3))
         ctx = sync(con, settings, sim, slept)
         now = sim.now
         counts = sim.request_counts()["by_path"]
@@ -253,11 +302,28 @@ def test_an_incremental_run_follows_open_incidents_and_new_ones(
         }
         assert landed(con, "log_entry") == log_entry_ids(org, now - timedelta(days=365), now)
         assert old.source_id in landed(con, "incident_custom_fields")
-        # details only for what changed: fewer custom-field requests than incidents, alerts
-        # only for the new incidents (an acknowledged or resolved one keeps its alerts)
-        assert 0 < by_path(sim, "/custom_fields") < len(visible)
+        # details only for what changed: custom fields of the new incidents and of those
+        # resolved since (+1 each), alerts of the new incidents and of those into which more
+        # alerts were grouped (an acknowledged or resolved one keeps its alerts)
         new = [i for i in visible if i.created_at > first_now]
-        assert by_path(sim, "/alerts") == sum(1 for i in new if not trigger_has_runbook(i)) > 0
+        resolved = [
+            i for i in visible
+            if i.created_at <= first_now and i.status_at(first_now) != "resolved"
+            and i.status_at(now) == "resolved"
+        ]
+        assert old in resolved
+        assert by_path(sim, "/custom_fields") == len(new) + len(resolved)
+        before = {
+            i.source_id: i.alerts_at(first_now) if needs_alerts(i, first_now) else 0
+            for i in visible
+            if i.created_at <= first_now
+        }
+        asked = sum(
+            1 for i in visible
+            if needs_alerts(i, now) and i.alerts_at(now) > before.get(i.source_id, 0)
+        )
+        assert by_path(sim, "/alerts") == asked > 0
+        assert landed(con, "alert") == alert_ids(visible, now)
         assert ctx.totals["incident"].changed < len(visible)
 
 

@@ -67,7 +67,9 @@ def test_pagerduty_rows(server: SimulatorServer) -> None:
             break
     assert {f"pagerduty:{i['id']}" for i in listed} == set(truth)
     for body in listed:
-        entries = pd.json(f"/incidents/{body['id']}/log_entries", limit=100)["log_entries"]
+        entries = pd.json(
+            f"/incidents/{body['id']}/log_entries", limit=100, **{"include[]": "channels"}
+        )["log_entries"]
         acks = sorted(_ts(e["created_at"]) for e in entries if e["type"] == "acknowledge_log_entry")
         first_ack = acks[0] if acks else None
         escalations = [
@@ -76,10 +78,12 @@ def test_pagerduty_rows(server: SimulatorServer) -> None:
             if e["type"] == "escalate_log_entry"
             and (first_ack is None or _ts(e["created_at"]) < first_ack)
         ]
-        alert = pd.json(f"/incidents/{body['id']}/alerts")["alerts"][0]
+        alerts = pd.json(f"/incidents/{body['id']}/alerts")["alerts"]
+        assert len(alerts) == body["alert_counts"]["all"]
         trigger = next(e for e in entries if e["type"] == "trigger_log_entry")
-        links = [*alert["body"]["contexts"], *trigger["contexts"]]
-        runbook = "runbook_url" in alert["body"]["details"] or any(
+        links = [*(c for a in alerts for c in a["body"]["contexts"]), *trigger["contexts"]]
+        details = [*(a["body"]["details"] for a in alerts), trigger["channel"].get("details")]
+        runbook = any(isinstance(d, dict) and "runbook_url" in d for d in details) or any(
             "runbook" in (c.get("text", "") + c.get("href", "")).lower()
             for c in links
             if c["type"] == "link"

@@ -130,6 +130,33 @@ def test_open_breaching_merged_and_links(org: Organisation) -> None:
     assert any(i.reopened for i in og_incidents)
 
 
+def test_pagerduty_alerts_and_trigger_channels(org: Organisation) -> None:
+    pd = [i for i in org.incidents if i.source == "pagerduty"]
+    grouped = [i for i in pd if i.alert_count > 1]
+    emails = [i for i in pd if i.trigger_channel == "email"]
+    assert 0 < len(grouped) < len(pd) / 100 and 0 < len(emails) < len(pd) / 300  # rare
+    many = generate(42, END, months=3, alert_grouping_rate=0.1, email_trigger_rate=0.05)
+    pd = [i for i in many.incidents if i.source == "pagerduty"]
+    grouped = [i for i in pd if i.alert_count > 1]
+    late = [i for i in grouped if i.runbook_alert]
+    assert 0.05 < len(grouped) / len(pd) < 0.15
+    assert 0.02 < sum(i.trigger_channel == "email" for i in pd) / len(pd) < 0.1
+    assert {i.runbook_location for i in late} == {"details", "link"}
+    assert all(0 < i.runbook_alert < i.alert_count for i in late)
+    assert all(i.runbook_alert == 0 for i in pd if i.alert_count == 1)
+    for inc in grouped:  # one a minute, every one before the resolution
+        times = inc.alert_times()
+        assert times[0] == inc.created_at and len(times) == inc.alert_count <= 5
+        assert inc.resolved_at is None or times[-1] < inc.resolved_at
+    # duplicates merged into another incident keep their one alert
+    assert all(i.alert_count == 1 for i in many.incidents if i.merged_into)
+    # the alerts draw from a stream of their own: everything else is the same organisation
+    assert [(i.source_id, i.runbook_url, i.resolved_at) for i in many.incidents] == [
+        (i.source_id, i.runbook_url, i.resolved_at)
+        for i in generate(42, END, months=3).incidents
+    ]
+
+
 def test_explicit_release_links_resolve_and_agree_with_the_window(org: Organisation) -> None:
     every_deploy = sorted(org.deploys, key=lambda d: d.deployed_at)
     apps_of = org.service_apps()

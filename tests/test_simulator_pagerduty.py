@@ -61,24 +61,31 @@ def test_every_sub_resource_matches_the_spec(
         incidents[0],
         next(i for i in incidents if i.merged_into),
         next(i for i in incidents if i.unacks),
+        next(i for i in incidents if i.alert_count > 1 and i.runbook_alert),
+        next(i for i in incidents if i.trigger_channel == "email"),
     ]
     for inc in sample:
         base = f"/incidents/{inc.source_id}"
-        validate(
-            reference_dir,
-            "pagerduty",
-            "/incidents/{id}/log_entries",
-            pd.json(base + "/log_entries"),
-        )
+        for include in ({}, {"include[]": "channels"}):
+            validate(
+                reference_dir,
+                "pagerduty",
+                "/incidents/{id}/log_entries",
+                pd.json(base + "/log_entries", **include),
+            )
         alerts = pd.json(base + "/alerts")
         validate(reference_dir, "pagerduty", "/incidents/{id}/alerts", alerts)
-        alert_id = alerts["alerts"][0]["id"]
-        alert = pd.json(f"{base}/alerts/{alert_id}")
-        validate(reference_dir, "pagerduty", "/incidents/{id}/alerts/{alert_id}", alert)
+        for listed in alerts["alerts"]:
+            alert = pd.json(f"{base}/alerts/{listed['id']}")
+            validate(reference_dir, "pagerduty", "/incidents/{id}/alerts/{alert_id}", alert)
+            assert alert["alert"] == listed
         values = pd.json(base + "/custom_fields/values")
         validate(reference_dir, "pagerduty", "/incidents/{id}/custom_fields/values", values)
-    entries = pd.json("/log_entries", since="2026-02-20T00:00:00Z", until="2026-02-21T00:00:00Z")
+    day = {"since": "2026-02-20T00:00:00Z", "until": "2026-02-21T00:00:00Z"}
+    entries = pd.json("/log_entries", **day)
     validate(reference_dir, "pagerduty", "/log_entries", entries)
+    with_channels = pd.json("/log_entries", **day, **{"include[]": "channels"})
+    validate(reference_dir, "pagerduty", "/log_entries", with_channels)
     one = pd.json(f"/log_entries/{entries['log_entries'][0]['id']}")
     validate(reference_dir, "pagerduty", "/log_entries/{id}", one)
     for path, key in (
@@ -344,10 +351,12 @@ def test_runbooks_merges_and_custom_fields_are_where_the_readme_says(
     pd: Client, server: SimulatorServer
 ) -> None:
     incidents = _pd_incidents(server)
-    in_details = next(i for i in incidents if i.runbook_location == "details")
+    in_details = next(
+        i for i in incidents if i.runbook_location == "details" and not i.runbook_alert
+    )
     alert = pd.json(f"/incidents/{in_details.source_id}/alerts")["alerts"][0]
     assert alert["body"]["details"]["runbook_url"] == in_details.runbook_url
-    in_link = next(i for i in incidents if i.runbook_location == "link")
+    in_link = next(i for i in incidents if i.runbook_location == "link" and not i.runbook_alert)
     trigger = pd.json(f"/incidents/{in_link.source_id}/log_entries", limit=100)["log_entries"][-1]
     assert trigger["type"] == "trigger_log_entry"
     assert {"type": "link", "href": in_link.runbook_url, "text": "Runbook"} in trigger["contexts"]
@@ -364,6 +373,51 @@ def test_runbooks_merges_and_custom_fields_are_where_the_readme_says(
         for f in pd.json(f"/incidents/{caused.source_id}/custom_fields/values")["custom_fields"]
     }
     assert values == {"root_cause": caused.root_cause, "release": caused.release}
+
+
+def _trigger(pd: Client, inc: Incident, **params: str) -> dict:
+    entries = pd.json(f"/incidents/{inc.source_id}/log_entries", limit=100, **params)
+    return next(e for e in entries["log_entries"] if e["type"] == "trigger_log_entry")
+
+
+def test_trigger_log_entries_carry_the_first_alerts_details_with_channels(
+    pd: Client, server: SimulatorServer
+) -> None:
+    channels = {"include[]": "channels"}
+    for inc in _pd_incidents(server)[:200]:
+        alerts = pd.json(f"/incidents/{inc.source_id}/alerts")["alerts"]
+        first = alerts[0]["body"]
+        bare, full = _trigger(pd, inc), _trigger(pd, inc, **channels)
+        assert bare["channel"] == {"type": inc.trigger_channel}  # a reference without include
+        assert bare["contexts"] == full["contexts"] == first["contexts"]
+        if inc.trigger_channel == "email":
+            assert "details" not in full["channel"] and full["channel"]["subject"] == inc.title
+        else:
+            assert full["channel"]["details"] == first["details"]
+    # several alerts grouped: counted on the incident, listed, a later one carrying the runbook
+    late = next(
+        i for i in _pd_incidents(server)
+        if i.runbook_alert and i.runbook_location == "details" and i.trigger_channel != "email"
+    )
+    body = pd.json(f"/incidents/{late.source_id}")["incident"]
+    alerts = pd.json(f"/incidents/{late.source_id}/alerts")["alerts"]
+    assert body["alert_counts"]["all"] == len(alerts) == late.alert_count > 1
+    assert [datetime.fromisoformat(a["created_at"]) for a in alerts] == list(late.alert_times())
+    assert len({a["id"] for a in alerts}) == len(alerts)
+    assert "runbook" not in str(_trigger(pd, late, **channels)).lower()
+    carrying = [a for a in alerts if a["body"]["details"].get("runbook_url") == late.runbook_url]
+    assert carrying == [alerts[late.runbook_alert]]
+
+
+def test_alerts_arrive_one_a_minute(pd: Client, server: SimulatorServer) -> None:
+    grouped = next(i for i in _pd_incidents(server) if i.alert_count > 2 and i.resolved_at)
+    view = grouped.created_at + timedelta(seconds=90)
+    with SimulatorServer(server.org, now=view) as early:
+        client = Client(early, "pagerduty")
+        body = client.json(f"/incidents/{grouped.source_id}")["incident"]
+        alerts = client.json(f"/incidents/{grouped.source_id}/alerts")["alerts"]
+    assert body["alert_counts"] == {"all": 2, "triggered": 2, "resolved": 0}
+    assert len(alerts) == 2
 
 
 def test_priority_or_urgency_expresses_severity(pd: Client, server: SimulatorServer) -> None:

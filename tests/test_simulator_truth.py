@@ -445,6 +445,28 @@ def test_pagerduty_fields_count_only_when_read(feb: Organisation) -> None:
     assert unread["root_causes"] == kpis(feb)["root_causes"]
 
 
+def test_a_runbook_on_a_later_alert_counts_once_it_arrived() -> None:
+    # the third alert (created + 2 min) carries the runbook; medicoes-api has none in config
+    org = organisation(
+        [
+            inc(
+                "QL1",
+                "2026-02-10T10:00:00",
+                service="medicoes-api",
+                alert_count=3,
+                runbook_alert=2,
+                runbook_location="details",
+                runbook_url="https://rb/l1",
+            )
+        ],
+        [],
+        [],
+        end="2026-02-11T00:00:00",
+    )
+    assert not unified_incidents(org, t("2026-02-10T10:01:59"))[0].own_runbook
+    assert unified_incidents(org, t("2026-02-10T10:02:00"))[0].own_runbook
+
+
 def test_runbooks(feb: Organisation) -> None:
     # own: I2 (details), I9 (description); obras-api has a config runbook: I1, I3, I6, I9;
     # medicoes-api has none: I4, I5 without

@@ -35,6 +35,11 @@ class GenerateParams:
     release_incident_rate: float = 0.12  # incidents spawned per deploy
     stale_open_rate: float = 0.004  # incidents nobody ever resolved
     merge_rate: float = 0.015  # PagerDuty duplicates merged into an open incident
+    # PagerDuty incidents into which 2+ alerts were grouped, and opened by email (no channel
+    # details): the only ones whose alerts a sync must read for a runbook. Rare, as in an org
+    # that gives each alert its own incident.
+    alert_grouping_rate: float = 0.004
+    email_trigger_rate: float = 0.001
     burst_at: datetime | None = None  # start of a dense PagerDuty burst (within 20 h)
     burst_count: int = 0
     postmortems: bool = True
@@ -89,6 +94,8 @@ def generate(
     release_incident_rate: float = 0.12,
     stale_open_rate: float = 0.004,
     merge_rate: float = 0.015,
+    alert_grouping_rate: float = 0.004,
+    email_trigger_rate: float = 0.001,
     burst_at: datetime | None = None,
     burst_count: int = 0,
     postmortems: bool = True,
@@ -109,6 +116,8 @@ def generate(
         release_incident_rate=release_incident_rate,
         stale_open_rate=stale_open_rate,
         merge_rate=merge_rate,
+        alert_grouping_rate=alert_grouping_rate,
+        email_trigger_rate=email_trigger_rate,
         burst_at=burst_at,
         burst_count=burst_count,
         postmortems=postmortems,

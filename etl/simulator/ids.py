@@ -30,6 +30,11 @@ def pd_log_entry_id(incident_id: str, index: int) -> str:
     return "R" + incident_id[1:] + base36(index, 3) + "0" * 9
 
 
+def pd_alert_id(incident_id: str, index: int) -> str:
+    """The ``index``-th alert of an incident (``A`` + the incident's 13 characters, + 2)."""
+    return "A" + incident_id[1:] + (base36(index, 2) if index else "")
+
+
 def uuid_from(rng: random.Random) -> str:
     raw = f"{rng.getrandbits(128):032x}"
     return (

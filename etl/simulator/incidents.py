@@ -31,6 +31,7 @@ RESOLVE_PROFILE = {
     "sev3": (20000, 1.1),
     "sev4": (150000, 1.2),
 }
+LATE_RUNBOOK_SHARE = 0.5  # of the grouped incidents with a runbook: only a later alert has it
 NEVER_ACK = {"sev1": 0.01, "sev2": 0.03, "sev3": 0.05, "sev4": 0.12}
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 BASE_SEVERITY = tuple(itertools.accumulate((0.03, 0.12, 0.45, 0.40)))  # cumulative
@@ -71,6 +72,8 @@ class IncidentBuilder:
         for user in skeleton.users:
             self.team_users[user.team].append(user.key)
         self.numbers = {"pagerduty": 1000, "opsgenie": 100, "og_incident": 10}
+        # a stream of its own: the rest of the organisation is the same with or without it
+        self.alerts_rng = random.Random(f"{params.seed}:pagerduty-alerts")
         self.recent_pd: list[Incident] = []  # merge candidates
         self._texts: dict[tuple[str, str, int], str] = {}
 
@@ -132,6 +135,7 @@ class IncidentBuilder:
             self._timeline(incident, burst)
             self._links(incident, seed, service, title_index)
             if source == "pagerduty" and not burst:
+                self._pagerduty_alerts(incident)
                 self.recent_pd.append(incident)
                 del self.recent_pd[:-32]
         if source == "opsgenie":
@@ -271,6 +275,22 @@ class IncidentBuilder:
             )
             if target is not None and (window is None or window is target):
                 incident.release = link
+
+    def _pagerduty_alerts(self, incident: Incident) -> None:
+        """How the incident was opened and how many alerts it grouped (one a minute, all
+        before it resolved); sometimes only a later alert carries the runbook."""
+        rng = self.alerts_rng
+        if rng.random() < self.params.email_trigger_rate:
+            incident.trigger_channel = "email"
+        if rng.random() >= self.params.alert_grouping_rate:
+            return
+        count = rng.randint(2, 5)
+        if incident.resolved_at is not None:
+            span = (incident.resolved_at - incident.created_at).total_seconds()
+            count = min(count, 1 + int((span - 1) // 60))
+        incident.alert_count = max(1, count)
+        if incident.alert_count > 1 and incident.runbook_url and rng.random() < LATE_RUNBOOK_SHARE:
+            incident.runbook_alert = rng.randint(1, incident.alert_count - 1)
 
     def _release_link(self, deploy: Deploy) -> str:
         cut = self.rng.choice((7, 7, 12, 40))

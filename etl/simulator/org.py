@@ -9,7 +9,7 @@ times are whole seconds, Opsgenie times carry milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 SEVERITIES: tuple[str, ...] = ("sev1", "sev2", "sev3", "sev4")
 ROOT_CAUSES: tuple[str, ...] = (
@@ -131,7 +131,9 @@ class Incident:
     root_cause: str | None = None  # PagerDuty field root_cause / Opsgenie tag cause:<key>
     release: str | None = None  # explicit link "app@revision" (field release / tag release:)
     merged_into: str | None = None  # source_id of the surviving PagerDuty incident
-    alert_count: int = 1
+    alert_count: int = 1  # PagerDuty: alerts grouped, one a minute; Opsgenie: dedup count
+    runbook_alert: int = 0  # PagerDuty: which of the incident's alerts carries the runbook
+    trigger_channel: str = "events_api_v2"  # PagerDuty: events_api_v2 | email
     service_field: str = "details"  # Opsgenie: details | tag | entity carries the service
     og_incident_id: str | None = None  # also rendered as an Opsgenie *incident*
     og_incident_number: int = 0
@@ -157,6 +159,20 @@ class Incident:
 
     def is_merged_at(self, now: datetime) -> bool:
         return self.merged_into is not None and self.resolved_at_view(now) is not None
+
+    def alert_times(self) -> tuple[datetime, ...]:
+        """PagerDuty: when each alert grouped into the incident arrived (the first triggers it)."""
+        return tuple(self.created_at + timedelta(minutes=k) for k in range(self.alert_count))
+
+    def alerts_at(self, now: datetime) -> int:
+        """PagerDuty ``alert_counts.all`` at ``now``."""
+        return sum(1 for t in self.alert_times() if t <= now)
+
+    def runbook_at(self) -> datetime | None:
+        """When the incident's own runbook link became readable (None: it has none)."""
+        if self.runbook_location == "none" or self.runbook_url is None:
+            return None
+        return self.created_at + timedelta(minutes=self.runbook_alert)
 
     def acks_at(self, now: datetime) -> tuple[datetime, ...]:
         return tuple(a for a in self.acks if a <= now)

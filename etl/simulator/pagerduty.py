@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from etl.simulator.ids import pd_log_entry_id, pd_object_id
+from etl.simulator.ids import pd_alert_id, pd_log_entry_id, pd_object_id
 from etl.simulator.org import Incident, Service, Team
 from etl.simulator.routing import HttpError, Response
 from etl.simulator.timeutil import iso_seconds
@@ -142,7 +142,8 @@ def visible_events(inc: Incident, now: datetime) -> list[Event]:
     return [e for e in events(inc) if e[0] <= now]
 
 
-def _contexts(world: World, inc: Incident) -> list[dict[str, Any]]:
+def _contexts(inc: Incident, index: int = 0) -> list[dict[str, Any]]:
+    """The Events API ``links`` of the incident's ``index``-th alert."""
     contexts = [
         {
             "type": "link",
@@ -150,12 +151,54 @@ def _contexts(world: World, inc: Incident) -> list[dict[str, Any]]:
             "text": "Painel Grafana",
         }
     ]
-    if inc.runbook_location == "link" and inc.runbook_url:
+    if inc.runbook_location == "link" and inc.runbook_url and inc.runbook_alert == index:
         contexts.insert(0, {"type": "link", "href": inc.runbook_url, "text": "Runbook"})
     return contexts
 
 
-def render_log_entry(world: World, inc: Incident, event: Event, tz: tzinfo) -> dict[str, Any]:
+def _custom_details(inc: Incident, index: int = 0) -> dict[str, Any]:
+    """The Events API ``payload.custom_details`` of the incident's ``index``-th alert."""
+    details: dict[str, Any] = {
+        "service": inc.service,
+        "summary": inc.title,
+        "dashboard": f"https://grafana.construtora.example/d/{inc.service}",
+    }
+    if inc.runbook_location == "details" and inc.runbook_url and inc.runbook_alert == index:
+        details["runbook_url"] = inc.runbook_url
+    return details
+
+
+def trigger_summary(inc: Incident) -> str:
+    if inc.trigger_channel == "email":
+        return "Triggered through email."
+    return "Triggered through the API."
+
+
+def _trigger_channel(world: World, inc: Incident, channels: bool) -> dict[str, Any]:
+    """The trigger's channel: only its type unless ``include[]=channels`` was asked for.
+
+    Events API v2: the first alert's summary and custom details. Email: the message, which
+    carries no details object (the details live on the alert, parsed by the integration).
+    """
+    if not channels:
+        return {"type": inc.trigger_channel}
+    if inc.trigger_channel == "email":
+        return {
+            "type": "email",
+            "summary": inc.title,
+            "to": f"{inc.service}@{world.org.subdomain}.pagerduty.com",
+            "from": "alertas@construtora.example",
+            "subject": inc.title,
+            "body": inc.title,
+            "body_content_type": "text/plain",
+        }
+    return {"type": inc.trigger_channel, "summary": inc.title, "details": _custom_details(inc)}
+
+
+def render_log_entry(
+    world: World, inc: Incident, event: Event, tz: tzinfo, channels: bool = False
+) -> dict[str, Any]:
+    """One log entry; ``channels``: the request asked for ``include[]=channels``."""
     at, index, kind, who = event
     service = world.services[inc.service]
     entry_id = pd_log_entry_id(inc.source_id, index)
@@ -174,15 +217,9 @@ def render_log_entry(world: World, inc: Incident, event: Event, tz: tzinfo) -> d
         "contexts": [],
     }
     if kind == "trigger":
-        entry["summary"] = "Triggered through the API."
-        entry["channel"] = {
-            "type": "api",
-            "summary": inc.title,
-            "description": inc.title,
-            "incident_key": incident_key(inc),
-            "details": {"service": inc.service},
-        }
-        entry["contexts"] = _contexts(world, inc)
+        entry["summary"] = trigger_summary(inc)
+        entry["channel"] = _trigger_channel(world, inc, channels)
+        entry["contexts"] = _contexts(inc)
         entry["event_details"] = {"description": inc.title}
     elif kind == "notify":
         assert who is not None
@@ -255,6 +292,7 @@ def render_incident(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC
             }
         ]
     trigger_id = pd_log_entry_id(inc.source_id, 0)
+    alerts = inc.alerts_at(now)
     body: dict[str, Any] = {
         "id": inc.source_id,
         "type": "incident",
@@ -275,14 +313,14 @@ def render_incident(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC
         "first_trigger_log_entry": {
             "id": trigger_id,
             "type": "trigger_log_entry_reference",
-            "summary": "Triggered through the API.",
+            "summary": trigger_summary(inc),
             "self": api_url(world, f"log_entries/{trigger_id}"),
             "html_url": web_url(world, f"incidents/{inc.source_id}/log_entries/{trigger_id}"),
         },
         "alert_counts": {
-            "all": inc.alert_count,
-            "triggered": 0 if resolved else inc.alert_count,
-            "resolved": inc.alert_count if resolved else 0,
+            "all": alerts,
+            "triggered": 0 if resolved else alerts,
+            "resolved": alerts if resolved else 0,
         },
         "is_mergeable": True,
         "incident_type": {"name": "incident_default"},
@@ -316,38 +354,49 @@ def render_incident(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC
     return body
 
 
-def render_alert(world: World, inc: Incident, now: datetime, tz: tzinfo = UTC) -> dict[str, Any]:
+def render_alerts(
+    world: World, inc: Incident, now: datetime, tz: tzinfo = UTC
+) -> list[dict[str, Any]]:
+    """The alerts grouped into the incident by ``now``, oldest first."""
+    return [render_alert(world, inc, now, tz, k) for k in range(inc.alerts_at(now))]
+
+
+def render_alert(
+    world: World, inc: Incident, now: datetime, tz: tzinfo = UTC, index: int = 0
+) -> dict[str, Any]:
     service = world.services[inc.service]
     resolved = inc.resolved_at_view(now)
-    alert_id = "A" + inc.source_id[1:]
-    details: dict[str, Any] = {
-        "service": inc.service,
-        "summary": inc.title,
-        "dashboard": f"https://grafana.construtora.example/d/{inc.service}",
-    }
-    if inc.runbook_location == "details" and inc.runbook_url:
-        details["runbook_url"] = inc.runbook_url
+    alert_id = pd_alert_id(inc.source_id, index)
+    email = inc.trigger_channel == "email"
+    integration = f"PINTG{service.pd_id[1:3]}" + ("E" if email else "")
+    key = incident_key(inc) if index == 0 else f"{incident_key(inc)}-{index}"
     return {
         "id": alert_id,
         "type": "alert",
         "summary": inc.title,
         "self": api_url(world, f"incidents/{inc.source_id}/alerts/{alert_id}"),
         "html_url": web_url(world, f"alerts/{alert_id}"),
-        "created_at": iso_seconds(inc.created_at, tz),
+        "created_at": iso_seconds(inc.alert_times()[index], tz),
         "status": "resolved" if resolved else "triggered",
-        "alert_key": incident_key(inc),
+        "alert_key": key,
         "service": service_ref(world, service),
-        "body": {"type": "alert_body", "contexts": _contexts(world, inc), "details": details},
+        "body": {
+            "type": "alert_body",
+            "contexts": _contexts(inc, index),
+            "details": _custom_details(inc, index),
+        },
         "incident": incident_ref(world, inc),
         "suppressed": False,
         "severity": ALERT_SEVERITY[inc.severity],
         "integration": {
-            "id": "PINTG" + service.pd_id[1:3],
-            "type": "events_api_v2_inbound_integration_reference",
-            "summary": "Prometheus Alertmanager",
-            "self": api_url(
-                world, f"services/{service.pd_id}/integrations/PINTG{service.pd_id[1:3]}"
+            "id": integration,
+            "type": (
+                "generic_email_inbound_integration_reference"
+                if email
+                else "events_api_v2_inbound_integration_reference"
             ),
+            "summary": "Email" if email else "Prometheus Alertmanager",
+            "self": api_url(world, f"services/{service.pd_id}/integrations/{integration}"),
             "html_url": web_url(world, f"services/{service.pd_id}/integrations"),
         },
     }

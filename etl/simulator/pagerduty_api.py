@@ -200,11 +200,19 @@ def get_incident(request: Request) -> Response:
     return Response(200, {"incident": pd.render_incident(request.world, inc, request.now, tz)})
 
 
+def _channels(request: Request) -> bool:
+    """``include[]=channels``: full channel objects instead of ``{"type": ...}`` only."""
+    return "channels" in request.args("include")
+
+
 def _entries_page(request: Request, items: Sequence[tuple[pd.Event, Incident]]) -> Response:
     tz = _tz(request, request.world.account_tz)
-    world = request.world
+    world, channels = request.world, _channels(request)
     return _page(
-        request, "log_entries", items, lambda e: pd.render_log_entry(world, e[1], e[0], tz)
+        request,
+        "log_entries",
+        items,
+        lambda e: pd.render_log_entry(world, e[1], e[0], tz, channels),
     )
 
 
@@ -262,7 +270,8 @@ def get_log_entry(request: Request) -> Response:
         for e in pd.visible_events(inc, request.now):
             if pd.pd_log_entry_id(inc.source_id, e[1]) == entry_id:
                 tz = _tz(request, request.world.account_tz)
-                return Response(200, {"log_entry": pd.render_log_entry(request.world, inc, e, tz)})
+                entry = pd.render_log_entry(request.world, inc, e, tz, _channels(request))
+                return Response(200, {"log_entry": entry})
     raise error(404, "Not Found", 2100)
 
 
@@ -270,18 +279,17 @@ def get_log_entry(request: Request) -> Response:
 def incident_alerts(request: Request) -> Response:
     inc = _incident(request)
     tz = _tz(request, UTC)
-    return _page(
-        request, "alerts", [inc], lambda i: pd.render_alert(request.world, i, request.now, tz)
-    )
+    alerts = pd.render_alerts(request.world, inc, request.now, tz)
+    return _page(request, "alerts", alerts, lambda alert: alert)
 
 
 @router.add("GET", r"/incidents/(?P<id>[A-Z0-9]+)/alerts/(?P<alert_id>[A-Z0-9]+)")
 def incident_alert(request: Request) -> Response:
     inc = _incident(request)
-    alert = pd.render_alert(request.world, inc, request.now)
-    if alert["id"] != request.params["alert_id"]:
-        raise error(404, "Not Found", 2100)
-    return Response(200, {"alert": alert})
+    for alert in pd.render_alerts(request.world, inc, request.now):
+        if alert["id"] == request.params["alert_id"]:
+            return Response(200, {"alert": alert})
+    raise error(404, "Not Found", 2100)
 
 
 @router.add("GET", "/incidents/custom_fields")

@@ -176,9 +176,10 @@ def _write_incident(
     if inc.source == "pagerduty":
         writers["pagerduty/incidents"].add(pagerduty.render_incident(world, inc, now))
         for event in pagerduty.visible_events(inc, now):
-            entry = pagerduty.render_log_entry(world, inc, event, world.account_tz)
+            entry = pagerduty.render_log_entry(world, inc, event, world.account_tz, channels=True)
             writers["pagerduty/log_entries"].add(entry)
-        writers["pagerduty/alerts"].add(pagerduty.render_alert(world, inc, now))
+        for alert in pagerduty.render_alerts(world, inc, now):
+            writers["pagerduty/alerts"].add(alert)
         values = pagerduty.render_custom_fields(world, inc)
         writers["pagerduty/custom_fields"].add({"incident_id": inc.source_id, **values})
         return

@@ -7,10 +7,12 @@ One run, in this order (each page landed as it arrives):
    :mod:`etl.sources.pagerduty_windows`), every status, times with explicit UTC offsets; then
    ``GET /incidents/{id}`` for the incidents still open at the last run that the windows did
    not cover (created before ``since``).
-3. ``log_entry``: ``GET /log_entries`` in bulk over the same windows (never one request per
-   incident), landed verbatim in the account's time zone (the SQL casts with the offset).
-4. ``alert`` and ``incident_custom_fields`` for new or changed incidents only (see
-   :mod:`etl.sources.pagerduty_details`); optionally ``analytics_incident``.
+3. ``log_entry``: ``GET /log_entries?include[]=channels`` in bulk over the same windows (never
+   one request per incident), landed verbatim in the account's time zone (the SQL casts with
+   the offset). The channel of a trigger log entry then carries the first alert's custom
+   details, where runbook links live.
+4. ``alert`` and ``incident_custom_fields`` for the few new or changed incidents that need
+   them (see :mod:`etl.sources.pagerduty_details`); optionally ``analytics_incident``.
 
 ``since`` is the last run's watermark minus ``[sync] lookback``, or now minus
 ``initial_lookback`` on a first or ``--full`` run. The watermark, the open incidents and the
@@ -157,7 +159,9 @@ class PagerDutyRun:
             self.ctx.land("incident", batch)
 
     def log_entries(self, windows: list[Window]) -> None:
-        params = {"team_ids[]": list(self.cfg.team_ids)} if self.cfg.team_ids else {}
+        params: dict[str, Any] = {"include[]": ["channels"]}
+        if self.cfg.team_ids:
+            params["team_ids[]"] = list(self.cfg.team_ids)
         fetch = lambda q: self.api.get("/log_entries", q)  # noqa: E731
         for page in iter_pages(fetch, "log_entries", windows, params, what="GET /log_entries"):
             self.ctx.land("log_entry", page.items, parent_id=incident_of, location=page.location)

@@ -1,16 +1,22 @@
 """Per-incident PagerDuty requests, kept to the incidents that need them, and analytics.
 
-* ``alert`` (``GET /incidents/{id}/alerts``): only for incidents whose trigger log entry has
-  no runbook link (KPI_DEFINITIONS.md §6: the alert's ``body.details`` is the other place),
-  and that have fewer alerts landed than their ``alert_counts.all``: an alert's details do
-  not change when the incident is acknowledged or resolved, so an incident is asked again
-  only when new alerts were grouped into it.
+* ``alert`` (``GET /incidents/{id}/alerts``): an alert's ``body.details`` and ``body.contexts``
+  are its Events API ``custom_details`` and ``links``, and the incident's trigger log entry
+  already carries the first alert's: ``contexts``, and ``channel.details`` (the log entries
+  are listed with ``include[]=channels``). So the alerts are asked only when the trigger log
+  entry has no runbook (KPI_DEFINITIONS.md §6) **and** either more than one alert was grouped
+  into the incident (``alert_counts.all > 1``: a later alert may carry it) or the trigger
+  carries no channel details at all (opened by email, in the web UI...); and only while fewer
+  alerts are landed than ``alert_counts.all``: an alert's details do not change when the
+  incident is acknowledged or resolved, so an incident is asked again only when new alerts
+  were grouped into it. ``[sources.pagerduty] fetch_alerts = false``: never.
 * ``incident_custom_fields`` (``GET /incidents/{id}/custom_fields/values``): only when a
-  ``pagerduty_field`` is configured under ``[taxonomy]`` or ``[releases]``; for resolved
-  incidents (the fields are mostly filled in at the review), and once for an open incident
-  that has none yet: a still-open incident already named as release-caused or classified
-  must count as such in this week's KPIs. An open incident is not asked again until it is
-  resolved, so an incident costs at most two such requests.
+  ``pagerduty_field`` is configured under ``[taxonomy]`` or ``[releases]`` (unset by default:
+  one request per incident); for resolved incidents (the fields are mostly filled in at the
+  review), and once for an open incident that has none yet: a still-open incident already
+  named as release-caused or classified must count as such in this week's KPIs. An open
+  incident is not asked again until it is resolved, so an incident costs at most two such
+  requests.
 
 Both only for incidents new or changed since the last successful run. "Changed" is read from
 the warehouse, not remembered in memory: an upsert stamps a row with the run id only when
@@ -38,13 +44,23 @@ DETAILS_STREAM = "incident_details"
 BATCH = 50  # incidents whose details are landed together
 ANALYTICS_LIMIT = 1000
 
-_RUNBOOK_LINK = """
-    len(list_filter(
+# the trigger log entry of incident i (l) has a runbook: a link context, or a runbook in the
+# channel details (the first alert's custom details); as int_pagerduty__incidents reads them
+_TRIGGER_RUNBOOK = """
+    (len(list_filter(
         coalesce(try_cast(l.payload -> 'contexts' as json[]), []),
         lambda c: c ->> 'type' = 'link'
             and (coalesce(c ->> 'text', '') ilike '%runbook%'
                  or coalesce(c ->> 'href', '') ilike '%runbook%')
     )) > 0
+     or coalesce(l.payload -> 'channel' -> 'details' ->> 'runbook_url', '') <> ''
+     or coalesce(l.payload -> 'channel' -> 'details' ->> 'runbook', '') <> '')
+"""
+
+_TRIGGER = """
+    select 1 from raw_objects as l
+    where l.source = 'pagerduty' and l.object_type = 'log_entry' and l.deleted_at is null
+      and l.parent_id = i.object_id and l.payload ->> 'type' = 'trigger_log_entry'
 """
 
 _CANDIDATES = f"""
@@ -52,11 +68,11 @@ select i.object_id
 from raw_objects as i
 where i.source = 'pagerduty' and i.object_type = 'incident' and i.deleted_at is null
   and ($full or i.sync_run_id > $checkpoint)
-  and ($kind <> 'alerts' or not exists (
-        select 1 from raw_objects as l
-        where l.source = 'pagerduty' and l.object_type = 'log_entry'
-          and l.parent_id = i.object_id and l.payload ->> 'type' = 'trigger_log_entry'
-          and {_RUNBOOK_LINK}))
+  and ($kind <> 'alerts' or not exists ({_TRIGGER} and {_TRIGGER_RUNBOOK}))
+  and ($kind <> 'alerts'
+       or coalesce(try_cast(i.payload -> 'alert_counts' ->> 'all' as bigint), 1) > 1
+       or not exists ({_TRIGGER}
+                      and json_type(l.payload -> 'channel' -> 'details') = 'OBJECT'))
   and ($kind <> 'alerts' or $full
        or coalesce(try_cast(i.payload -> 'alert_counts' ->> 'all' as bigint), 1) > (
         select count(*) from raw_objects as a
@@ -100,7 +116,7 @@ class DetailsPass:
     def run(self) -> None:
         if self.fetch_alerts:
             ids = self.candidates("alerts")
-            log.info("pagerduty: alerts of %d incident(s) without a runbook link", len(ids))
+            log.info("pagerduty: alerts of %d incident(s) whose trigger has no runbook", len(ids))
             for batch in batched(ids, BATCH):
                 self._land_batch("alert", [(i, a) for i in batch for a in self._alerts(i)])
         if self.fetch_fields:
