@@ -26,6 +26,7 @@ def first_render(config_file: Path, as_of: datetime, runs: int) -> dict[str, Any
     os.environ["OPSKPI_CONFIG"] = str(config_file)
     timing = Timing()
     problems: list[str] = []
+    metrics: list[str] = []
     try:
         for _ in range(max(1, runs)):
             st.cache_data.clear()  # a first render: nothing cached by an earlier run
@@ -35,9 +36,17 @@ def first_render(config_file: Path, as_of: datetime, runs: int) -> dict[str, Any
             seconds, _ = timed(at.run)
             timing.runs.append(seconds)
             problems = [str(e.value)[:200] for e in at.exception]
+            metrics = [f"{m.label}: {m.value}" for m in at.metric]
     finally:
         if previous is None:
             os.environ.pop("OPSKPI_CONFIG", None)
         else:
             os.environ["OPSKPI_CONFIG"] = previous
-    return {"seconds": timing.as_dict(), "exceptions": problems}
+    return {
+        # the first run also imports the app and Streamlit's page machinery: a new process's
+        # first render; the median is over every run (caches cleared, imports done)
+        "first_seconds": timing.runs[0],
+        "seconds": timing.as_dict(),
+        "exceptions": problems,
+        "metrics": metrics,  # what the overview showed: proof it rendered the KPIs
+    }

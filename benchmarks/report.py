@@ -64,7 +64,12 @@ def app_line(r: dict[str, Any]) -> str:
     if "skipped" in r:
         return f"app: skipped: {r['skipped']}"
     extra = f"; exceptions: {r['exceptions']}" if r["exceptions"] else ""
-    return f"app: overview first render {_s(r['seconds']['median'])}{extra}"
+    first = r.get("first_seconds", r["seconds"]["median"])
+    return (
+        f"app: overview first render {_s(first)} in a new process, {_s(r['seconds']['median'])} "
+        f"median of {len(r['seconds']['runs'])} (caches cleared); {len(r.get('metrics', []))} "
+        f"KPI metrics shown{extra}"
+    )
 
 
 def sync_line(r: dict[str, Any]) -> str:
@@ -109,7 +114,8 @@ TARGETS: tuple[Target, ...] = (
     ("landing peak RSS", "< 1.5 GB", _get("landing", "peak_rss_mib"),
      lambda v: v * 2**20 < 1.5e9, "MiB"),
     ("scrape p99", "≤ 50 ms", _get("exporter", "p99_seconds"), lambda v: v <= 0.05, "s"),
-    ("overview first render", "≤ 2 s", _get("app", "seconds", "median"), lambda v: v <= 2, "s"),
+    ("overview first render (new process)", "≤ 2 s", _get("app", "first_seconds"),
+     lambda v: v <= 2, "s"),
     ("sync requests / minimum", "≤ 1.1×", _get("sync", "ratio"), lambda v: v <= 1.1, "×"),
 )
 
