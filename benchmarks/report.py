@@ -127,6 +127,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value:,.2f}×"
     if unit == "/s":
         return f"{value:,.0f}/s"
+    if unit == "MiB":
+        return f"{value:,.0f} MiB ({value * 2**20 / 1e9:.2f} GB)"
     return f"{value:,.0f} {unit}"
 
 
@@ -155,6 +157,13 @@ def _section(size: str, r: dict[str, Any]) -> list[str]:
         f"({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}, DuckDB {m['duckdb']}, "
         f"pandas {m['pandas']}; load average before {m['load_average']}, after "
         f"{m.get('load_average_after', '?')}.",
+        "",
+        *[
+            f"Re-measured {', '.join(part['steps'])} at {part['started']} ({part['runs']} "
+            f"run(s); load average before {part['machine']['load_average']}, after "
+            f"{part['machine'].get('load_average_after', '?')})."
+            for part in r.get("partial_runs", [])
+        ],
         "",
         "Data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ".",
         "",

@@ -125,7 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     out = args.results_dir / f"{size.name}.json"
     previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
     if args.only and previous.get("size") == size.name:
-        results = {**previous, **results}  # a partial run updates the figures it measured
+        # a partial run updates the figures it measured; the full run's header stays, and the
+        # partial run is listed with its own time and load
+        partial = {"steps": sorted(steps), "runs": results["runs"],
+                   **{k: results[k] for k in ("started", "finished", "machine")}}
+        measured = {k: v for k, v in results.items() if k in STEPS}
+        results = {**previous, **measured,
+                   "partial_runs": [*previous.get("partial_runs", []), partial]}
     out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     say(f"results: {out}")
     if str(args.doc) != "-":
