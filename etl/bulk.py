@@ -21,17 +21,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-from etl.landing import KeyFunc, LandResult, by_field, land, mark_missing_deleted
-from etl.postmortems import read_actions_csv, read_postmortems
-from etl.sources.postmortems import action_key
+from etl.landing import LandResult
 
 FILES_PER_BATCH = 200  # about 20,000 items per statement with the APIs' page size of 100
 WORKERS = 2  # page streams landed at once (each inserting connection uses one core)
-SNAPSHOT_CHUNK = 10_000  # postmortems or actions per land() call
 BULK_CHECKPOINT_THRESHOLD = "256MB"  # a checkpoint every ~10 batches, not after each one
 
 _STAGE = """
@@ -256,49 +252,28 @@ def land_history(
     return LandResult(received=received, changed=changed)
 
 
-def _land_snapshot_in_chunks(
-    con: duckdb.DuckDBPyConnection,
-    object_type: str,
-    records: list[dict[str, Any]],
-    key: KeyFunc | str,
-    sync_run_id: int | None,
-) -> LandResult:
-    """``land(..., snapshot=True)`` of a long list, a chunk at a time, emptying the list as it
-    goes: one ``land`` call of 200,000 postmortems holds their JSON texts, an Arrow table and
-    the dicts at once (4 GB at the 1 M size); chunks keep one chunk's worth beside the dicts.
-    Each ``land`` call's upsert scans ``raw_objects`` (see ``_UPSERT``): land these before the
-    page streams."""
-    keyfunc = by_field(key) if isinstance(key, str) else key
-    present = {k for k in map(keyfunc, records) if k is not None}
-    fetched_at = datetime.now(UTC)
-    result = LandResult()
-    while records:  # in order: the last of a key still wins
-        chunk = records[:SNAPSHOT_CHUNK]
-        del records[:SNAPSHOT_CHUNK]
-        result += land(con, "postmortems", object_type, chunk, key=keyfunc,
-                       sync_run_id=sync_run_id, fetched_at=fetched_at)
-    result.deleted = mark_missing_deleted(con, "postmortems", object_type, present, fetched_at)
-    return result
-
-
 def land_postmortems(
     con: duckdb.DuckDBPyConnection, folder: Path, sync_run_id: int | None = None
 ) -> dict[str, LandResult]:
-    """Postmortem files and ``actions.csv`` (if present), through the sync's readers, as full
-    snapshots (what is no longer there is marked deleted)."""
-    postmortems, _ = read_postmortems(folder)
-    results = {
-        "postmortems/postmortem": _land_snapshot_in_chunks(
-            con, "postmortem", postmortems, "id", sync_run_id
-        )
-    }
+    """Postmortem files and ``actions.csv`` (if present) through the sync's own connector:
+    the same readers, chunked landing and snapshot semantics as ``opskpi sync``."""
+    from config import settings_from_dict
+    from etl.context import SyncContext
+    from etl.sources.postmortems import PostmortemsConnector
+
     csv = folder / "actions.csv"
+    source: dict[str, str] = {"path": str(folder)}
     if csv.is_file():
-        actions, _ = read_actions_csv(csv)
-        results["postmortems/action"] = _land_snapshot_in_chunks(
-            con, "action", actions, action_key, sync_run_id
-        )
-    return results
+        source["actions_csv"] = str(csv)
+    settings = settings_from_dict(
+        {"postmortems": source},
+        base_dir=folder,
+        origin="benchmark",
+    )
+    ctx = SyncContext(con=con, settings=settings, source="postmortems",
+                      run_id=sync_run_id or 0, full=True, started_at=datetime.now(UTC))
+    PostmortemsConnector(settings).sync(ctx)
+    return {f"postmortems/{kind}": result for kind, result in ctx.totals.items()}
 
 
 def _land_stream(

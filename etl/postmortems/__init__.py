@@ -21,7 +21,13 @@ How problems are reported (one ReadError type, the reason says which case it is)
 
 from .actions_csv import read_actions_csv
 from .errors import ReadError
-from .reader import read_postmortems
+from .reader import iter_postmortems, read_postmortems
 from .vocab import DEFAULT_TAXONOMY
 
-__all__ = ["DEFAULT_TAXONOMY", "ReadError", "read_actions_csv", "read_postmortems"]
+__all__ = [
+    "DEFAULT_TAXONOMY",
+    "ReadError",
+    "iter_postmortems",
+    "read_actions_csv",
+    "read_postmortems",
+]

@@ -28,28 +28,41 @@ def read_postmortems(
     Skipped as templates: ``README.md`` and any file or folder whose name starts with
     ``_`` or ``.``.
     """
+    postmortems: list[dict] = []
+    errors: list[ReadError] = []
+    for item in iter_postmortems(folder, known_taxonomy=known_taxonomy):
+        if isinstance(item, ReadError):
+            errors.append(item)
+        else:
+            postmortems.append(item)
+    return postmortems, errors
+
+
+def iter_postmortems(
+    folder: Path, *, known_taxonomy: Sequence[str] = DEFAULT_TAXONOMY
+) -> Iterator[dict | ReadError]:
+    """``read_postmortems`` one file at a time: each postmortem dict, then its warnings, or the
+    ReadError of a file that was skipped. Lets a sync land tens of thousands of files in
+    chunks instead of holding them all. Raises only when ``folder`` itself is missing."""
     folder = Path(folder)
     if not folder.exists():
         raise FileNotFoundError(f"postmortems folder not found: {folder}")
     if not folder.is_dir():
         raise NotADirectoryError(f"postmortems path is not a folder: {folder}")
     dates = PublicationDates(folder)
-    postmortems: list[dict] = []
-    errors: list[ReadError] = []
     for path in _postmortem_files(folder):
         relative = path.relative_to(folder).as_posix()
         try:
             postmortem, warnings = _read_one(path, relative, dates, known_taxonomy)
         except BrokenFile as exc:
-            errors.append(ReadError(relative, exc.line, f"{exc.reason}; the file was skipped"))
+            yield ReadError(relative, exc.line, f"{exc.reason}; the file was skipped")
             continue
         except OSError as exc:
             reason = f"could not be read ({exc.strerror or exc}); the file was skipped"
-            errors.append(ReadError(relative, None, reason))
+            yield ReadError(relative, None, reason)
             continue
-        postmortems.append(postmortem)
-        errors.extend(warnings)
-    return postmortems, errors
+        yield postmortem
+        yield from warnings
 
 
 def _postmortem_files(folder: Path) -> Iterator[Path]:
