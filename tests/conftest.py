@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from sql.connect import open_memory
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,3 +34,17 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def peers_dir(reference_dir: Path) -> Path:
     return reference_dir / "peers"
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh in-memory warehouse with the real migrations, closed after the test."""
+    connection = open_memory()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def slept() -> list[float]:
+    """Collects the waits a retry policy asked for, so retry tests never sleep."""
+    return []

@@ -46,18 +46,6 @@ def server(org: Organisation) -> Iterator[SimulatorServer]:
         yield sim
 
 
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = open_memory()
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def slept() -> list[float]:
-    return []
-
-
 def make_settings(tmp_path: Path, base_url: str, token: str = TOKEN, **extra: Any) -> Settings:
     (tmp_path / "argocd.token").write_text(token + "\n")
     source = {"base_url": base_url, "token_file": "argocd.token", "timeout": "0.5s", **extra}

@@ -109,11 +109,6 @@ def stub() -> Iterator[Stub]:
     server.server_close()
 
 
-@pytest.fixture
-def slept() -> list[float]:
-    return []
-
-
 def client_for(stub: Stub, slept: list[float], **kwargs: Any) -> HttpClient:
     retry = kwargs.pop("retry", None) or RetryPolicy(sleep=slept.append)
     return HttpClient(

@@ -49,18 +49,6 @@ def server(org: Organisation) -> Iterator[SimulatorServer]:
         yield sim
 
 
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = open_memory()
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def slept() -> list[float]:
-    return []
-
-
 def make_settings(
     tmp_path: Path, base_url: str, *, mode: str = "alerts", key: str = KEY
 ) -> Settings:

@@ -28,7 +28,6 @@ from etl.simulator.ids import pd_alert_id, pd_log_entry_id
 from etl.sources import pagerduty_details
 from etl.sources.pagerduty import PagerDutyConnector
 from etl.sources.pagerduty_windows import span_windows
-from sql.connect import open_memory
 
 pytestmark = pytest.mark.integration
 
@@ -51,18 +50,6 @@ def org() -> Organisation:
 def server(org: Organisation) -> Iterator[SimulatorServer]:
     with SimulatorServer(org, tokens=SimulatorTokens(pagerduty=TOKEN)) as sim:
         yield sim
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = open_memory()
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def slept() -> list[float]:
-    return []
 
 
 def make_settings(

@@ -4,7 +4,6 @@ kept as a reject at ``file:line``; run through ``run_sync`` on an in-memory ware
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pytest
 from config import Settings, settings_from_dict
 from etl.simulator import generate, write_postmortems
 from etl.sync import run_sync
-from sql.connect import open_memory
 
 GOOD = """---
 incidents: ["pagerduty:Q1ABC2DEF"]
@@ -45,13 +43,6 @@ CSV = (
     "AC-10,INC-20260301-1,pagerduty:Q1ABC2DEF,Alerta de pool,@bob,2026-03-20,Aberta,,não\n"
     "AC-11,INC-20260301-1,pagerduty:Q1ABC2DEF,Linha a mais,@bob,2026-03-20,Aberta,,não,x\n"
 )
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = open_memory()
-    yield connection
-    connection.close()
 
 
 @pytest.fixture

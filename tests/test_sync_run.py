@@ -5,7 +5,6 @@ token fails before any request, which is all these tests need of it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -24,13 +23,6 @@ published_at: 2026-03-02T14:00:00-03:00
 ---
 # Postmortem — INC-20260301-1 (Sev3)
 """
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = open_memory()
-    yield connection
-    connection.close()
 
 
 def make_settings(tmp_path: Path, *, pagerduty: bool = False) -> Settings:
