@@ -17,6 +17,9 @@ from etl.landing import land
 from metrics.build import build_and_publish
 from sql.connect import open_writer
 
+# February 2026, judged at March 1st 00:00 UTC
+FEBRUARY = ["--since", "2026-02-01", "--until", "2026-03-01", "--as-of", "2026-03-01T00:00:00Z"]
+
 EXPECTED_KEYS = {
     "top": {
         "as_of",
@@ -125,18 +128,7 @@ def test_json_has_every_key_and_the_hand_worked_values(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(
-        [
-            "--config",
-            str(config),
-            "kpis",
-            "--json",
-            "--since",
-            "2026-02-01",
-            "--until",
-            "2026-03-01",
-            "--as-of",
-            "2026-03-01T00:00:00Z",
-        ],
+        ["--config", str(config), "kpis", "--json", *FEBRUARY],
         capsys,
     )
     assert code == 0, err
@@ -186,20 +178,7 @@ def test_json_has_every_key_and_the_hand_worked_values(
 
 def test_filters_narrow_the_report(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(
-        [
-            "--config",
-            str(config),
-            "kpis",
-            "--json",
-            "--since",
-            "2026-02-01",
-            "--until",
-            "2026-03-01",
-            "--as-of",
-            "2026-03-01T00:00:00Z",
-            "--severity",
-            "sev2",
-        ],
+        ["--config", str(config), "kpis", "--json", *FEBRUARY, "--severity", "sev2"],
         capsys,
     )
     report = json.loads(out)
@@ -209,18 +188,7 @@ def test_filters_narrow_the_report(config: Path, capsys: pytest.CaptureFixture[s
 
 def test_csv_is_long_and_complete(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
-        [
-            "--config",
-            str(config),
-            "kpis",
-            "--csv",
-            "--since",
-            "2026-02-01",
-            "--until",
-            "2026-03-01",
-            "--as-of",
-            "2026-03-01T00:00:00Z",
-        ],
+        ["--config", str(config), "kpis", "--csv", *FEBRUARY],
         capsys,
     )
     assert code == 0
@@ -233,17 +201,7 @@ def test_csv_is_long_and_complete(config: Path, capsys: pytest.CaptureFixture[st
 
 def test_table_output_speaks_durations(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
-        [
-            "--config",
-            str(config),
-            "kpis",
-            "--since",
-            "2026-02-01",
-            "--until",
-            "2026-03-01",
-            "--as-of",
-            "2026-03-01T00:00:00Z",
-        ],
+        ["--config", str(config), "kpis", *FEBRUARY],
         capsys,
     )
     assert code == 0
