@@ -7,10 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sql
+from opskpi import sql
+
 from benchmarks.measure import Timing, timed
 
-APP_FILE = sql.SQL_DIR.parent / "app" / "streamlit_app.py"
+APP_FILE = sql.SQL_DIR.parent / "app" / "web" / "main.py"
 
 
 def first_render(config_file: Path, as_of: datetime, runs: int) -> dict[str, Any]:

@@ -16,15 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import etl.simulator
-from etl.simulator import GenerateParams, write_pages
-from etl.simulator.generate import build_skeleton
-from etl.simulator.org import Organisation
-from etl.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
+from opskpi import simulator
+from opskpi.simulator import GenerateParams, write_pages
+from opskpi.simulator.generate import build_skeleton
+from opskpi.simulator.org import Organisation
+from opskpi.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
 
 PAGE_SIZE = 100  # the APIs' usual page size (PagerDuty's default limit is 25, max 100)
 MARKER = "complete.json"
-SIMULATOR = Path(etl.simulator.__file__).parent
+SIMULATOR = Path(simulator.__file__).parent
 
 
 def default_data_dir() -> Path:

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import requests
+from opskpi.config import Settings
 
 from benchmarks.measure import percentile, timed
-from config import Settings
 
 
 def scrape_latency(
@@ -17,7 +17,7 @@ def scrape_latency(
 ) -> dict[str, Any]:
     """``rounds`` × ``scrapes`` GETs of ``/metrics`` on 127.0.0.1 (a free port)."""
     try:
-        from metrics.exporter import Exporter, snapshot_cache
+        from opskpi.metrics.exporter.server import Exporter, snapshot_cache
     except ImportError as exc:  # the exporter is another engineer's work in progress
         return {"skipped": f"metrics.exporter is not usable: {exc}"}
     cache = snapshot_cache(settings, clock=lambda: as_of)

@@ -6,15 +6,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from opskpi.config import Settings
+from opskpi.etl.warehouse.build import build_models, publish
+from opskpi.etl.warehouse.connect import open_writer
+from opskpi.metrics.kpis import kpi_report
+from opskpi.metrics.period import Period
+from opskpi.metrics.snapshot import open_snapshot
+from opskpi.simulator import GenerateParams
+
 from benchmarks import pandas_baseline
 from benchmarks.measure import Timing, repeat, timed
-from config import Settings
-from etl.simulator import GenerateParams
-from metrics.build import build_models, publish
-from metrics.kpis import kpi_report
-from metrics.period import Period
-from metrics.store import open_snapshot
-from sql.connect import open_writer
 
 
 def periods(params: GenerateParams) -> dict[str, Period]:

@@ -22,8 +22,9 @@ def remove_warehouse(path: Path) -> None:
 
 
 def _land(pages: str, warehouse: str, memory_limit: str, out: Any) -> None:
-    from etl.bulk import land_pages_folder, land_postmortems
-    from sql.connect import open_writer
+    from opskpi.etl.warehouse.connect import open_writer
+
+    from benchmarks.bulk_landing import land_pages_folder, land_postmortems
 
     folder = Path(pages)
     con = open_writer(Path(warehouse), memory_limit=memory_limit)

@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
-
-from metrics.period import Period
+from opskpi.metrics.period import Period
 
 SEVERITY_ORDER = {"sev1": 1, "sev2": 2, "sev3": 3, "sev4": 4, "unknown": 5}
 STATS = (("mean", None), ("median", 0.5), ("p90", 0.9), ("p95", 0.95), ("max", None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from etl.simulator import GenerateParams
+from opskpi.simulator import GenerateParams
 
 SEED = 42
 END = datetime(2026, 3, 1, tzinfo=UTC)

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from opskpi.config import settings_from_dict
+from opskpi.simulator import SimulatorServer, SimulatorTokens, generate
 
 from benchmarks.measure import timed
-from config import settings_from_dict
-from etl.simulator import SimulatorServer, SimulatorTokens, generate
 
 TOKEN_ENV = "OPSKPI_BENCH_SIM_PD_TOKEN"
 PAGE = 100  # PagerDuty's largest page
@@ -49,8 +49,8 @@ def minimum_requests(
     allows (≤ 180 days), and one request per incident for the per-incident details it needs
     (alerts where the trigger log entry cannot show the runbook; custom fields when a
     ``pagerduty_field`` is configured)."""
-    from etl.sources.pagerduty_details import _CANDIDATES
-    from etl.sources.pagerduty_windows import span_windows
+    from opskpi.etl.sources.pagerduty.details import _CANDIDATES
+    from opskpi.etl.sources.pagerduty.windows import span_windows
 
     windows = span_windows(since, now)
     by_window = """
@@ -78,7 +78,7 @@ def sync_requests(folder: Path, seed: int, end: datetime, months: int, per_day: 
                   ) -> dict[str, Any]:
     """A full PagerDuty sync of a generated organisation served by the simulator."""
     try:
-        from etl.sync import run_sync
+        from opskpi.etl.sync import run_sync
     except ImportError as exc:  # another engineer's work in progress
         return {"skipped": f"etl.sync is not usable: {exc}"}
     org = generate(seed=seed, end=end, months=months, incidents_per_day=per_day)

@@ -1,5 +1,5 @@
 """opskpi configuration: ``load_settings()`` finds, parses and validates the TOML file."""
 
-from config.load import ConfigError, Settings, load_settings, settings_from_dict
+from opskpi.config.load import ConfigError, Settings, load_settings, settings_from_dict
 
 __all__ = ["ConfigError", "Settings", "load_settings", "settings_from_dict"]

@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from config.model import (
+from opskpi.config.model import (
     DEFAULT_PRIORITY_MAP,
     DEFAULT_URGENCY_MAP,
     SEVERITIES,
     SettingsModel,
 )
-from config.secrets import Secret, read_secret
+from opskpi.config.secrets import Secret, read_secret
+from pydantic import ValidationError
 
 DEMO_DIR = Path("data/demo")
 DEMO_CONFIG = DEMO_DIR / "opskpi.toml"

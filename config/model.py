@@ -11,9 +11,8 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+from opskpi.config.durations import Duration, parse_duration
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
-
-from config.durations import Duration, parse_duration
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 SEVERITY_VALUES = (*SEVERITIES, "unknown")

@@ -10,10 +10,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import duckdb
-
-from config import Settings
-from etl.landing import KeyFunc, LandResult, Reject, land, reject
-from sql.results import first_row
+from opskpi.config import Settings
+from opskpi.etl.warehouse.landing import KeyFunc, LandResult, Reject, land, reject
+from opskpi.sql.session import first_row
 
 
 class Progress(Protocol):

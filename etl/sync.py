@@ -19,14 +19,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-
-from config import Settings
-from etl.context import NullProgress, Progress, SyncContext
-from etl.errors import ConfigurationError
-from etl.landing import LandResult
-from etl.sources import connector_for
-from sql.connect import open_writer
-from sql.results import scalar
+from opskpi.config import Settings
+from opskpi.etl.context import NullProgress, Progress, SyncContext
+from opskpi.etl.errors import ConfigurationError
+from opskpi.etl.sources import connector_for
+from opskpi.etl.warehouse.connect import open_writer
+from opskpi.etl.warehouse.landing import LandResult
+from opskpi.sql.session import scalar
 
 log = logging.getLogger("opskpi.sync")
 

@@ -1,7 +1,7 @@
 """Write, or check, the generated Grafana dashboards in grafana/dashboards/.
 
-    python -m grafana.generate           # (re)write every dashboard JSON file
-    python -m grafana.generate --check   # exit 1, naming each file that differs
+    python -m opskpi.grafana.generate           # (re)write every dashboard JSON file
+    python -m opskpi.grafana.generate --check   # exit 1, naming each file that differs
 
 The JSON is deterministic (`sort_keys=True, indent=2`), so the committed files are golden
 files: CI runs `--check` (and tests/test_grafana_dashboards.py calls `stale_files()`).
@@ -18,8 +18,7 @@ from pathlib import Path
 
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as dashboard_models
-
-from grafana.dashboards_src import incident_kpis, sync_health
+from opskpi.grafana.dashboards_src import incident_kpis, sync_health
 
 DASHBOARD_DIR = Path(__file__).resolve().parent / "dashboards"
 
@@ -78,7 +77,7 @@ def stale_files(directory: Path = DASHBOARD_DIR) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m grafana.generate", description=__doc__.split("\n")[0]
+        prog="python -m opskpi.grafana.generate", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if a committed file differs"
@@ -95,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, reason in problems.items():
         print(f"{args.output / name}: {reason}", file=sys.stderr)
     if problems:
-        print("run `python -m grafana.generate` and commit the result", file=sys.stderr)
+        print("run `python -m opskpi.grafana.generate` and commit the result", file=sys.stderr)
         return 1
     print(f"{len(DASHBOARDS)} dashboards up to date in {args.output}")
     return 0

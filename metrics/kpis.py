@@ -14,10 +14,9 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-
-import sql
-from metrics.period import Filters, Period, Query
-from sql.results import scalar
+from opskpi import sql
+from opskpi.metrics.period import Filters, Period, Query
+from opskpi.sql.session import scalar
 
 _PARAM = re.compile(r"\$([a-z_]+)")
 STATS = ("mean", "median", "p90", "p95", "max")

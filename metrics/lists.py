@@ -13,10 +13,9 @@ from typing import Any, Literal
 
 import duckdb
 import pandas as pd
-
-import sql
-from metrics.kpis import run_query
-from metrics.period import Filters, Period, Query
+from opskpi import sql
+from opskpi.metrics.kpis import run_query
+from opskpi.metrics.period import Filters, Period, Query
 
 QUERIES = sorted(p.stem for p in (sql.SQL_DIR / "queries").glob("*.sql"))
 OrderBy = Literal["created", "tta", "ttr", "severity"]

@@ -9,6 +9,6 @@ scripts/bootstrap.sh --system
 echo "== ruff" >&2
 .venv/bin/ruff check .
 echo "== grafana dashboards up to date" >&2
-.venv/bin/python -m grafana.generate --check
+.venv/bin/python -m opskpi.grafana.generate --check
 echo "== pytest" >&2
 exec .venv/bin/python -m pytest "$@"

@@ -51,11 +51,10 @@ from pathlib import Path
 from typing import Any
 
 import payloads as p
-
-from config import Settings, load_settings
-from etl.landing import land
-from metrics.build import build_and_publish
-from sql.connect import open_writer
+from opskpi.config import Settings, load_settings
+from opskpi.etl.warehouse.build import build_and_publish
+from opskpi.etl.warehouse.connect import open_writer
+from opskpi.etl.warehouse.landing import land
 
 AS_OF = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 AS_OF_PARAM = "2026-03-10T12:00:00+00:00"
@@ -331,7 +330,7 @@ def empty_config(directory: Path) -> Path:
 
 # -- driving the app with streamlit.testing --------------------------------------------------------
 
-APP_FILE = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+APP_FILE = Path(__file__).resolve().parents[1] / "app" / "web" / "main.py"
 WEEK_PARAMS = {"period": "week", "week": WEEK, "as_of": AS_OF_PARAM}
 
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from sql.connect import open_memory
+from opskpi.etl.warehouse.connect import open_memory
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,10 +19,9 @@ from typing import Any
 import jsonschema
 import requests
 from openapi_schema_validator import OAS30ReadValidator
-
-from etl.simulator import generate
-from etl.simulator.org import Organisation
-from etl.simulator.server import SimulatorServer
+from opskpi.simulator import generate
+from opskpi.simulator.org import Organisation
+from opskpi.simulator.server import SimulatorServer
 
 END = datetime(2026, 3, 1, tzinfo=UTC)
 SPEC_FILES = {

@@ -37,9 +37,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
-
-from etl.simulator.org import Deploy, Incident, Organisation, Postmortem
-from etl.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
+from opskpi.simulator.org import Deploy, Incident, Organisation, Postmortem
+from opskpi.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
 
 TAXONOMY = ("change", "capacity", "external_dependency", "data", "security", "process")
 SEVERITY_ORDER = ("sev1", "sev2", "sev3", "sev4", "unknown")

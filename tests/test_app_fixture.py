@@ -8,11 +8,10 @@ from pathlib import Path
 
 import app_fixture as fx
 import pytest
-
-from metrics import lists
-from metrics.kpis import kpi_report
-from metrics.period import Filters, Period
-from metrics.store import open_settings_snapshot
+from opskpi.metrics import lists
+from opskpi.metrics.kpis import kpi_report
+from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.snapshot import open_settings_snapshot
 
 W10 = Period(date(2026, 3, 2), date(2026, 3, 9), fx.AS_OF)
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from app.i18n import Translator
-from app.i18n_strings import STRINGS
+from opskpi.app.i18n.strings import STRINGS
+from opskpi.app.i18n.translator import Translator
 
 APP = Path(__file__).resolve().parents[1] / "app"
 PT, EN = Translator("pt-BR"), Translator("en")
@@ -19,7 +18,7 @@ PT, EN = Translator("pt-BR"), Translator("en")
 
 def test_every_literal_key_used_by_the_app_exists() -> None:
     used = set()
-    for path in [*APP.glob("*.py"), *(APP / "app_pages").glob("*.py")]:
+    for path in APP.rglob("*.py"):
         used |= set(re.findall(r'\btr\("([a-z_.0-9]+)"', path.read_text(encoding="utf-8")))
     missing = sorted(used - set(STRINGS) - {"key"})  # "key": the docstring's example
     assert missing == []

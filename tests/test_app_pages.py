@@ -182,11 +182,11 @@ def test_incident_detail_from_a_link(config: Path, monkeypatch) -> None:
 
 
 def test_weekly_review_page_shows_the_report(config: Path, monkeypatch) -> None:
-    from app.i18n import Translator
-    from app.report import weekly_review
-    from app.report_render import to_markdown
-    from config import load_settings
-    from metrics.store import open_settings_snapshot
+    from opskpi.app.i18n.translator import Translator
+    from opskpi.app.review.build import weekly_review
+    from opskpi.app.review.document import to_markdown
+    from opskpi.config import load_settings
+    from opskpi.metrics.snapshot import open_settings_snapshot
 
     at = fx.app_test(config, monkeypatch, page="weekly_review")
     assert not at.exception
@@ -241,8 +241,8 @@ def test_missing_warehouse_says_how_to_get_data(tmp_path: Path, monkeypatch) -> 
 
 
 def test_empty_warehouse_keeps_data_health(tmp_path: Path, monkeypatch) -> None:
-    from config import load_settings
-    from metrics.build import build_and_publish
+    from opskpi.config import load_settings
+    from opskpi.etl.warehouse.build import build_and_publish
 
     config = fx.empty_config(tmp_path)
     build_and_publish(load_settings(config))

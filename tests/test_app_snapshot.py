@@ -7,11 +7,10 @@ from pathlib import Path
 
 import app_fixture as fx
 import payloads as p
-
-from config import load_settings
-from etl.landing import land
-from metrics.build import build_and_publish
-from sql.connect import open_writer
+from opskpi.config import load_settings
+from opskpi.etl.warehouse.build import build_and_publish
+from opskpi.etl.warehouse.connect import open_writer
+from opskpi.etl.warehouse.landing import land
 
 
 def test_serves_during_a_sync_and_shows_the_next_snapshot(tmp_path: Path, monkeypatch) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-
-from app.state import ViewState, parse_week, previous_full_week
-from metrics.period import Filters
+from opskpi.app.web.state import ViewState, parse_week, previous_full_week
+from opskpi.metrics.period import Filters
 
 TZ = "America/Sao_Paulo"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

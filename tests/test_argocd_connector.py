@@ -16,16 +16,15 @@ from typing import Any
 
 import duckdb
 import pytest
-
-from config import Settings, settings_from_dict
-from etl.context import SyncContext
-from etl.errors import ConfigurationError, HttpError, ServerHttpError
-from etl.http import RetryPolicy
-from etl.simulator import Organisation, SimulatorServer, SimulatorTokens, generate
-from etl.sources.argocd import ArgoCDConnector
-from etl.sync import run_sync
-from metrics.build import build_models
-from sql.connect import open_memory, open_writer
+from opskpi.config import Settings, settings_from_dict
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import ConfigurationError, HttpError, ServerHttpError
+from opskpi.etl.http import RetryPolicy
+from opskpi.etl.sources.argocd import ArgoCDConnector
+from opskpi.etl.sync import run_sync
+from opskpi.etl.warehouse.build import build_models
+from opskpi.etl.warehouse.connect import open_memory, open_writer
+from opskpi.simulator import Organisation, SimulatorServer, SimulatorTokens, generate
 
 pytestmark = pytest.mark.integration
 

@@ -59,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = (directory / "app.log").open("w")
     opskpi = Path(sys.executable).with_name("opskpi")
-    command = [str(opskpi)] if opskpi.exists() else [sys.executable, "-m", "app.cli"]
+    command = [str(opskpi)] if opskpi.exists() else [sys.executable, "-m", "opskpi.app.cli"]
     process = subprocess.Popen(
         [*command, "app", "--port", str(port), "--config", str(directory / "opskpi.toml")],
         stdout=log, stderr=subprocess.STDOUT, cwd=directory, start_new_session=True,

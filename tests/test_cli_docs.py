@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from app.cli import build_parser
-from app.cli_docs import DOC, _subparsers, main, render
+from opskpi.app.cli.docs import DOC, _subparsers, main, render
+from opskpi.app.cli.main import build_parser
 
 
 def test_docs_cli_is_up_to_date() -> None:
-    assert main(["--check"]) == 0, "docs/cli.md is stale: run python -m app.cli_docs"
+    assert main(["--check"]) == 0, "docs/cli.md is stale: run python -m opskpi.app.cli.docs"
 
 
 def test_every_command_has_help_and_a_section() -> None:

@@ -19,12 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from app.cli import main
-from app.commands.demo import available_commands, prepare_folder
-from config import load_settings
-from etl.simulator import Organisation, SimulatorServer, generate
-from etl.simulator import pagerduty as pdsim
+from opskpi.app.cli.demo import available_commands, prepare_folder
+from opskpi.app.cli.main import main
+from opskpi.config import load_settings
+from opskpi.simulator import Organisation, SimulatorServer, generate
+from opskpi.simulator import pagerduty as pdsim
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +126,7 @@ def opskpi(*args: str, cwd: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("OPSKPI_CONFIG", "OPSKPI_DEBUG")}
     env["PYTHONPATH"] = str(REPO)
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", "opskpi.app.cli", *args],
         cwd=cwd, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

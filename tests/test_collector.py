@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 from exporter_fixture import AS_OF, BUILT_AT, CONFIG, PRIVATE, build_warehouse, publish_fixture
+from opskpi.metrics.exporter.cache import SnapshotCache
+from opskpi.metrics.exporter.collector import KpiCollector
+from opskpi.metrics.exporter.families import CATALOGUE
+from opskpi.metrics.exporter.server import snapshot_builder
 from prometheus_client import CollectorRegistry, generate_latest
 from warehouse import TestWarehouse
-
-from metrics.collector import KpiCollector
-from metrics.exporter import snapshot_builder
-from metrics.families import CATALOGUE
-from metrics.snapshot_cache import SnapshotCache
 
 Value = Callable[..., float | None]
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from config import ConfigError, load_settings, settings_from_dict
-from config.durations import Duration, parse_duration
-from config.secrets import SecretError
+from opskpi.config import ConfigError, load_settings, settings_from_dict
+from opskpi.config.durations import Duration, parse_duration
+from opskpi.config.secrets import SecretError
 
 
 def settings(data: dict, tmp_path: Path = Path(".")):

@@ -16,18 +16,17 @@ from typing import Any
 
 import duckdb
 import pytest
+from opskpi.app.cli.demo import prepare_folder
+from opskpi.config import load_settings
+from opskpi.etl.sync import run_sync
+from opskpi.etl.warehouse.build import build_and_publish
+from opskpi.etl.warehouse.connect import open_writer
+from opskpi.metrics.kpis import kpi_report
+from opskpi.metrics.period import Period
+from opskpi.metrics.snapshot import open_settings_snapshot
+from opskpi.simulator import Organisation, SimulatorServer, generate
 from simulator_specs import GROUPED
 from simulator_truth import DEMO_FIELDS, PagerDutyFields, compute_kpis
-
-from app.commands.demo import prepare_folder
-from config import load_settings
-from etl.simulator import Organisation, SimulatorServer, generate
-from etl.sync import run_sync
-from metrics.build import build_and_publish
-from metrics.kpis import kpi_report
-from metrics.period import Period
-from metrics.store import open_settings_snapshot
-from sql.connect import open_writer
 
 pytestmark = pytest.mark.integration
 

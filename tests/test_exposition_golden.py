@@ -9,11 +9,10 @@ import os
 from pathlib import Path
 
 from exporter_fixture import AS_OF, build_warehouse, publish_fixture
+from opskpi.metrics.exporter.cache import SnapshotCache
+from opskpi.metrics.exporter.collector import KpiCollector
+from opskpi.metrics.exporter.server import snapshot_builder
 from prometheus_client import CollectorRegistry, generate_latest
-
-from metrics.collector import KpiCollector
-from metrics.exporter import snapshot_builder
-from metrics.snapshot_cache import SnapshotCache
 
 GOLDEN = Path(__file__).parent / "data" / "exposition_golden.prom"
 SOURCES = ("pagerduty", "opsgenie", "argocd", "postmortems")

@@ -6,9 +6,8 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-
-from app import figures
-from app.i18n import Translator
+from opskpi.app.i18n.translator import Translator
+from opskpi.app.web import figures
 
 TR = Translator("pt-BR")
 TARGETS = {"sev1": 300.0, "sev2": 900.0, "sev3": 3600.0, "sev4": None}

@@ -9,15 +9,14 @@ from typing import Any
 
 import pytest
 import yaml
-from prometheus_harness import REPO
-
-from grafana import generate
-from grafana.panels.common import (
+from opskpi.grafana import generate
+from opskpi.grafana.panels.common import (
     DATASOURCE_UID,
     SELECTOR,
     SLA_COMPLIANCE_TARGET,
     STREAMLIT_URL,
 )
+from prometheus_harness import REPO
 
 CONTRACT = REPO / "docs" / "metrics-exporter.md"
 PROVISIONING = REPO / "grafana" / "provisioning"
@@ -45,7 +44,7 @@ def _contract_families() -> set[str]:
 
 def test_committed_dashboards_are_up_to_date() -> None:
     problems = generate.stale_files()
-    assert problems == {}, "run `python -m grafana.generate`:\n" + "\n".join(
+    assert problems == {}, "run `python -m opskpi.grafana.generate`:\n" + "\n".join(
         f"{name}: {why}" for name, why in problems.items()
     )
 

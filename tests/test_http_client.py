@@ -18,9 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-from config.secrets import Secret
-from etl.errors import (
+from opskpi.config.secrets import Secret
+from opskpi.etl.errors import (
     ConfigurationError,
     DataError,
     HttpError,
@@ -28,7 +27,7 @@ from etl.errors import (
     ServerHttpError,
     TransportError,
 )
-from etl.http import (
+from opskpi.etl.http import (
     CursorPaginator,
     HttpClient,
     NextLinkPaginator,

@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-
-from config.secrets import Secret
-from etl.http.redaction import Redactor, sanitize_text, sanitize_url, truncate
-from etl.http.retry import RetryPolicy, classify, rate_limit_wait
+from opskpi.config.secrets import Secret
+from opskpi.etl.http.redaction import Redactor, sanitize_text, sanitize_url, truncate
+from opskpi.etl.http.retry import RetryPolicy, classify, rate_limit_wait
 
 KEY = "f00dcafe-1234-5678-9abc-deadbeef4242"
 

@@ -114,7 +114,7 @@ def test_rca_figures(wh: TestWarehouse) -> None:
 
 
 def test_filters_reach_actions_through_their_incidents(wh: TestWarehouse) -> None:
-    from metrics.period import Filters
+    from opskpi.metrics.period import Filters
 
     billing = wh.report(*MARCH, AS_OF, Filters(services=("billing",)))["rca"]
     # P2 (billing): pm-2 AC-01 (late, per the CSV) and AC-09 (overdue, must-fix)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from metrics.families import CATALOGUE
+from opskpi.metrics.exporter.families import CATALOGUE
 
 CONTRACT = Path(__file__).resolve().parents[1] / "docs" / "metrics-exporter.md"
 ROW = re.compile(r"^\| `(opskpi_\w+)` \| (gauge|counter) \| ([^|]+) \|", re.M)

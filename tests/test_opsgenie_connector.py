@@ -17,18 +17,17 @@ from typing import Any
 
 import duckdb
 import pytest
-
-from config import Settings, settings_from_dict
-from etl.context import SyncContext
-from etl.errors import HttpError, ServerHttpError
-from etl.http import RetryPolicy
-from etl.simulator import Incident, Organisation, SimulatorServer, SimulatorTokens, generate
-from etl.simulator import opsgenie as og
-from etl.simulator.timeutil import epoch_ms, iso_millis
-from etl.sources.opsgenie import OpsgenieConnector
-from etl.sync import run_sync
-from metrics.build import build_models
-from sql.connect import open_memory, open_writer
+from opskpi.config import Settings, settings_from_dict
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import HttpError, ServerHttpError
+from opskpi.etl.http import RetryPolicy
+from opskpi.etl.sources.opsgenie import OpsgenieConnector
+from opskpi.etl.sync import run_sync
+from opskpi.etl.warehouse.build import build_models
+from opskpi.etl.warehouse.connect import open_memory, open_writer
+from opskpi.simulator import Incident, Organisation, SimulatorServer, SimulatorTokens, generate
+from opskpi.simulator import opsgenie as og
+from opskpi.simulator.timeutil import epoch_ms, iso_millis
 
 pytestmark = pytest.mark.integration
 

@@ -17,17 +17,16 @@ from typing import Any
 
 import duckdb
 import pytest
+from opskpi.config import Settings, settings_from_dict
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import HttpError, RateLimitedError, ServerHttpError
+from opskpi.etl.sources.pagerduty import details as pagerduty_details
+from opskpi.etl.sources.pagerduty.connector import PagerDutyConnector
+from opskpi.etl.sources.pagerduty.windows import span_windows
+from opskpi.simulator import Incident, Organisation, SimulatorServer, SimulatorTokens, generate
+from opskpi.simulator import pagerduty as pdsim
+from opskpi.simulator.ids import pd_alert_id, pd_log_entry_id
 from simulator_specs import GROUPED
-
-from config import Settings, settings_from_dict
-from etl.context import SyncContext
-from etl.errors import HttpError, RateLimitedError, ServerHttpError
-from etl.simulator import Incident, Organisation, SimulatorServer, SimulatorTokens, generate
-from etl.simulator import pagerduty as pdsim
-from etl.simulator.ids import pd_alert_id, pd_log_entry_id
-from etl.sources import pagerduty_details
-from etl.sources.pagerduty import PagerDutyConnector
-from etl.sources.pagerduty_windows import span_windows
 
 pytestmark = pytest.mark.integration
 

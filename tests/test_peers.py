@@ -362,7 +362,7 @@ def test_devlake_dora_links(peers_dir: Path) -> None:
     # CFR: opskpi counts Argo CD history entries, one per successful sync: 10 in project1, of
     # which 2 (pipeline7's last row, pipeline2's first) caused incidents → 0.2. DevLake groups
     # rows into pipelines (5) but links single rows: 2/5 = 0.4 on its main dashboard.
-    from metrics.period import Filters
+    from opskpi.metrics.period import Filters
 
     project1 = wh.report(
         date(2022, 9, 1), date(2022, 12, 1), AS_OF, Filters(services=("project1",))
@@ -449,8 +449,8 @@ def test_middleware_cfr(peers_dir: Path) -> None:
 
 
 def test_middleware_weekly_cfr(peers_dir: Path) -> None:
-    from metrics.kpis import releases
-    from metrics.period import Period
+    from opskpi.metrics.kpis import releases
+    from opskpi.metrics.period import Period
 
     wh = middleware_warehouse(peers_dir, "weekly_cfr_2024_01")
     expected = [
@@ -474,8 +474,8 @@ def test_middleware_weekly_cfr(peers_dir: Path) -> None:
 
 
 def test_middleware_mttr(peers_dir: Path) -> None:
-    from metrics.kpis import response_times
-    from metrics.period import Period
+    from opskpi.metrics.kpis import response_times
+    from opskpi.metrics.period import Period
 
     incidents = read_csv(peers_dir / "middlewarehq-middleware/mttr_scenarios_incidents.csv")
     expected = read_csv(peers_dir / "middlewarehq-middleware/mttr_scenarios_expected.csv")

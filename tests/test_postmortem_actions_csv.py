@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from etl.postmortems import ReadError, read_actions_csv
+from opskpi.etl.sources.postmortems import ReadError, read_actions_csv
 
 ENGLISH = """\
 id,postmortem,incident,action,owner,due_date,status,completed_on,must_fix

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from config import Settings, settings_from_dict
-from etl.simulator import generate, write_postmortems
-from etl.sync import run_sync
+from opskpi.config import Settings, settings_from_dict
+from opskpi.etl.sync import run_sync
+from opskpi.simulator import generate, write_postmortems
 
 GOOD = """---
 incidents: ["pagerduty:Q1ABC2DEF"]

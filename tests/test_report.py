@@ -10,16 +10,15 @@ from pathlib import Path
 
 import app_fixture as fx
 import pytest
-
-from app.cli import main
-from app.commands import app_cmd
-from app.commands.report import output_format
-from app.i18n import Translator
-from app.report import weekly_review
-from app.report_render import to_html, to_markdown
-from config import load_settings
-from metrics.period import Filters
-from metrics.store import open_settings_snapshot
+from opskpi.app.cli import web as app_cmd
+from opskpi.app.cli.main import main
+from opskpi.app.cli.report import output_format
+from opskpi.app.i18n.translator import Translator
+from opskpi.app.review.build import weekly_review
+from opskpi.app.review.document import to_html, to_markdown
+from opskpi.config import load_settings
+from opskpi.metrics.period import Filters
+from opskpi.metrics.snapshot import open_settings_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +156,7 @@ def test_output_format() -> None:
 def test_app_command_line_and_environment(tmp_path: Path) -> None:
     command = app_cmd.streamlit_command(8600)
     assert command[1:4] == ["-m", "streamlit", "run"]
-    assert command[4].endswith("app/streamlit_app.py")
+    assert command[4].endswith("app/web/main.py")
     options = dict(zip(command[5::2], command[6::2], strict=True))
     assert options["--server.address"] == "127.0.0.1"
     assert options["--server.port"] == "8600"

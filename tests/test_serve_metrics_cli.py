@@ -31,7 +31,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def start(config: Path, port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve-metrics", "--config", str(config),
+        [sys.executable, "-m", "opskpi.app.cli", "serve-metrics", "--config", str(config),
          "--port", str(port), "--bind", "127.0.0.1"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

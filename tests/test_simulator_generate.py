@@ -9,12 +9,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from opskpi.simulator import GenerateParams, generate, generate_from
+from opskpi.simulator.org import ROOT_CAUSES, Organisation
+from opskpi.simulator.postmortems import postmortem_deadline
 from simulator_specs import END
 from simulator_truth import DEFAULT_POLICY, attribution, unified_incidents, visible_deploys
-
-from etl.simulator import GenerateParams, generate, generate_from
-from etl.simulator.org import ROOT_CAUSES, Organisation
-from etl.simulator.postmortems import postmortem_deadline
 
 SEVERITY_OF = {"P1": "sev1", "P2": "sev2", "P3": "sev3", "P4": "sev4", "P5": "sev4"}
 

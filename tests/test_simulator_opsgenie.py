@@ -9,11 +9,10 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from opskpi.simulator import SimulatorServer
+from opskpi.simulator.org import Incident
+from opskpi.simulator.timeutil import epoch_ms
 from simulator_specs import SERVICES_SCHEMA, TIMELINE_SCHEMA, Client, small_org, validate
-
-from etl.simulator import SimulatorServer
-from etl.simulator.org import Incident
-from etl.simulator.timeutil import epoch_ms
 
 pytestmark = pytest.mark.integration
 

@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from opskpi.simulator import write_postmortems
+from opskpi.simulator.markdown import LABELS
+from opskpi.simulator.org import ROOT_CAUSES, Organisation
 from simulator_specs import small_org
-
-from etl.simulator import write_postmortems
-from etl.simulator.markdown import LABELS
-from etl.simulator.org import ROOT_CAUSES, Organisation
 
 PT_HEADINGS = [
     "Resumo executivo",

@@ -8,11 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from opskpi.metrics.exporter.cache import SnapshotCache
+from opskpi.metrics.exporter.collector import KpiCollector
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-
-from metrics.collector import KpiCollector
-from metrics.snapshot_cache import SnapshotCache
 
 
 class FakeBuild:

@@ -21,10 +21,9 @@ from typing import Any
 
 import duckdb
 import pytest
-
-from app.commands.demo import prepare_folder
-from etl.simulator import Organisation, SimulatorServer, generate
-from etl.sync import INTERRUPTED
+from opskpi.app.cli.demo import prepare_folder
+from opskpi.etl.sync import INTERRUPTED
+from opskpi.simulator import Organisation, SimulatorServer, generate
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +48,7 @@ def sim(org: Organisation) -> Iterator[SimulatorServer]:
 def start_sync(config: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("OPSKPI_CONFIG", "OPSKPI_DEBUG")}
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "sync", "--config", str(config)],
+        [sys.executable, "-m", "opskpi.app.cli", "sync", "--config", str(config)],
         cwd=REPO, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from config import Settings, settings_from_dict
-from etl.errors import ConfigurationError
-from etl.sync import INTERRUPTED, requested_sources, run_sync
-from sql.connect import open_memory, open_writer
+from opskpi.config import Settings, settings_from_dict
+from opskpi.etl.errors import ConfigurationError
+from opskpi.etl.sync import INTERRUPTED, requested_sources, run_sync
+from opskpi.etl.warehouse.connect import open_memory, open_writer
 
 POSTMORTEM = """---
 incidents: ["pagerduty:Q1ABC2DEF"]

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from app.cli import main
-from app.commands.demo import prepare_folder
-from config import load_settings
-from etl.simulator import Organisation, SimulatorServer, SimulatorTokens, generate
-from etl.sync import run_sync
+from opskpi.app.cli.demo import prepare_folder
+from opskpi.app.cli.main import main
+from opskpi.config import load_settings
+from opskpi.etl.sync import run_sync
+from opskpi.simulator import Organisation, SimulatorServer, SimulatorTokens, generate
 
 pytestmark = pytest.mark.integration
 

@@ -8,10 +8,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from etl.errors import DataError
-from etl.simulator.timeutil import add_months
-from etl.sources.pagerduty_windows import (
+from opskpi.etl.errors import DataError
+from opskpi.etl.sources.pagerduty.windows import (
     MAX_SPAN,
     OFFSET_CAP,
     Window,
@@ -20,6 +18,7 @@ from etl.sources.pagerduty_windows import (
     span_windows,
     split_or_fail,
 )
+from opskpi.simulator.timeutil import add_months
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-
-from config import Settings, settings_from_dict
-from etl.landing import land
-from metrics.build import build_models
-from metrics.kpis import kpi_report
-from metrics.period import Filters, Period
-from metrics.store import register_macros
-from sql.connect import open_memory
+from opskpi.config import Settings, settings_from_dict
+from opskpi.etl.warehouse.build import build_models
+from opskpi.etl.warehouse.connect import open_memory
+from opskpi.etl.warehouse.landing import land
+from opskpi.metrics.kpis import kpi_report
+from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.snapshot import register_macros
 
 
 class TestWarehouse:

@@ -1,7 +1,7 @@
 """The HTTP layer every API connector uses: client, retry policy, paginators, redaction."""
 
-from etl.http.client import HttpClient, Reply
-from etl.http.paginators import (
+from opskpi.etl.http.client import HttpClient, Reply
+from opskpi.etl.http.paginators import (
     BasePaginator,
     CursorPaginator,
     NextLinkPaginator,
@@ -12,8 +12,8 @@ from etl.http.paginators import (
     paginate,
     select,
 )
-from etl.http.redaction import Redactor, sanitize_text, sanitize_url, truncate
-from etl.http.retry import RetryPolicy, classify, rate_limit_wait
+from opskpi.etl.http.redaction import Redactor, sanitize_text, sanitize_url, truncate
+from opskpi.etl.http.retry import RetryPolicy, classify, rate_limit_wait
 
 __all__ = [
     "BasePaginator",

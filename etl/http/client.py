@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-
-from config.secrets import Secret
-from etl.errors import (
+from opskpi.config.secrets import Secret
+from opskpi.etl.errors import (
     ConfigurationError,
     DataError,
     HttpError,
@@ -24,11 +23,11 @@ from etl.errors import (
     ServerHttpError,
     TransportError,
 )
-from etl.http.redaction import Redactor, truncate
-from etl.http.retry import RetryKind, RetryPolicy, classify
+from opskpi.etl.http.redaction import Redactor, truncate
+from opskpi.etl.http.retry import RetryKind, RetryPolicy, classify
 
 if TYPE_CHECKING:
-    from etl.http.paginators import BasePaginator, DataSelector, Page
+    from opskpi.etl.http.paginators import BasePaginator, DataSelector, Page
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +275,7 @@ class HttpClient:
         endpoint: str | None = None,
     ) -> Iterator[Page]:
         """Pages of ``path`` (see ``etl.http.paginators.paginate``)."""
-        from etl.http.paginators import paginate
+        from opskpi.etl.http.paginators import paginate
 
         return paginate(
             self,

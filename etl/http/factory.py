@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from config import Settings
-from config.secrets import SecretError
-from etl.context import SyncContext
-from etl.errors import ConfigurationError
-from etl.http.client import HttpClient
-from etl.http.retry import RetryPolicy
+from opskpi.config import Settings
+from opskpi.config.secrets import SecretError
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import ConfigurationError
+from opskpi.etl.http.client import HttpClient
+from opskpi.etl.http.retry import RetryPolicy
 
 
 def source_client(

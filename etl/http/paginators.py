@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from etl.errors import DataError
-from etl.http.client import HttpClient, Reply
+from opskpi.etl.errors import DataError
+from opskpi.etl.http.client import HttpClient, Reply
 
 # a dotted path into the body ("data", "data.entries"), or a function of the body
 DataSelector = str | Callable[[Any], Any]

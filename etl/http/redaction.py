@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
-from config.secrets import Secret
+from opskpi.config.secrets import Secret
 
 MASK = "***"
 SENSITIVE_PARAMS = frozenset(

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import importlib
 
-from config import Settings
-from etl.context import Connector
-from etl.errors import ConfigurationError
+from opskpi.config import Settings
+from opskpi.etl.context import Connector
+from opskpi.etl.errors import ConfigurationError
 
 CONNECTORS: dict[str, tuple[str, str]] = {
-    "pagerduty": ("etl.sources.pagerduty", "PagerDutyConnector"),
-    "opsgenie": ("etl.sources.opsgenie", "OpsgenieConnector"),
-    "argocd": ("etl.sources.argocd", "ArgoCDConnector"),
-    "postmortems": ("etl.sources.postmortems", "PostmortemsConnector"),
+    "pagerduty": ("opskpi.etl.sources.pagerduty.connector", "PagerDutyConnector"),
+    "opsgenie": ("opskpi.etl.sources.opsgenie", "OpsgenieConnector"),
+    "argocd": ("opskpi.etl.sources.argocd", "ArgoCDConnector"),
+    "postmortems": ("opskpi.etl.sources.postmortems.connector", "PostmortemsConnector"),
 }
 
 

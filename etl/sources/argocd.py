@@ -13,13 +13,13 @@ import json
 import logging
 from typing import Any
 
-from config import Settings
-from config.model import ArgoCDSettings
-from etl.context import SyncContext
-from etl.errors import ConfigurationError
-from etl.http import HttpClient, RetryPolicy, SinglePagePaginator
-from etl.http.factory import source_client
-from etl.landing import Reject
+from opskpi.config import Settings
+from opskpi.config.model import ArgoCDSettings
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import ConfigurationError
+from opskpi.etl.http import HttpClient, RetryPolicy, SinglePagePaginator
+from opskpi.etl.http.factory import source_client
+from opskpi.etl.warehouse.landing import Reject
 
 log = logging.getLogger(__name__)
 

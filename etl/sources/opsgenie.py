@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from config import Settings
-from config.model import OpsgenieSettings
-from etl.context import SyncContext
-from etl.errors import ConfigurationError, DataError, HttpError
-from etl.http import (
+from opskpi.config import Settings
+from opskpi.config.model import OpsgenieSettings
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import ConfigurationError, DataError, HttpError
+from opskpi.etl.http import (
     CursorPaginator,
     HttpClient,
     NextLinkPaginator,
@@ -34,8 +34,8 @@ from etl.http import (
     RetryPolicy,
     SinglePagePaginator,
 )
-from etl.http.factory import source_client
-from etl.landing import Reject
+from opskpi.etl.http.factory import source_client
+from opskpi.etl.warehouse.landing import Reject
 
 log = logging.getLogger(__name__)
 

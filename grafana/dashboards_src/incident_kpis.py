@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as dashboard_models
-
-from grafana.panels import followup, incidents
-from grafana.panels.common import (
+from opskpi.grafana.panels import followup, incidents
+from opskpi.grafana.panels.common import (
     DATASOURCE,
     datasource_variable,
     opskpi_dashboards_link,

@@ -2,7 +2,7 @@
 
 Every PromQL expression in the generated dashboards goes through `series()` so that all of
 them carry the one `SELECTOR`; change it here (and in `grafana/prometheus/rules.yml`) if
-your Prometheus scrapes opskpi under another job name, then run `python -m grafana.generate`.
+your Prometheus scrapes opskpi under another job name, then run `python -m opskpi.grafana.generate`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,111 @@
+"""``opskpi kpis``: every KPI of KPI_DEFINITIONS.md §3–8 for a period, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import timedelta
+from typing import Any
+
+from opskpi.app.cli.common import (
+    CommandError,
+    add_filter_options,
+    filters_of,
+    parse_date,
+    parse_instant,
+    settings_of,
+)
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "kpis",
+        parents=[common],
+        help="print every KPI for a period",
+        description=(
+            "Print every KPI for a period. --since is inclusive and --until exclusive, both "
+            "dates in the reporting time zone; by default the last 28 full days before --as-of."
+        ),
+    )
+    parser.add_argument("--since", metavar="DATE", help="first day (inclusive)")
+    parser.add_argument("--until", metavar="DATE", help="end day (exclusive)")
+    parser.add_argument("--as-of", metavar="TIME", help="ISO-8601 instant to judge open/overdue at")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object (INTERFACES.md shape)")
+    fmt.add_argument("--csv", action="store_true", help="long CSV: group,key,metric,value")
+    add_filter_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def period_of(args: argparse.Namespace, timezone: str) -> Any:
+    from opskpi.metrics.period import Period, now_utc
+
+    as_of = parse_instant(args.as_of, "--as-of") if args.as_of else now_utc()
+    default = Period.last_full_days(28, as_of, timezone)
+    since = parse_date(args.since, "--since") if args.since else None
+    until = parse_date(args.until, "--until") if args.until else None
+    if since is None and until is None:
+        return default
+    if until is None:
+        until = default.until if since < default.until else since + timedelta(days=28)
+    if since is None:
+        since = until - timedelta(days=28)
+    if until <= since:
+        raise CommandError(f"--until ({until}) must be after --since ({since})")
+    return Period(since, until, as_of)
+
+
+def run(args: argparse.Namespace) -> int:
+    from opskpi.metrics.kpis import kpi_report
+    from opskpi.metrics.snapshot import open_settings_snapshot
+
+    settings = settings_of(args)
+    period = period_of(args, settings.model.report.timezone)
+    con = open_settings_snapshot(settings)
+    try:
+        report = kpi_report(con, period, filters_of(args))
+    finally:
+        con.close()
+    if args.json:
+        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.csv:
+        write_csv(report)
+    else:
+        from opskpi.app.cli.kpi_table import print_report
+
+        print_report(report)
+    return 0
+
+
+def flatten(report: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
+    """``(group, key, metric, value)`` rows: one per number of the report."""
+    rows: list[tuple[str, str, str, Any]] = []
+    for row in report["response_times"]:
+        for metric, value in row.items():
+            if metric == "severity":
+                continue
+            if isinstance(value, dict):
+                for stat, v in value.items():
+                    rows.append(("response_times", row["severity"], f"{metric}.{stat}", v))
+            else:
+                rows.append(("response_times", row["severity"], metric, value))
+    for row in report["root_causes"]:
+        rows.append(("root_causes", row["root_cause"], "incidents", row["incidents"]))
+        rows.append(("root_causes", row["root_cause"], "share", row["share"]))
+    for group in ("releases", "runbooks", "rca", "paging"):
+        for metric, value in report[group].items():
+            rows.append((group, "", metric, value))
+    return rows
+
+
+def write_csv(report: dict[str, Any]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["as_of", "since", "until", "group", "key", "metric", "value"])
+    for group, key, metric, value in flatten(report):
+        writer.writerow(
+            [report["as_of"], report["since"], report["until"], group, key, metric,
+             "" if value is None else value]
+        )

@@ -1,0 +1,135 @@
+"""Words and number formats of the app and the weekly report: Brazilian Portuguese by default,
+English when the config says ``report.language = "en"``.
+
+Every string has both languages on one line, so a missing translation cannot exist. Numbers
+follow the language (``87,5 %`` / ``87.5 %``); durations use ``app.format`` ("1 h 05 min").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from opskpi.app.i18n import format as fmt
+from opskpi.app.i18n.strings import STRINGS, TAXONOMY_EN
+
+LANGUAGES = ("pt-BR", "en")
+MINUS = "-"  # ASCII: st.metric reads a leading "-" as a decrease
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, pandas NA/NaT: nothing measured."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """``tr("key", n=3)`` gives the string in the configured language, formatted."""
+
+    language: str = "pt-BR"
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, got {self.language!r}")
+
+    @property
+    def is_pt(self) -> bool:
+        return self.language == "pt-BR"
+
+    def __call__(self, key: str, **values: Any) -> str:
+        pt, en = STRINGS[key]
+        text = pt if self.is_pt else en
+        return text.format(**values) if values else text
+
+    # -- numbers for people ------------------------------------------------------------------
+    @property
+    def no_data(self) -> str:
+        return self("no_data")
+
+    def _decimal(self, text: str) -> str:
+        return text.replace(".", ",") if self.is_pt else text
+
+    def dur(self, seconds: float | None) -> str:
+        return self.no_data if _missing(seconds) else fmt.duration(seconds)
+
+    def pct(self, share: float | None, digits: int = 1) -> str:
+        if _missing(share):
+            return self.no_data
+        return self._decimal(fmt.percent(share, digits=digits))
+
+    def num(self, value: float | int | None) -> str:
+        if _missing(value):
+            return self.no_data
+        if float(value) == int(value):
+            text = f"{int(value):,}"
+            return text.replace(",", ".") if self.is_pt else text
+        return self._decimal(f"{value:.1f}")
+
+    def ratio(self, part: int | None, whole: int | None) -> str:
+        """``3/7`` — the n of a share."""
+        return f"{part or 0}/{whole or 0}"
+
+    def when(self, value: datetime | None) -> str:
+        if _missing(value):
+            return "—"
+        return value.strftime("%d/%m/%Y %H:%M" if self.is_pt else "%Y-%m-%d %H:%M")
+
+    def day(self, value: date | None) -> str:
+        if _missing(value):
+            return "—"
+        return value.strftime("%d/%m/%Y" if self.is_pt else "%Y-%m-%d")
+
+    # -- changes against the previous period ---------------------------------------------
+    @staticmethod
+    def _sign(delta: float) -> str:
+        return "+" if delta > 0 else (MINUS if delta < 0 else "±")
+
+    def delta_dur(self, current: float | None, previous: float | None) -> str | None:
+        if _missing(current) or _missing(previous):
+            return None
+        delta = current - previous
+        return f"{self._sign(delta)}{fmt.duration(abs(delta))}"
+
+    def delta_pp(self, current: float | None, previous: float | None) -> str | None:
+        """Change of a share in percentage points."""
+        if _missing(current) or _missing(previous):
+            return None
+        delta = (current - previous) * 100
+        unit = "p.p." if self.is_pt else "pp"
+        return f"{self._sign(delta)}{self._decimal(f'{abs(delta):.1f}')} {unit}"
+
+    def delta_count(self, current: int | None, previous: int | None) -> str | None:
+        if _missing(current) or _missing(previous):
+            return None
+        delta = int(current) - int(previous)
+        return f"{self._sign(delta)}{abs(delta)}"
+
+    # -- vocabularies ----------------------------------------------------------------------
+    def severity(self, key: str | None) -> str:
+        if not key or key == "all":
+            return self("all_severities")
+        return self("sev_unknown") if key == "unknown" else key
+
+    def cause(self, key: str, configured: str | None = None) -> str:
+        """A taxonomy key's label: the config's (pt-BR as the organisation writes them), or the
+        English default when the language is English and the config kept the default label."""
+        from opskpi.config.model import DEFAULT_TAXONOMY_LABELS
+
+        label = configured or DEFAULT_TAXONOMY_LABELS.get(key, key)
+        if not self.is_pt and label == DEFAULT_TAXONOMY_LABELS.get(key):
+            return TAXONOMY_EN.get(key, label)
+        return label
+
+    def word(self, group: str, key: Any) -> str:
+        """A value of a vocabulary (event kinds, statuses, ...): ``word("status", "open")``."""
+        name = f"{group}.{key}"
+        return self(name) if name in STRINGS else str(key)
+
+
+def translator_for(settings: Any) -> Translator:
+    return Translator(settings.model.report.language)

@@ -1,0 +1,102 @@
+"""Releases: the deploy timeline per Argo CD application with the period's incidents overlaid,
+the incidents attributed to each deploy (explicit vs window), change failure rate, rollbacks and
+failed syncs."""
+
+import streamlit as st
+from opskpi.app.web import data, figures
+from opskpi.app.web.components import (
+    card,
+    context,
+    empty,
+    human,
+    join_list,
+    link_column,
+    table,
+)
+
+ctx = context()
+tr = ctx.tr
+now = data.report(ctx.snapshot, ctx.period, ctx.filters)["releases"]
+before = data.report(ctx.snapshot, ctx.period.previous(), ctx.filters)["releases"]
+deploys = data.period_list(ctx.snapshot, "deploy_list", ctx.period, ctx.filters)
+attributed = data.period_list(ctx.snapshot, "deploy_incidents", ctx.period, ctx.filters)
+overlay = data.period_list(ctx.snapshot, "timeline_incidents", ctx.period, ctx.filters)
+failures = data.period_list(ctx.snapshot, "deploy_failures", ctx.period, ctx.filters)
+
+cols = st.columns(4)
+with cols[0]:
+    card(tr("kpi.change_failure_rate"), tr.pct(now["change_failure_rate"]),
+         delta=tr.delta_pp(now["change_failure_rate"], before["change_failure_rate"]),
+         lower_is_better=True,
+         caption=tr("deploys_n", part=now["deploys_with_incident"], whole=now["deploys"]))
+with cols[1]:
+    card(tr("kpi.release_caused"), tr.pct(now["release_caused_share"]),
+         delta=tr.delta_pp(now["release_caused_share"], before["release_caused_share"]),
+         lower_is_better=True,
+         caption=tr("release_n", part=now["release_caused"], whole=now["incidents"],
+                    explicit=now["explicit"], window=now["window"]))
+with cols[2]:
+    card(tr("kpi.deploys"), tr.num(now["deploys"]),
+         delta=tr.delta_count(now["deploys"], before["deploys"]), neutral=True)
+with cols[3]:
+    card(tr("kpi.rollbacks"), tr.num(now["rollbacks"]),
+         delta=tr.delta_count(now["rollbacks"], before["rollbacks"]), lower_is_better=True)
+
+if deploys.empty and overlay.empty and failures.empty:
+    empty(ctx)
+    st.stop()
+st.plotly_chart(figures.deploy_timeline(deploys, overlay, failures, tr), width="stretch")
+st.caption(tr("timeline_help"))
+
+st.subheader(tr("attributed_title"))
+if attributed.empty:
+    st.success(tr("none_attributed"))
+else:
+    shown = human(attributed, ctx, deployed_local="when", created_local="when")
+    shown["after_text"] = attributed["seconds_after_deploy"].map(tr.dur)
+    shown["how"] = [
+        " + ".join(w for w, on in ((tr("explicit"), e), (tr("window"), x)) if on)
+        for e, x in zip(attributed["is_explicit"], attributed["is_window"], strict=True)
+    ]
+    shown["deploy"] = attributed["app"] + " @ " + attributed["revision"].str.slice(0, 10)
+    shown["detail"] = [ctx.incident_link(k) for k in shown["incident_key"]]
+    table(shown, {
+        "deploy": tr("deploy"),
+        "deployed_local_text": tr("deployed_at"),
+        "incident_key": tr("incident"),
+        "url": link_column(tr("source_link"), text=tr("open_source")),
+        "detail": link_column(tr("detail"), text=tr("open_detail")),
+        "severity": tr("severity"),
+        "created_local_text": tr("created"),
+        "after_text": tr("after_deploy"),
+        "how": tr("attribution"),
+    })
+
+st.subheader(tr("deploys_title"))
+if deploys.empty:
+    empty(ctx)
+else:
+    shown = human(deploys, ctx, deployed_local="when")
+    shown["rollback_text"] = deploys["is_rollback"].map(lambda v: tr("yes") if v else "")
+    shown["incidents_text"] = deploys["incident_keys"].map(join_list)
+    shown["services_text"] = deploys["services"].map(join_list)
+    table(shown, {
+        "app": tr("app"),
+        "revision": tr("revision"),
+        "deployed_local_text": tr("deployed_at"),
+        "initiated_by": tr("initiated_by"),
+        "rollback_text": tr("kpi.rollbacks"),
+        "services_text": tr("service"),
+        "incidents_text": tr("attributed_incidents"),
+    })
+
+st.subheader(tr("failures_title"))
+if failures.empty:
+    st.success(tr("none_failures"))
+else:
+    table(human(failures, ctx, started_local="when", finished_local="when"), {
+        "app": tr("app"), "phase": tr("phase"), "started_local_text": tr("started"),
+        "finished_local_text": tr("finished"), "revision": tr("revision"),
+        "message": tr("message"),
+    })
+    st.caption(tr("failures_help"))

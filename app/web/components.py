@@ -1,0 +1,125 @@
+"""What every page shares: the run's context (settings, words, snapshot, view, period) that the
+entrypoint sets before ``page.run()``, KPI cards and tables with links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from opskpi.app.i18n.translator import Translator
+from opskpi.app.web.data import Snapshot
+from opskpi.app.web.state import ViewState
+from opskpi.config import Settings
+from opskpi.metrics.period import Filters, Period
+
+CONTEXT_KEY = "opskpi_context"
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    tr: Translator
+    snapshot: Snapshot
+    view: ViewState
+    period: Period
+    targets: dict[str, dict[str, float | None]]
+    labels: dict[str, str]
+    page_paths: dict[str, str]
+
+    @property
+    def filters(self) -> Filters:
+        return self.view.filters()
+
+    @property
+    def as_of(self) -> datetime:
+        return self.period.as_of
+
+    @property
+    def timezone(self) -> str:
+        return self.settings.model.report.timezone
+
+    def cause(self, key: str) -> str:
+        return self.tr.cause(key, self.labels.get(key))
+
+    def link(self, page: str, **params: str) -> str:
+        """A relative link to another page with the current view (and page parameters)."""
+        return f"{self.page_paths[page]}?{self.view.query_string(**params)}"
+
+    def incident_link(self, incident_key: str) -> str:
+        return self.link("incidents", incident=incident_key)
+
+
+def context() -> Context:
+    return st.session_state[CONTEXT_KEY]
+
+
+def card(
+    label: str,
+    value: str,
+    *,
+    delta: str | None = None,
+    lower_is_better: bool = False,
+    neutral: bool = False,
+    caption: str | None = None,
+    help: str | None = None,
+) -> None:
+    """A KPI card: value, change from the previous period, and a caption with n and target.
+    ``neutral``: a change that is neither good nor bad (e.g. the number of deploys)."""
+    with st.container(border=True):
+        color, arrow = ("inverse" if lower_is_better else "normal"), "auto"
+        if neutral:
+            color = "off"
+        if delta is not None and delta.startswith("±"):
+            color, arrow = "off", "off"
+        st.metric(label, value, delta=delta, delta_color=color, delta_arrow=arrow, help=help,
+                  delta_description=context().tr("vs_previous") if delta else None)
+        if caption:
+            st.caption(caption)
+
+
+def table(frame: pd.DataFrame, columns: dict[str, Any], *, height: int | str = "auto") -> None:
+    """``frame`` with only (and in the order of) ``columns``: name → label or column config."""
+    config = {
+        name: (spec if not isinstance(spec, str) else st.column_config.Column(spec))
+        for name, spec in columns.items()
+    }
+    shown = frame[list(columns)].copy()
+    for name, spec in columns.items():  # missing text reads "—", not "None" (links stay empty)
+        if isinstance(spec, str) and not pd.api.types.is_numeric_dtype(shown[name]) and not \
+                pd.api.types.is_bool_dtype(shown[name]):
+            shown[name] = shown[name].astype(object).where(shown[name].notna(), "—")
+    st.dataframe(shown, hide_index=True, column_config=config, width="stretch", height=height)
+
+
+def link_column(label: str, *, text: str | None = None) -> Any:
+    return st.column_config.LinkColumn(label, display_text=text)
+
+
+def empty(ctx: Context, key: str = "nothing_in_period") -> None:
+    st.info(ctx.tr(key))
+
+
+def human(frame: pd.DataFrame, ctx: Context, **columns: str) -> pd.DataFrame:
+    """Add display columns: ``human(df, ctx, tta="dur")`` adds ``tta_text`` from ``tta_seconds``
+    (kinds: dur, pct, when, day, sev, cause)."""
+    tr = ctx.tr
+    formats = {
+        "dur": tr.dur, "pct": tr.pct, "when": tr.when, "day": tr.day, "sev": tr.severity,
+        "cause": ctx.cause,
+    }
+    out = frame.copy()
+    for name, kind in columns.items():
+        source = f"{name}_seconds" if kind == "dur" and f"{name}_seconds" in out else name
+        out[f"{name}_text"] = [formats[kind](v) for v in out[source].astype(object)]
+    return out
+
+
+def join_list(values: Any, empty_text: str = "—") -> str:
+    """A list cell from DuckDB (list, array, or NA) as ``"a, b"``."""
+    if values is None or isinstance(values, float) or values is pd.NA:
+        return empty_text
+    items = [str(v) for v in values]
+    return ", ".join(items) if items else empty_text

@@ -1,0 +1,193 @@
+"""Cached data access for the app, over ``metrics.kpis`` and ``metrics.lists``.
+
+Every cache fill opens the **published snapshot** read-only and closes it, so the app never
+holds a file a sync wants, and keeps serving while a sync writes (the sync swaps a new snapshot
+in atomically). Cache keys include the snapshot's path and modification time: a new sync shows
+up at the next rerun, without waiting for the TTL. Caches are bounded (``ttl``, ``max_entries``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+from opskpi.app.i18n.translator import Translator
+from opskpi.app.review.document import Document
+from opskpi.config import Settings, load_settings
+from opskpi.metrics import kpis, lists
+from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.snapshot import open_snapshot
+
+TTL = "5m"
+MAX_ENTRIES = 256
+KPI_GROUPS = ("response_times", "root_causes", "releases", "runbooks", "rca", "paging")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where the published snapshot is and which version of it (its mtime) the caches key on."""
+
+    path: str
+    version: int | None
+
+    @property
+    def exists(self) -> bool:
+        return self.version is not None
+
+
+def snapshot_of(settings: Settings) -> Snapshot:
+    path = settings.serving_path
+    try:
+        version = path.stat().st_mtime_ns
+    except OSError:
+        version = None
+    return Snapshot(str(path), version)
+
+
+def app_settings() -> Settings:
+    """The config as every command finds it (``$OPSKPI_CONFIG``, set by ``opskpi app``)."""
+    return load_settings()
+
+
+@contextmanager
+def reader(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = open_snapshot(Path(snapshot.path))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _cached(func: Any) -> Any:
+    return st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES, show_spinner=False)(func)
+
+
+# -- KPI models ----------------------------------------------------------------------------------
+
+
+@_cached
+def kpi(
+    snapshot: Snapshot,
+    group: str,
+    period: Period,
+    filters: Filters,
+    grain: str = "period",
+    dimension: str | None = None,
+) -> pd.DataFrame:
+    """One ``sql/kpis/<group>.sql`` model as a DataFrame (``metrics.kpis.<group>``)."""
+    if group not in KPI_GROUPS:
+        raise ValueError(f"unknown KPI group {group!r}")
+    function = getattr(kpis, group)
+    kwargs: dict[str, Any] = {"grain": grain}
+    if dimension is not None:
+        kwargs["dimension"] = dimension
+    with reader(snapshot) as con:
+        return function(con, period, filters, **kwargs)
+
+
+@_cached
+def report(snapshot: Snapshot, period: Period, filters: Filters) -> dict[str, Any]:
+    """Every KPI for the period, in the ``opskpi kpis --json`` shape."""
+    with reader(snapshot) as con:
+        return kpis.kpi_report(con, period, filters)
+
+
+# -- lists -------------------------------------------------------------------------------------
+
+
+@_cached
+def incidents(snapshot: Snapshot, period: Period, filters: Filters, **options: Any) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return lists.incidents(con, period, filters, **options)
+
+
+@_cached
+def incident_detail(snapshot: Snapshot, incident_key: str) -> dict[str, Any] | None:
+    with reader(snapshot) as con:
+        row = lists.incident(con, incident_key)
+        if row is None:
+            return None
+        return {
+            "incident": row,
+            "timeline": lists.incident_timeline(con, incident_key),
+            "postmortems": lists.incident_postmortems(con, incident_key),
+        }
+
+
+@_cached
+def actions(snapshot: Snapshot, as_of: datetime, filters: Filters, **options: Any) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return lists.actions(con, as_of, filters, **options)
+
+
+@_cached
+def overdue_by_owner(
+    snapshot: Snapshot, period: Period | None, filters: Filters, as_of: datetime
+) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return lists.overdue_by_owner(con, period, filters, as_of)
+
+
+@_cached
+def postmortem_status(
+    snapshot: Snapshot, period: Period, filters: Filters, only_problems: bool = True
+) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return lists.postmortem_status(con, period, filters, only_problems=only_problems)
+
+
+@_cached
+def period_list(snapshot: Snapshot, name: str, period: Period, filters: Filters) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return lists.period_list(con, name, period, filters)
+
+
+@_cached
+def plain_list(snapshot: Snapshot, name: str, **params: Any) -> pd.DataFrame:
+    """A list without period or filters (data health, filter options, snapshot info)."""
+    with reader(snapshot) as con:
+        return lists.list_frame(con, name, params)
+
+
+def filter_options(snapshot: Snapshot) -> dict[str, list[str]]:
+    frame = plain_list(snapshot, "filter_options")
+    return {
+        field: frame.loc[frame["field"] == field, "value"].tolist()
+        for field in ("severity", "service", "team", "source")
+    }
+
+
+def snapshot_info(snapshot: Snapshot) -> dict[str, Any]:
+    frame = plain_list(snapshot, "snapshot_info")
+    return {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].to_dict().items()}
+
+
+
+@_cached
+def policy_targets(snapshot: Snapshot) -> dict[str, dict[str, float | None]]:
+    with reader(snapshot) as con:
+        return lists.policy_targets(con)
+
+
+@_cached
+def taxonomy_labels(snapshot: Snapshot) -> dict[str, str]:
+    with reader(snapshot) as con:
+        return lists.taxonomy_labels(con)
+
+
+@_cached
+def weekly_review(
+    snapshot: Snapshot, week: str, as_of: datetime, filters: Filters, language: str
+) -> Document:
+    """The weekly review document (``opskpi report``) for ISO ``week``."""
+    from opskpi.app.review.build import weekly_review as build
+
+    with reader(snapshot) as con:
+        return build(con, week, as_of, Translator(language), filters)

@@ -1,0 +1,114 @@
+"""opskpi in Streamlit: the entrypoint (``opskpi app`` runs ``streamlit run`` on this file).
+
+It loads the config (``$OPSKPI_CONFIG``), checks the published snapshot, draws the shared
+sidebar (period and filters, mirrored in the URL), registers the pages of ``app/app_pages/``
+with ``st.navigation`` and runs the chosen one. Without a snapshot (nothing synced yet) it shows
+how to get data instead.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+from opskpi.app.i18n.translator import Translator, translator_for
+from opskpi.app.web import data, sidebar
+from opskpi.app.web.components import CONTEXT_KEY, Context
+from opskpi.config import ConfigError
+from opskpi.metrics.period import Period
+from opskpi.sql.session import SchemaTooNewError, WarehouseBusyError, WarehouseMissingError
+
+# (key, file, icon, url path): url paths stay the same in every language, so links keep working
+PAGES = (
+    ("overview", "app_pages/overview.py", ":material/dashboard:", "visao-geral"),
+    ("response", "app_pages/response_times.py", ":material/timer:", "tempos-de-resposta"),
+    ("causes", "app_pages/root_causes.py", ":material/category:", "causas-raiz"),
+    ("releases", "app_pages/releases.py", ":material/rocket_launch:", "releases"),
+    ("actions", "app_pages/actions.py", ":material/task_alt:", "acoes-corretivas"),
+    ("incidents", "app_pages/incidents.py", ":material/list_alt:", "incidentes"),
+    ("weekly", "app_pages/weekly_review.py", ":material/event_note:", "revisao-semanal"),
+    ("health", "app_pages/data_health.py", ":material/monitor_heart:", "saude-dos-dados"),
+)
+PAGE_PARAMS = {"incidents": ("incident", "q", "sort"), "weekly": ("review_week",)}
+
+st.set_page_config(page_title="opskpi", page_icon=":material/monitoring:", layout="wide")
+
+
+def getting_started(tr: Translator, where: str, origin: str, *, missing: bool) -> None:
+    st.title(tr("welcome_title"))
+    st.info(tr("no_snapshot" if missing else "empty_snapshot", path=where))
+    st.markdown(tr("how_to_get_data"))
+    st.code("opskpi demo", language="bash")
+    st.markdown(tr("how_to_sync"))
+    st.code("opskpi sync\nopskpi app", language="bash")
+    st.caption(tr("config_origin", origin=origin))
+
+
+def header_caption(tr: Translator, period: Period, timezone: str, built_at: Any) -> str:
+    previous = period.previous()
+    day = timedelta(days=1)
+    built = built_at.astimezone(ZoneInfo(timezone)).replace(tzinfo=None) if built_at else None
+    return tr(
+        "header_caption",
+        since=tr.day(period.since), until=tr.day(period.until - day), tz=timezone,
+        prev_since=tr.day(previous.since), prev_until=tr.day(previous.until - day),
+        built=tr.when(built), as_of=period.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def main() -> None:
+    try:
+        settings = data.app_settings()
+    except ConfigError as exc:
+        st.error(f"opskpi: {exc}")
+        st.stop()
+    tr = translator_for(settings)
+    snapshot = data.snapshot_of(settings)
+    where, origin = str(settings.serving_path), settings.origin
+    if not snapshot.exists:
+        getting_started(tr, where, origin, missing=True)
+        return
+    try:
+        info = data.snapshot_info(snapshot)
+        options = data.filter_options(snapshot)
+        targets = data.policy_targets(snapshot)
+        labels = data.taxonomy_labels(snapshot)
+    except WarehouseMissingError:
+        getting_started(tr, where, origin, missing=True)
+        return
+    except (WarehouseBusyError, SchemaTooNewError) as exc:
+        st.error(f"opskpi: {exc}")
+        st.stop()
+    timezone = settings.model.report.timezone
+    view = sidebar.render(tr, options, timezone)
+    period = view.period(timezone)
+    if not info["incidents"] and not info["deploys"]:
+        start = st.Page(lambda: getting_started(tr, where, origin, missing=False),
+                        title=tr("page.start"), icon=":material/info:", url_path="inicio")
+        health = next(p for p in PAGES if p[0] == "health")
+        pages = [start, st.Page(health[1], title=tr("page.health"), icon=health[2],
+                                url_path=health[3])]
+    else:
+        pages = [st.Page(file, title=tr(f"page.{key}"), icon=icon, url_path=path,
+                         default=key == "overview") for key, file, icon, path in PAGES]
+    current = st.navigation(pages)
+    current_key = next((k for k, file, _, _ in PAGES if current.title == tr(f"page.{k}")), "")
+    for key, params in PAGE_PARAMS.items():
+        if key != current_key:
+            for param in params:
+                if param in st.query_params:
+                    del st.query_params[param]
+    st.session_state[CONTEXT_KEY] = Context(
+        settings=settings, tr=tr, snapshot=snapshot, view=view, period=period,
+        targets=targets, labels=labels,
+        page_paths={k: "./" if k == "overview" else path for k, _, _, path in PAGES},
+    )
+    if current_key:
+        st.title(current.title)
+        st.caption(header_caption(tr, period, timezone, info.get("built_at")))
+    current.run()
+
+
+main()

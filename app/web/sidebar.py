@@ -1,0 +1,128 @@
+"""The shared sidebar: period and filter widgets, seeded once per session from the URL query
+parameters, and written back to the URL after every run (``app.state`` does the parsing).
+
+The widgets are the truth during a session; the URL mirrors them, so copying it reproduces the
+view. Only the view's own parameters are written: page parameters (``incident``, ``q``,
+``review_week``) are left to their pages.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+from opskpi.app.i18n.translator import Translator
+from opskpi.app.web.state import (
+    FILTER_PARAMS,
+    PRESETS,
+    ROLLING_DAYS,
+    VIEW_PARAMS,
+    ViewState,
+    parse_week,
+    previous_full_week,
+    week_of,
+)
+
+SEEDED = "flt_seeded"
+AS_OF = "flt_as_of"
+WEEKS_BACK = 53
+SEVERITY_ORDER = ("sev1", "sev2", "sev3", "sev4", "unknown")
+
+
+def _key(name: str) -> str:
+    return f"flt_{name}"
+
+
+def week_options(today: date, selected: str | None) -> list[str]:
+    """The last ``WEEKS_BACK`` ISO weeks, newest first, plus ``selected`` if older."""
+    weeks = list(dict.fromkeys(week_of(today - timedelta(weeks=i)) for i in range(WEEKS_BACK)))
+    if selected and selected not in weeks:
+        weeks.append(selected)
+    return weeks
+
+
+def _seed(view: ViewState, options: dict[str, list[str]], today: date) -> None:
+    state = st.session_state
+    state[_key("period")] = view.preset
+    state[_key("week")] = view.week or previous_full_week(today)
+    since = view.since or today - timedelta(days=ROLLING_DAYS["28d"] - 1)
+    until = view.until or today + timedelta(days=1)
+    state[_key("range")] = (since, until - timedelta(days=1))
+    for name, values in zip(
+        FILTER_PARAMS, (view.severities, view.services, view.teams, view.sources), strict=True
+    ):
+        state[_key(name)] = [v for v in values if v in options[name]]
+    state[AS_OF] = view.as_of
+    state[SEEDED] = True
+
+
+def _ordered_severities(values: list[str]) -> list[str]:
+    return sorted(values, key=lambda s: (SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 99, s))
+
+
+def week_label_for(tr: Translator, week: str) -> str:
+    year, number = parse_week(week) or (0, 0)
+    monday = date.fromisocalendar(year, number, 1)
+    return f"{week} · {tr.day(monday)} – {tr.day(monday + timedelta(days=6))}"
+
+
+def render(tr: Translator, options: dict[str, list[str]], timezone: str) -> ViewState:
+    """Draw the sidebar filters and return the view they describe (the URL is updated)."""
+    state = st.session_state
+    url_view = ViewState.from_params({k: st.query_params.get_all(k) for k in VIEW_PARAMS})
+    today = url_view.today(timezone)
+    if not state.get(SEEDED):
+        _seed(url_view, options, today)
+    with st.sidebar:
+        st.markdown(f"**{tr('filters')}**")
+        preset = st.selectbox(
+            tr("period"), PRESETS, key=_key("period"), format_func=lambda p: tr(f"preset.{p}")
+        )
+        week, since, until = None, None, None
+        if preset == "week":
+            state.setdefault(_key("week"), previous_full_week(today))
+            week = st.selectbox(
+                tr("iso_week"), week_options(today, state[_key("week")]), key=_key("week"),
+                format_func=lambda w: week_label_for(tr, w),
+            )
+        elif preset == "custom":
+            state.setdefault(_key("range"), (today - timedelta(days=27), today))
+            picked = st.date_input(tr("date_range"), key=_key("range"),
+                                   format="DD/MM/YYYY" if tr.is_pt else "YYYY-MM-DD")
+            picked = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
+            if picked:
+                since = picked[0]
+                until = (picked[1] if len(picked) > 1 else picked[0]) + timedelta(days=1)
+        chosen = {}
+        for name in FILTER_PARAMS:
+            values = sorted(set(options[name]) | set(state.get(_key(name), [])))
+            if name == "severity":
+                values = _ordered_severities(values)
+            chosen[name] = tuple(
+                st.multiselect(
+                    tr(f"filter.{name}"), values, key=_key(name), placeholder=tr("all"),
+                    format_func=tr.severity if name == "severity" else str,
+                )
+            )
+        if state.get(AS_OF):
+            st.caption(tr("as_of_pinned", as_of=state[AS_OF].isoformat()))
+    view = ViewState(
+        preset=preset, week=week, since=since, until=until,
+        severities=chosen["severity"], services=chosen["service"], teams=chosen["team"],
+        sources=chosen["source"], as_of=state.get(AS_OF),
+    )
+    write_url(view)
+    return view
+
+
+def write_url(view: ViewState) -> None:
+    """Mirror ``view`` in the URL, touching only the view's parameters that changed."""
+    wanted = view.to_params()
+    for key in VIEW_PARAMS:
+        value = wanted.get(key)
+        want = [] if value is None else ([value] if isinstance(value, str) else list(value))
+        if st.query_params.get_all(key) != want:
+            if want:
+                st.query_params[key] = want if len(want) > 1 else want[0]
+            elif key in st.query_params:
+                del st.query_params[key]

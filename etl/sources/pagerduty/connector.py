@@ -1,0 +1,196 @@
+"""PagerDuty → ``raw_objects``: incidents, log entries, alerts, custom fields, directory.
+
+One run, in this order (each page landed as it arrives):
+
+1. ``services``, ``teams``, ``priorities`` (small full lists).
+2. ``incident``: ``GET /incidents`` over ``[since, now)`` in windows (see
+   :mod:`etl.sources.pagerduty_windows`), every status, times with explicit UTC offsets; then
+   ``GET /incidents/{id}`` for the incidents still open at the last run that the windows did
+   not cover (created before ``since``).
+3. ``log_entry``: ``GET /log_entries?include[]=channels`` in bulk over the same windows (never
+   one request per incident), landed verbatim in the account's time zone (the SQL casts with
+   the offset). The channel of a trigger log entry then carries the first alert's custom
+   details, where runbook links live.
+4. ``alert`` and ``incident_custom_fields`` for the few new or changed incidents that need
+   them (see :mod:`etl.sources.pagerduty_details`); optionally ``analytics_incident``.
+
+``since`` is the last run's watermark minus ``[sync] lookback``, or now minus
+``initial_lookback`` on a first or ``--full`` run. The watermark, the open incidents and the
+details checkpoint are saved together, and only when the run succeeds: a run killed at any
+point is redone from the previous state and, landing being an idempotent upsert, ends as an
+uninterrupted run would.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from opskpi.config import Settings
+from opskpi.config.model import PagerDutySettings
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import ConfigurationError, HttpError
+from opskpi.etl.sources.pagerduty.client import PagerDutyApi
+from opskpi.etl.sources.pagerduty.details import DETAILS_STREAM, DetailsPass, analytics_pass
+from opskpi.etl.sources.pagerduty.windows import (
+    Window,
+    iso,
+    iter_offset,
+    iter_pages,
+    span_windows,
+)
+
+log = logging.getLogger("opskpi.sources.pagerduty")
+
+STREAM = "incidents"
+DIRECTORY = (
+    ("/services", "services", "service"),
+    ("/teams", "teams", "team"),
+    ("/priorities", "priorities", "priority"),
+)
+REFETCH_BATCH = 100
+
+
+def incident_of(record: dict[str, Any]) -> str | None:
+    incident = record.get("incident")
+    return incident.get("id") if isinstance(incident, dict) else None
+
+
+class PagerDutyConnector:
+    name = "pagerduty"
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        cfg = settings.model.sources.pagerduty
+        if cfg is None:
+            raise ConfigurationError("[sources.pagerduty] is not configured")
+        self.settings = settings
+        self.cfg: PagerDutySettings = cfg
+        self.sleep = sleep
+
+    def sync(self, ctx: SyncContext) -> None:
+        secret = self.settings.secret("pagerduty")
+        assert self.cfg.timeout.seconds is not None
+        api = PagerDutyApi(
+            self.cfg.base_url, secret, timeout=self.cfg.timeout.seconds, sleep=self.sleep
+        )
+        try:
+            PagerDutyRun(ctx, api, self.settings, self.cfg).run()
+        finally:
+            ctx.requests = api.requests
+            api.close()
+
+
+class PagerDutyRun:
+    """The state of one run; see the module docstring for the order of the steps."""
+
+    def __init__(
+        self, ctx: SyncContext, api: PagerDutyApi, settings: Settings, cfg: PagerDutySettings
+    ) -> None:
+        self.ctx, self.api, self.settings, self.cfg = ctx, api, settings, cfg
+        self.now = (ctx.now() if ctx.now else datetime.now(UTC)).astimezone(UTC)
+        self.now = self.now.replace(microsecond=0)
+        self.state = ctx.get_state(STREAM) or {}
+        self.gone: set[str] = set(self.state.get("gone_ids", []))  # open, then 404: not asked again
+        self.since = self._since()
+        self.filters: dict[str, Any] = {}
+        if cfg.service_ids:
+            self.filters["service_ids[]"] = list(cfg.service_ids)
+        if cfg.team_ids:
+            self.filters["team_ids[]"] = list(cfg.team_ids)
+
+    def _since(self) -> datetime:
+        sync = self.settings.model.sync
+        watermark = self.state.get("watermark")
+        if self.ctx.full or not watermark:
+            assert sync.initial_lookback.seconds is not None
+            return self.now - timedelta(seconds=sync.initial_lookback.seconds)
+        assert sync.lookback.seconds is not None
+        since = datetime.fromisoformat(watermark) - timedelta(seconds=sync.lookback.seconds)
+        return min(since, self.now)
+
+    def run(self) -> None:
+        windows = span_windows(self.since, self.now)
+        log.info(
+            "pagerduty: syncing %s .. %s in %d window(s)",
+            iso(self.since),
+            iso(self.now),
+            len(windows),
+        )
+        self.directory()
+        seen = self.incidents(windows)
+        self.refetch_open(seen)
+        self.log_entries(windows)
+        details = DetailsPass(self.ctx, self.api, self.settings)
+        details.run()
+        if self.cfg.analytics:
+            analytics_pass(self.ctx, self.api, self.since, self.filters)
+        self.save_state(details.checkpoint())
+
+    def directory(self) -> None:
+        for path, key, object_type in DIRECTORY:
+            pages = iter_offset(lambda q, p=path: self.api.get(p, q), key, what=f"GET {path}")
+            for page in pages:
+                self.ctx.land(object_type, page.items, location=page.location)
+
+    def incidents(self, windows: list[Window]) -> set[str]:
+        params = {**self.filters, "sort_by": "created_at:asc"}
+        seen: set[str] = set()
+        fetch = lambda q: self.api.get("/incidents", q)  # noqa: E731
+        for page in iter_pages(fetch, "incidents", windows, params, what="GET /incidents"):
+            self.ctx.land("incident", page.items, location=page.location)
+            seen.update(str(i.get("id")) for i in page.items if isinstance(i, dict))
+        return seen
+
+    def refetch_open(self, seen: set[str]) -> None:
+        """Incidents open at the last run and created before this run's windows."""
+        stale = [i for i in self.state.get("open_ids", []) if i not in seen and i not in self.gone]
+        batch: list[dict[str, Any]] = []
+        for incident_id in stale:
+            try:
+                body = self.api.get(f"/incidents/{incident_id}")
+            except HttpError as exc:
+                if exc.status != 404:
+                    raise
+                log.warning("pagerduty: incident %s is gone (404); no longer followed", incident_id)
+                self.gone.add(incident_id)
+                continue
+            batch.append(body.get("incident"))
+            if len(batch) >= REFETCH_BATCH:
+                self.ctx.land("incident", batch)
+                batch = []
+        if batch:
+            self.ctx.land("incident", batch)
+
+    def log_entries(self, windows: list[Window]) -> None:
+        params: dict[str, Any] = {"include[]": ["channels"]}
+        if self.cfg.team_ids:
+            params["team_ids[]"] = list(self.cfg.team_ids)
+        fetch = lambda q: self.api.get("/log_entries", q)  # noqa: E731
+        for page in iter_pages(fetch, "log_entries", windows, params, what="GET /log_entries"):
+            self.ctx.land("log_entry", page.items, parent_id=incident_of, location=page.location)
+
+    def save_state(self, details: dict[str, Any]) -> None:
+        open_ids = [
+            row[0]
+            for row in self.ctx.con.execute(
+                "select object_id from raw_objects where source = 'pagerduty' "
+                "and object_type = 'incident' and deleted_at is null "
+                "and coalesce(payload ->> 'status', '') <> 'resolved' order by object_id"
+            ).fetchall()
+            if row[0] not in self.gone
+        ]
+        state = {"watermark": iso(self.now), "open_ids": open_ids}
+        if self.gone:
+            state["gone_ids"] = sorted(self.gone)
+        con = self.ctx.con
+        con.execute("begin transaction")
+        try:
+            self.ctx.set_state(STREAM, state)
+            self.ctx.set_state(DETAILS_STREAM, details)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise

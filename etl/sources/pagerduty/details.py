@@ -1,0 +1,208 @@
+"""Per-incident PagerDuty requests, kept to the incidents that need them, and analytics.
+
+* ``alert`` (``GET /incidents/{id}/alerts``): an alert's ``body.details`` and ``body.contexts``
+  are its Events API ``custom_details`` and ``links``, and the incident's trigger log entry
+  already carries the first alert's: ``contexts``, and ``channel.details`` (the log entries
+  are listed with ``include[]=channels``). So the alerts are asked only when the trigger log
+  entry has no runbook (KPI_DEFINITIONS.md §6) **and** either more than one alert was grouped
+  into the incident (``alert_counts.all > 1``: a later alert may carry it) or the trigger
+  carries no channel details at all (opened by email, in the web UI...); and only while fewer
+  alerts are landed than ``alert_counts.all``: an alert's details do not change when the
+  incident is acknowledged or resolved, so an incident is asked again only when new alerts
+  were grouped into it. ``[sources.pagerduty] fetch_alerts = false``: never.
+* ``incident_custom_fields`` (``GET /incidents/{id}/custom_fields/values``): only when a
+  ``pagerduty_field`` is configured under ``[taxonomy]`` or ``[releases]`` (unset by default:
+  one request per incident); for resolved incidents (the fields are mostly filled in at the
+  review), and once for an open incident that has none yet: a still-open incident already
+  named as release-caused or classified must count as such in this week's KPIs. An open
+  incident is not asked again until it is resolved, so an incident costs at most two such
+  requests.
+
+Both only for incidents new or changed since the last successful run. "Changed" is read from
+the warehouse, not remembered in memory: an upsert stamps a row with the run id only when
+its payload changed, so ``sync_run_id > checkpoint`` is exactly the incidents landed or
+changed since the last run that finished this pass, including those landed by a run that was
+killed before reaching it. ``--full`` ignores the checkpoint and what is already landed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from opskpi.config import Settings
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import DataError, HttpError
+from opskpi.etl.sources.pagerduty.client import PagerDutyApi
+from opskpi.etl.sources.pagerduty.windows import iso, iter_offset
+
+log = logging.getLogger("opskpi.sources.pagerduty")
+
+DETAILS_STREAM = "incident_details"
+BATCH = 50  # incidents whose details are landed together
+ANALYTICS_LIMIT = 1000
+
+# the trigger log entry of incident i (l) has a runbook: a link context, or a runbook in the
+# channel details (the first alert's custom details); as int_pagerduty__incidents reads them
+_TRIGGER_RUNBOOK = """
+    (len(list_filter(
+        coalesce(try_cast(l.payload -> 'contexts' as json[]), []),
+        lambda c: c ->> 'type' = 'link'
+            and (coalesce(c ->> 'text', '') ilike '%runbook%'
+                 or coalesce(c ->> 'href', '') ilike '%runbook%')
+    )) > 0
+     or coalesce(l.payload -> 'channel' -> 'details' ->> 'runbook_url', '') <> ''
+     or coalesce(l.payload -> 'channel' -> 'details' ->> 'runbook', '') <> '')
+"""
+
+_TRIGGER = """
+    select 1 from raw_objects as l
+    where l.source = 'pagerduty' and l.object_type = 'log_entry' and l.deleted_at is null
+      and l.parent_id = i.object_id and l.payload ->> 'type' = 'trigger_log_entry'
+"""
+
+_CANDIDATES = f"""
+select i.object_id
+from raw_objects as i
+where i.source = 'pagerduty' and i.object_type = 'incident' and i.deleted_at is null
+  and ($full or i.sync_run_id > $checkpoint)
+  and ($kind <> 'alerts' or not exists ({_TRIGGER} and {_TRIGGER_RUNBOOK}))
+  and ($kind <> 'alerts'
+       or coalesce(try_cast(i.payload -> 'alert_counts' ->> 'all' as bigint), 1) > 1
+       or not exists ({_TRIGGER}
+                      and json_type(l.payload -> 'channel' -> 'details') = 'OBJECT'))
+  and ($kind <> 'alerts' or $full
+       or coalesce(try_cast(i.payload -> 'alert_counts' ->> 'all' as bigint), 1) > (
+        select count(*) from raw_objects as a
+        where a.source = 'pagerduty' and a.object_type = 'alert'
+          and a.parent_id = i.object_id))
+  and ($kind <> 'custom_fields' or i.payload ->> 'status' = 'resolved' or not exists (
+        select 1 from raw_objects as f
+        where f.source = 'pagerduty' and f.object_type = 'incident_custom_fields'
+          and f.object_id = i.object_id))
+order by i.object_id
+"""
+
+
+def batched(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class DetailsPass:
+    """Alerts and custom-field values of the incidents that need them."""
+
+    def __init__(self, ctx: SyncContext, api: PagerDutyApi, settings: Settings) -> None:
+        self.ctx, self.api = ctx, api
+        cfg = settings.model.sources.pagerduty
+        self.fetch_alerts = bool(cfg and cfg.fetch_alerts)
+        model = settings.model
+        self.fetch_fields = bool(model.taxonomy.pagerduty_field or model.releases.pagerduty_field)
+        state = ctx.get_state(DETAILS_STREAM) or {}
+        self.previous = int(state.get("checked_through_run", 0))
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The state to save once the whole run has succeeded."""
+        return {"checked_through_run": self.ctx.run_id}
+
+    def candidates(self, kind: str) -> list[str]:
+        rows = self.ctx.con.execute(
+            _CANDIDATES, {"full": self.ctx.full, "checkpoint": self.previous, "kind": kind}
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def run(self) -> None:
+        if self.fetch_alerts:
+            ids = self.candidates("alerts")
+            log.info("pagerduty: alerts of %d incident(s) whose trigger has no runbook", len(ids))
+            for batch in batched(ids, BATCH):
+                self._land_batch("alert", [(i, a) for i in batch for a in self._alerts(i)])
+        if self.fetch_fields:
+            ids = self.candidates("custom_fields")
+            log.info("pagerduty: custom fields of %d incident(s)", len(ids))
+            for batch in batched(ids, BATCH):
+                pairs = []
+                for incident_id in batch:
+                    body = self._get_or_none(f"/incidents/{incident_id}/custom_fields/values")
+                    if body is not None:
+                        pairs.append((incident_id, body))
+                # the values carry no incident id: keyed (and parented) by the incident
+                self._land_batch("incident_custom_fields", pairs, key_by_incident=True)
+
+    def _land_batch(
+        self,
+        object_type: str,
+        pairs: list[tuple[str, dict[str, Any]]],
+        *,
+        key_by_incident: bool = False,
+    ) -> None:
+        """Land records fetched for several incidents at once, each parented by its incident."""
+        parent = {id(record): incident_id for incident_id, record in pairs}
+
+        def parent_of(record: dict[str, Any]) -> str | None:
+            return parent.get(id(record))
+
+        records = [record for _, record in pairs]
+        if key_by_incident:
+            self.ctx.land(object_type, records, key=parent_of, parent_id=parent_of)
+        else:
+            self.ctx.land(object_type, records, parent_id=parent_of)
+
+    def _alerts(self, incident_id: str) -> list[dict[str, Any]]:
+        path = f"/incidents/{incident_id}/alerts"
+        alerts: list[dict[str, Any]] = []
+        try:
+            for page in iter_offset(lambda q: self.api.get(path, q), "alerts", what=f"GET {path}"):
+                alerts.extend(page.items)
+        except HttpError as exc:
+            if exc.status != 404:
+                raise
+            log.warning("pagerduty: incident %s is gone (404): no alerts", incident_id)
+        return alerts
+
+    def _get_or_none(self, path: str) -> dict[str, Any] | None:
+        try:
+            return self.api.get(path)
+        except HttpError as exc:
+            if exc.status != 404:
+                raise
+            log.warning("pagerduty: %s answered 404; skipped", path)
+            return None
+
+
+def analytics_pass(
+    ctx: SyncContext, api: PagerDutyApi, since: datetime, filters: dict[str, Any]
+) -> None:
+    """``POST /analytics/raw/incidents`` updated since ``since``, cursor-paged.
+
+    The analytics pipeline runs in batches and may lag up to 24 h behind the REST API; the
+    lookback re-reads that lag. Its timestamps carry no offset, so ``time_zone`` is always
+    ``Etc/UTC``. Its ``escalation_count`` also counts escalations after the first ack:
+    log entries stay the source of escalations (int_pagerduty__incidents).
+    """
+    body_filters: dict[str, Any] = {"updated_after": iso(since)}
+    if filters.get("service_ids[]"):
+        body_filters["service_ids"] = filters["service_ids[]"]
+    if filters.get("team_ids[]"):
+        body_filters["team_ids"] = filters["team_ids[]"]
+    body: dict[str, Any] = {
+        "filters": body_filters,
+        "limit": ANALYTICS_LIMIT,
+        "order": "asc",
+        "order_by": "created_at",
+        "time_zone": "Etc/UTC",
+    }
+    while True:
+        page = api.post("/analytics/raw/incidents", body)
+        data = page.get("data")
+        if not isinstance(data, list):
+            raise DataError("PagerDuty POST /analytics/raw/incidents: the answer has no 'data'")
+        ctx.land("analytics_incident", data, location="POST /analytics/raw/incidents")
+        last = page.get("last")
+        if not page.get("more") or not last:
+            return
+        if last == body.get("starting_after"):
+            raise DataError("PagerDuty POST /analytics/raw/incidents: the cursor did not advance")
+        body = {**body, "starting_after": last}

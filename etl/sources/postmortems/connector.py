@@ -1,0 +1,97 @@
+"""Postmortem files and the corrective-actions CSV → ``raw_objects``, as full snapshots.
+
+Each run reads every file: objects whose file (or CSV row) is gone are marked deleted, so they
+leave the KPIs. Every problem the readers report becomes a ``raw_rejects`` row located at
+``file:line``; the rejects are replaced on each run (they describe the files as they are now),
+so a fixed file leaves the data-health view too. Landing and rejects of one object type are one
+transaction: a run killed half-way leaves the previous state whole. Files are read and landed in
+chunks, so a folder of hundreds of thousands of postmortems never sits in memory at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from opskpi.config import Settings
+from opskpi.etl.context import SyncContext
+from opskpi.etl.errors import ConfigurationError
+from opskpi.etl.sources.postmortems import ReadError, iter_postmortems, read_actions_csv
+from opskpi.etl.warehouse.landing import LandResult, Reject, by_field, mark_missing_deleted
+
+CHUNK = 2_000
+
+
+def action_key(action: dict[str, Any]) -> str:
+    """CSV rows have no stable id of their own (ids repeat or are missing): file and line."""
+    return f"{action.get('file')}#{action.get('line')}"
+
+
+def reject_of(error: ReadError) -> Reject:
+    location = error.path if error.line is None else f"{error.path}:{error.line}"
+    body = json.dumps({"path": error.path, "line": error.line}, separators=(",", ":"))
+    return Reject(body=body, reason=error.reason, location=location)
+
+
+class PostmortemsConnector:
+    name = "postmortems"
+
+    def __init__(self, settings: Settings) -> None:
+        if settings.model.postmortems is None:
+            raise ConfigurationError("[postmortems] is not configured")
+        self.settings = settings
+        self.folder = settings.resolve(settings.model.postmortems.path)
+        csv = settings.model.postmortems.actions_csv
+        self.actions_csv = settings.resolve(csv) if csv is not None else None
+
+    def sync(self, ctx: SyncContext) -> None:
+        self._land_snapshot(ctx, "postmortem", iter_postmortems(self.folder), by_field("id"))
+        items: list[dict | ReadError] = []
+        if self.actions_csv is not None:
+            actions, action_errors = read_actions_csv(self.actions_csv)
+            items = [*actions, *action_errors]
+        # with no CSV configured any more, the actions it gave leave the KPIs as well
+        self._land_snapshot(ctx, "action", items, action_key)
+
+    def _land_snapshot(
+        self,
+        ctx: SyncContext,
+        object_type: str,
+        items: Iterable[dict | ReadError],
+        key: Callable[[dict[str, Any]], str | None],
+    ) -> None:
+        """Land every record of ``items`` (in chunks), mark the objects not among them deleted,
+        and replace this object type's rejects with ``items``' errors — in one transaction."""
+        con = ctx.con
+        seen: set[str] = set()
+        rejects: list[Reject] = []
+        con.execute("begin transaction")
+        try:
+            con.execute(
+                "delete from raw_rejects where source = ? and object_type = ?",
+                [ctx.source, object_type],
+            )
+            for chunk in _chunks(items, CHUNK):
+                records = [item for item in chunk if isinstance(item, dict)]
+                rejects.extend(reject_of(i) for i in chunk if isinstance(i, ReadError))
+                ctx.land(object_type, records, key=key)
+                seen.update(k for k in map(key, records) if k is not None)
+            totals = ctx.totals.setdefault(object_type, LandResult())
+            totals.deleted += mark_missing_deleted(
+                con, ctx.source, object_type, seen, datetime.now(UTC)
+            )
+            if rejects:
+                ctx.reject(object_type, rejects)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

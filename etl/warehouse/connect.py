@@ -1,0 +1,38 @@
+"""Opening the warehouse file for writing (sync, build): one writer at a time.
+
+DuckDB allows one read-write process or many read-only ones on a file, never both. The writer
+works on the warehouse file; readers only ever open the published serving snapshot
+(``metrics.snapshot``), which the writer replaces atomically, so readers never wait for a sync.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from opskpi.etl.warehouse.migrate import migrate
+from opskpi.sql.session import WarehouseBusyError, start_session
+
+
+def open_writer(path: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) and migrate the warehouse for writing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusyError(
+                f"warehouse {path} is in use by another opskpi process (a sync or build?); "
+                "try again when it has finished"
+            ) from None
+        raise
+    start_session(con)
+    migrate(con, where=str(path))
+    return con
+
+
+def open_memory() -> duckdb.DuckDBPyConnection:
+    """An in-memory, migrated warehouse (tests, benchmarks)."""
+    con = start_session(duckdb.connect(":memory:"))
+    migrate(con, where="the in-memory warehouse")
+    return con

@@ -1,0 +1,149 @@
+"""Map the KPI rows of a snapshot (``SnapshotKpis``) onto the contract's families and labels.
+
+Conventions of docs/metrics-exporter.md applied here:
+- counts are always exposed, zeros included, on a fixed grid of label values (series do not
+  come and go with the data);
+- a ratio with an empty denominator, and a statistic with no duration, has no sample;
+- label values are only the contract's: incident ids, titles, URLs, services and teams never
+  reach a label (no family of the contract has a service or team label).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from opskpi.metrics.exporter.families import (
+    INCIDENT_SOURCES,
+    LINKS,
+    POOLED,
+    SEVERITIES,
+    STATISTICS,
+    SYNC_SOURCES,
+    Samples,
+)
+from opskpi.metrics.exporter.snapshot_kpis import Row, SnapshotKpis, WindowKpis
+
+
+def _by_severity(rows: Iterable[Row]) -> dict[str, Row]:
+    return {row["severity"]: row for row in rows}
+
+
+def _known(names: Iterable[str | None], allowed: tuple[str, ...]) -> list[str]:
+    """The names that are label values of the contract, in the contract's order."""
+    present = set(names)
+    return [name for name in allowed if name in present]
+
+
+def _targets(kpis: SnapshotKpis, column: str) -> dict[str, float]:
+    return {row["severity"]: row[column] for row in kpis.policy if row[column] is not None}
+
+
+def add_response_times(samples: Samples, win: WindowKpis, sources: list[str]) -> None:
+    w = win.window
+    by_source = {(r["dimension_value"], r["severity"]): r for r in win.by_source}
+    for severity in (*SEVERITIES, POOLED):
+        for source in sources:
+            row = by_source.get((source, severity))
+            samples.add("opskpi_incidents", row["incidents"] if row else 0,
+                        severity=severity, source=source, window=w)
+    rows = _by_severity(win.report["response_times"])
+    for severity in (*SEVERITIES, POOLED):
+        row = rows.get(severity)
+        samples.add("opskpi_incidents_merged", row["merged"] if row else 0,
+                    severity=severity, window=w)
+        if row is None:
+            continue
+        for statistic in STATISTICS:
+            samples.add("opskpi_time_to_acknowledge_seconds", row["tta_seconds"][statistic],
+                        severity=severity, window=w, statistic=statistic)
+            samples.add("opskpi_time_to_resolve_seconds", row["ttr_seconds"][statistic],
+                        severity=severity, window=w, statistic=statistic)
+        samples.add("opskpi_ack_sla_compliance_ratio", row["ack_sla_compliance"],
+                    severity=severity, window=w)
+        samples.add("opskpi_resolve_sla_compliance_ratio", row["resolve_sla_compliance"],
+                    severity=severity, window=w)
+
+
+def add_open_now(samples: Samples, kpis: SnapshotKpis) -> None:
+    """Open incidents of any creation date; breaching/unacked only where a target exists."""
+    rows = _by_severity(kpis.open_now)
+    ack, resolve = _targets(kpis, "ack_target_seconds"), _targets(kpis, "resolve_target_seconds")
+    for severity in (*SEVERITIES, POOLED):
+        row = rows.get(severity, {})
+        samples.add("opskpi_open_incidents", row.get("open") or 0, severity=severity)
+        if severity in resolve or (severity == POOLED and resolve):
+            samples.add("opskpi_open_breaching_incidents", row.get("breaching_open") or 0,
+                        severity=severity)
+        if severity in ack or (severity == POOLED and ack):
+            samples.add("opskpi_open_unacknowledged_over_target_incidents",
+                        row.get("unacked_over_target") or 0, severity=severity)
+    for severity, seconds in ack.items():
+        samples.add("opskpi_ack_sla_target_seconds", seconds, severity=severity)
+    for severity, seconds in resolve.items():
+        samples.add("opskpi_resolve_sla_target_seconds", seconds, severity=severity)
+
+
+def add_window_groups(samples: Samples, win: WindowKpis) -> None:
+    """Root causes, releases, runbooks, RCA and paging of one window."""
+    w, report = win.window, win.report
+    for row in report["root_causes"]:
+        samples.add("opskpi_root_cause_incidents", row["incidents"],
+                    root_cause=row["root_cause"], window=w)
+    rel = report["releases"]
+    for link, key in zip(LINKS, ("release_caused", "explicit", "window"), strict=True):
+        samples.add("opskpi_release_caused_incidents", rel[key], link=link, window=w)
+    samples.add("opskpi_release_caused_ratio", rel["release_caused_share"], window=w)
+    samples.add("opskpi_deploys", rel["deploys"], window=w)
+    samples.add("opskpi_change_failure_rate_ratio", rel["change_failure_rate"], window=w)
+    samples.add("opskpi_rollbacks", rel["rollbacks"], window=w)
+    runbooks = report["runbooks"]
+    samples.add("opskpi_runbook_coverage_ratio", runbooks["coverage"], window=w)
+    samples.add("opskpi_incidents_without_runbook", runbooks["without_runbook"], window=w)
+    samples.add("opskpi_rca_adherence_ratio", report["rca"]["rca_adherence"], window=w)
+    samples.add("opskpi_postmortem_on_time_ratio", report["rca"]["postmortem_on_time_share"],
+                window=w)
+    paging = report["paging"]
+    samples.add("opskpi_escalation_rate_ratio", paging["escalation_rate"], window=w)
+    samples.add("opskpi_acked_within_paging_window_ratio", paging["acked_within_paging_window"],
+                window=w)
+
+
+def add_sync(samples: Samples, kpis: SnapshotKpis, sources: list[str]) -> None:
+    """Every listed source has a last success (0: never) and an error counter (from 0)."""
+    rows: dict[str, Row] = {row["source"]: row for row in kpis.sync}
+    for source in sources:
+        row: dict[str, Any] = rows.get(source, {})
+        success = row.get("last_success_at")
+        samples.add("opskpi_sync_last_success_timestamp_seconds",
+                    success.timestamp() if success else 0, source=source)
+        samples.add("opskpi_sync_last_run_duration_seconds", row.get("last_duration_seconds"),
+                    source=source)
+        samples.add("opskpi_sync_last_run_records", row.get("last_records"), source=source)
+        samples.add("opskpi_sync_errors_total", row.get("failed_runs") or 0, source=source)
+
+
+def to_samples(kpis: SnapshotKpis, configured_sources: Iterable[str]) -> Samples:
+    """The samples of every snapshot family (all but the exporter's own load error counter).
+
+    Sources get series when configured or when the snapshot has data from them, so a source
+    that never synced still shows ``opskpi_sync_errors_total 0`` and a last success of 0.
+    """
+    configured = set(configured_sources)
+    seen = {row["source"] for row in kpis.sync}
+    for win in kpis.windows:
+        seen.update(row["dimension_value"] for row in win.by_source)
+    samples = Samples()
+    incident_sources = _known(configured | seen, INCIDENT_SOURCES)
+    for win in kpis.windows:
+        add_response_times(samples, win, incident_sources)
+        add_window_groups(samples, win)
+    add_open_now(samples, kpis)
+    overdue = kpis.overdue
+    must_fix = overdue["overdue_must_fix"]
+    samples.add("opskpi_overdue_actions", must_fix, must_fix="true")
+    samples.add("opskpi_overdue_actions", overdue["overdue_actions"] - must_fix, must_fix="false")
+    add_sync(samples, kpis, _known(configured | seen, SYNC_SOURCES))
+    if kpis.built_at is not None:
+        samples.add("opskpi_snapshot_timestamp_seconds", kpis.built_at.timestamp())
+    return samples
