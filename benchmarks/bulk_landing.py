@@ -65,7 +65,9 @@ from ({rows})
 # batch then costs time in proportion to the table. A batch of new keys takes the plain
 # INSERT (the primary key's index finds conflicts), and only a batch that hits an existing
 # key takes the upsert; it then gives the same rows as the upsert would have.
-_UPSERT = _INSERT + """
+_UPSERT = (
+    _INSERT
+    + """
 on conflict do update set
     parent_id = excluded.parent_id,
     payload = excluded.payload,
@@ -75,6 +77,7 @@ on conflict do update set
     deleted_at = null
 where raw_objects.payload_sha <> excluded.payload_sha or raw_objects.deleted_at is not null
 """
+)
 
 _REJECT = """
 insert into raw_rejects
@@ -101,32 +104,50 @@ class PageStream:
 PAGE_STREAMS: tuple[PageStream, ...] = (
     PageStream("pagerduty", "incident", "pagerduty/incidents", "incidents"),
     PageStream(
-        "pagerduty", "log_entry", "pagerduty/log_entries", "log_entries",
+        "pagerduty",
+        "log_entry",
+        "pagerduty/log_entries",
+        "log_entries",
         parent_expr="item -> 'incident' ->> 'id'",
     ),
     PageStream(
-        "pagerduty", "alert", "pagerduty/alerts", "alerts",
+        "pagerduty",
+        "alert",
+        "pagerduty/alerts",
+        "alerts",
         parent_expr="item -> 'incident' ->> 'id'",
     ),
     PageStream(
-        "pagerduty", "incident_custom_fields", "pagerduty/custom_fields",
+        "pagerduty",
+        "incident_custom_fields",
+        "pagerduty/custom_fields",
         "custom_fields_values",
-        key_expr="item ->> 'incident_id'", parent_expr="item ->> 'incident_id'",
+        key_expr="item ->> 'incident_id'",
+        parent_expr="item ->> 'incident_id'",
     ),
     PageStream("opsgenie", "alert", "opsgenie/alerts", "data"),
     PageStream(
-        "opsgenie", "alert_log", "opsgenie/alert_logs", "data",
+        "opsgenie",
+        "alert_log",
+        "opsgenie/alert_logs",
+        "data",
         key_expr="(item ->> 'alertId') || '/' || (item ->> 'offset')",
         parent_expr="item ->> 'alertId'",
     ),
     PageStream("opsgenie", "incident", "opsgenie/incidents", "data"),
     PageStream(
-        "opsgenie", "timeline_entry", "opsgenie/incident_timelines", "data",
+        "opsgenie",
+        "timeline_entry",
+        "opsgenie/incident_timelines",
+        "data",
         key_expr="(item ->> 'incidentId') || '/' || (item ->> 'id')",
         parent_expr="item ->> 'incidentId'",
     ),
     PageStream(
-        "argocd", "application", "argocd/applications.json", "items",
+        "argocd",
+        "application",
+        "argocd/applications.json",
+        "items",
         key_expr="item -> 'metadata' ->> 'name'",
     ),
 )
@@ -178,9 +199,9 @@ def land_json_pages(
                 result.changed += con.execute(_UPSERT.format(rows=rows), bound).fetchall()[0][0]
             if keyed < received:
                 location = batch[0] if len(batch) == 1 else None
-                result.rejected += con.execute(
-                    _REJECT, {**bound, "location": location}
-                ).fetchall()[0][0]
+                result.rejected += con.execute(_REJECT, {**bound, "location": location}).fetchall()[
+                    0
+                ][0]
     finally:
         con.execute("drop table if exists bulk_items")
     return result
@@ -212,9 +233,7 @@ def page_files(folder: Path, stream: PageStream) -> list[Path]:
     return [where] if where.is_file() else sorted(where.glob("page-*.json"))
 
 
-def land_history(
-    con: duckdb.DuckDBPyConnection, sync_run_id: int | None = None
-) -> LandResult:
+def land_history(con: duckdb.DuckDBPyConnection, sync_run_id: int | None = None) -> LandResult:
     """Argo CD ``status.history`` entries of the landed applications, keyed ``{app}/{id}``."""
     con.execute(
         """
@@ -269,21 +288,35 @@ def land_postmortems(
         base_dir=folder,
         origin="benchmark",
     )
-    ctx = SyncContext(con=con, settings=settings, source="postmortems",
-                      run_id=sync_run_id or 0, full=True, started_at=datetime.now(UTC))
+    ctx = SyncContext(
+        con=con,
+        settings=settings,
+        source="postmortems",
+        run_id=sync_run_id or 0,
+        full=True,
+        started_at=datetime.now(UTC),
+    )
     PostmortemsConnector(settings).sync(ctx)
     return {f"postmortems/{kind}": result for kind, result in ctx.totals.items()}
 
 
 def _land_stream(
-    con: duckdb.DuckDBPyConnection, stream: PageStream, paths: list[Path],
+    con: duckdb.DuckDBPyConnection,
+    stream: PageStream,
+    paths: list[Path],
     sync_run_id: int | None,
 ) -> LandResult:
     cursor = con.cursor()  # a connection of its own (and its own temp tables) per thread
     try:
         return land_json_pages(
-            cursor, stream.source, stream.object_type, paths, items_key=stream.items_key,
-            key_expr=stream.key_expr, parent_expr=stream.parent_expr, sync_run_id=sync_run_id,
+            cursor,
+            stream.source,
+            stream.object_type,
+            paths,
+            items_key=stream.items_key,
+            key_expr=stream.key_expr,
+            parent_expr=stream.parent_expr,
+            sync_run_id=sync_run_id,
         )
     finally:
         cursor.close()

@@ -69,8 +69,13 @@ def services_config(params: GenerateParams) -> dict[str, dict[str, object]]:
     """The ``[services]`` tables of the simulated organisation (apps and runbooks)."""
     skeleton = build_skeleton(params)
     org = Organisation(
-        seed=params.seed, start=params.start_utc, end=params.end_utc, teams=skeleton.teams,
-        users=skeleton.users, services=skeleton.services, apps=skeleton.apps,
+        seed=params.seed,
+        start=params.start_utc,
+        end=params.end_utc,
+        teams=skeleton.teams,
+        users=skeleton.users,
+        services=skeleton.services,
+        apps=skeleton.apps,
         account_timezone=params.timezone,
     )
     return org.services_config()

@@ -78,8 +78,9 @@ def kpi_figures(settings: Settings, period: Period, runs: int) -> dict[str, Any]
     return {
         "since": period.since.isoformat(),
         "until": period.until.isoformat(),
-        "incidents": sum(r["incidents"] + r["merged"] for r in ours["response_times"]
-                         if r["severity"] == "all"),
+        "incidents": sum(
+            r["incidents"] + r["merged"] for r in ours["response_times"] if r["severity"] == "all"
+        ),
         "opskpi_seconds": cold.as_dict(),
         "opskpi_warm_seconds": warm.as_dict(),
         "pandas_load_seconds": load_time.as_dict(),

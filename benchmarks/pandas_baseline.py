@@ -91,9 +91,7 @@ def _response_row(severity: str, group: pd.DataFrame, age: pd.Series) -> dict[st
         "tta_seconds": _stats(tta),
         "ttr_seconds": _stats(ttr),
         "ack_sla_compliance": _ratio(int((has_ack & (tta <= ack_t)).sum()), int(has_ack.sum())),
-        "resolve_sla_compliance": _ratio(
-            int((has_res & (ttr <= res_t)).sum()), int(has_res.sum())
-        ),
+        "resolve_sla_compliance": _ratio(int((has_res & (ttr <= res_t)).sum()), int(has_res.sum())),
         "breaching_open": breaching if group["resolve_target_seconds"].notna().any() else None,
         "unacked_over_target": unacked if group["ack_target_seconds"].notna().any() else None,
     }
@@ -167,8 +165,9 @@ def compute(marts: Marts, period: Period) -> dict[str, Any]:
     today = pd.Timestamp(period.as_of.astimezone(ZoneInfo(timezone)).date())
     act = marts.actions
     due = pd.to_datetime(act["due_date"])
-    act = act[act["status"].notna() & (act["status"] != "cancelled") & (due >= since)
-              & (due < until)]
+    act = act[
+        act["status"].notna() & (act["status"] != "cancelled") & (due >= since) & (due < until)
+    ]
     due = pd.to_datetime(act["due_date"])
     overdue = ~act["status"].isin(["done", "cancelled"]) & (due < today)
     actions_due = int(((act["status"] == "done") | overdue).sum())
@@ -229,8 +228,11 @@ def differences(ours: Any, theirs: Any, path: str = "report", rel: float = 1e-6)
     if isinstance(ours, list) and isinstance(theirs, list):
         if len(ours) != len(theirs):
             return [f"{path}: {len(ours)} rows vs {len(theirs)}"]
-        return [d for i, (a, b) in enumerate(zip(ours, theirs, strict=True))
-                for d in differences(a, b, f"{path}[{i}]", rel)]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(ours, theirs, strict=True))
+            for d in differences(a, b, f"{path}[{i}]", rel)
+        ]
     a, b = _num(ours), _num(theirs)
     if isinstance(a, float) or isinstance(b, float):
         if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):

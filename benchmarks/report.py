@@ -100,22 +100,51 @@ def _get(*keys: str) -> Callable[[dict[str, Any]], float | None]:
 
 
 TARGETS: tuple[Target, ...] = (
-    ("KPI set, 28 days", "≤ 1 s", _get("kpis", "28d", "opskpi_seconds", "median"),
-     lambda v: v <= 1.0, "s"),
-    ("KPI set, whole span", "≤ 1 s", _get("kpis", "span", "opskpi_seconds", "median"),
-     lambda v: v <= 1.0, "s"),
+    (
+        "KPI set, 28 days",
+        "≤ 1 s",
+        _get("kpis", "28d", "opskpi_seconds", "median"),
+        lambda v: v <= 1.0,
+        "s",
+    ),
+    (
+        "KPI set, whole span",
+        "≤ 1 s",
+        _get("kpis", "span", "opskpi_seconds", "median"),
+        lambda v: v <= 1.0,
+        "s",
+    ),
     ("pandas / opskpi, 28 days", "≥ 10×", _get("kpis", "28d", "ratio"), lambda v: v >= 10, "×"),
-    ("pandas / opskpi, whole span", "≥ 10×", _get("kpis", "span", "ratio"),
-     lambda v: v >= 10, "×"),
-    ("landing, page records", "≥ 100,000/s", _get("landing", "page_records_per_second"),
-     lambda v: v >= 100_000, "/s"),
-    ("landing, all records", "≥ 100,000/s", _get("landing", "records_per_second"),
-     lambda v: v >= 100_000, "/s"),
-    ("landing peak RSS", "< 1.5 GB", _get("landing", "peak_rss_mib"),
-     lambda v: v * 2**20 < 1.5e9, "MiB"),
+    ("pandas / opskpi, whole span", "≥ 10×", _get("kpis", "span", "ratio"), lambda v: v >= 10, "×"),
+    (
+        "landing, page records",
+        "≥ 100,000/s",
+        _get("landing", "page_records_per_second"),
+        lambda v: v >= 100_000,
+        "/s",
+    ),
+    (
+        "landing, all records",
+        "≥ 100,000/s",
+        _get("landing", "records_per_second"),
+        lambda v: v >= 100_000,
+        "/s",
+    ),
+    (
+        "landing peak RSS",
+        "< 1.5 GB",
+        _get("landing", "peak_rss_mib"),
+        lambda v: v * 2**20 < 1.5e9,
+        "MiB",
+    ),
     ("scrape p99", "≤ 50 ms", _get("exporter", "p99_seconds"), lambda v: v <= 0.05, "s"),
-    ("overview first render (new process)", "≤ 2 s", _get("app", "first_seconds"),
-     lambda v: v <= 2, "s"),
+    (
+        "overview first render (new process)",
+        "≤ 2 s",
+        _get("app", "first_seconds"),
+        lambda v: v <= 2,
+        "s",
+    ),
     ("sync requests / minimum", "≤ 1.1×", _get("sync", "ratio"), lambda v: v <= 1.1, "×"),
 )
 
@@ -134,14 +163,16 @@ def _fmt(value: float, unit: str) -> str:
 
 def targets_table(results: dict[str, dict[str, Any]]) -> list[str]:
     sizes = [s for s in ORDER if s in results and s != "tiny"] or list(results)
-    lines = ["| target | goal | " + " | ".join(sizes) + " |",
-             "|---|---|" + "---|" * len(sizes)]
+    lines = ["| target | goal | " + " | ".join(sizes) + " |", "|---|---|" + "---|" * len(sizes)]
     for name, goal, read, ok, unit in TARGETS:
         cells = []
         for size in sizes:
             value = read(results[size])
-            cells.append("—" if value is None
-                         else f"{_fmt(value, unit)} {'met' if ok(value) else '**missed**'}")
+            cells.append(
+                "—"
+                if value is None
+                else f"{_fmt(value, unit)} {'met' if ok(value) else '**missed**'}"
+            )
         lines.append(f"| {name} | {goal} | " + " | ".join(cells) + " |")
     return lines
 
@@ -183,8 +214,12 @@ def _section(size: str, r: dict[str, Any]) -> list[str]:
         lines += ["Differences opskpi vs pandas:", "", *[f"- `{d}`" for d in diffs], ""]
     if "sync" in r and "requests_by_endpoint" in r["sync"]:
         s = r["sync"]
-        lines += ["Sync requests by endpoint (minimum by kind: "
-                  + ", ".join(f"{k} {v}" for k, v in s["minimum_by_kind"].items()) + "):", ""]
+        lines += [
+            "Sync requests by endpoint (minimum by kind: "
+            + ", ".join(f"{k} {v}" for k, v in s["minimum_by_kind"].items())
+            + "):",
+            "",
+        ]
         lines += [f"- `{path}`: {n:,}" for path, n in s["requests_by_endpoint"].items()]
         lines.append("")
     return lines

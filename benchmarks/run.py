@@ -63,20 +63,23 @@ def run(size: Size, runs: int, data_dir: Path, steps: set[str]) -> dict[str, Any
     }
     say(f"opskpi benchmark, size {size.name}, {runs} run(s) per figure")
     m = results["machine"]
-    say(f"machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}, "
-        f"DuckDB {m['duckdb']}, pandas {m['pandas']}; load average {m['load_average']}")
+    say(
+        f"machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}, "
+        f"DuckDB {m['duckdb']}, pandas {m['pandas']}; load average {m['load_average']}"
+    )
     counts, generated = ensure_pages(size.params, pages)
     results["dataset"] = {"counts": counts, "generate_seconds": generated}
-    say(f"dataset: {counts.get('pagerduty/incidents', 0) + counts.get('opsgenie/alerts', 0):,} "
+    say(
+        f"dataset: {counts.get('pagerduty/incidents', 0) + counts.get('opsgenie/alerts', 0):,} "
         f"incidents, {counts.get('pagerduty/log_entries', 0):,} PagerDuty log entries "
-        + (f"(generated in {generated:.1f} s)" if generated else "(cached)"))
+        + (f"(generated in {generated:.1f} s)" if generated else "(cached)")
+    )
     config = settings_dict(size.params, folder / "warehouse.duckdb")
     settings: Settings = settings_from_dict(config, base_dir=folder, origin="benchmark")
     write_toml(config, folder / "opskpi.toml")
     limit = settings.model.warehouse.memory_limit
     if "landing" in steps or not settings.warehouse_path.is_file():
-        results["landing"] = landing.landing(pages, settings.warehouse_path, limit,
-                                             min(runs, 3))
+        results["landing"] = landing.landing(pages, settings.warehouse_path, limit, min(runs, 3))
         say(report.landing_line(results["landing"]))
     if "models" in steps or not settings.serving_path.is_file():
         results["models"] = kpis.build(settings, runs)
@@ -94,7 +97,10 @@ def run(size: Size, runs: int, data_dir: Path, steps: set[str]) -> dict[str, Any
         say(report.app_line(results["app"]))
     if "sync" in steps:
         results["sync"] = sync.sync_requests(
-            folder / "sync", size.params.seed, size.params.end, size.sync_months,
+            folder / "sync",
+            size.params.seed,
+            size.params.end,
+            size.sync_months,
             size.sync_incidents_per_day,
         )
         say(report.sync_line(results["sync"]))
@@ -107,13 +113,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     parser.add_argument("--runs", type=int, help="runs per figure (default: per size)")
-    parser.add_argument("--data-dir", type=Path, default=default_data_dir(),
-                        help="page files and warehouses (default: %(default)s)")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS,
-                        help="where <size>.json goes (default: %(default)s)")
-    parser.add_argument("--doc", type=Path, default=DOC,
-                        help="the Markdown report rewritten from every <size>.json "
-                             "(default: %(default)s; '-' for none)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data_dir(),
+        help="page files and warehouses (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=RESULTS,
+        help="where <size>.json goes (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--doc",
+        type=Path,
+        default=DOC,
+        help="the Markdown report rewritten from every <size>.json "
+        "(default: %(default)s; '-' for none)",
+    )
     parser.add_argument("--only", help=f"comma-separated steps among {','.join(STEPS)}")
     args = parser.parse_args(argv)
     size = SIZES[args.size]
@@ -128,11 +146,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.only and previous.get("size") == size.name:
         # a partial run updates the figures it measured; the full run's header stays, and the
         # partial run is listed with its own time and load
-        partial = {"steps": sorted(steps), "runs": results["runs"],
-                   **{k: results[k] for k in ("started", "finished", "machine")}}
+        partial = {
+            "steps": sorted(steps),
+            "runs": results["runs"],
+            **{k: results[k] for k in ("started", "finished", "machine")},
+        }
         measured = {k: v for k, v in results.items() if k in STEPS}
-        results = {**previous, **measured,
-                   "partial_runs": [*previous.get("partial_runs", []), partial]}
+        results = {
+            **previous,
+            **measured,
+            "partial_runs": [*previous.get("partial_runs", []), partial],
+        }
     out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     say(f"results: {out}")
     if str(args.doc) != "-":

@@ -35,8 +35,9 @@ SIZES: dict[str, Size] = {
     # ~100,000 incidents in one year
     "100k": Size(
         "100k",
-        GenerateParams(seed=SEED, end=END, months=12, incidents_per_day=270.0,
-                       deploys_per_day=20.0),
+        GenerateParams(
+            seed=SEED, end=END, months=12, incidents_per_day=270.0, deploys_per_day=20.0
+        ),
         runs=5,
         scrapes=1000,
         sync_months=12,
@@ -45,8 +46,9 @@ SIZES: dict[str, Size] = {
     # ~1,000,000 incidents over three years: a large team's whole PagerDuty history
     "1m": Size(
         "1m",
-        GenerateParams(seed=SEED, end=END, months=36, incidents_per_day=900.0,
-                       deploys_per_day=60.0),
+        GenerateParams(
+            seed=SEED, end=END, months=36, incidents_per_day=900.0, deploys_per_day=60.0
+        ),
         runs=5,
         scrapes=1000,
         sync_months=12,

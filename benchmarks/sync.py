@@ -60,8 +60,16 @@ def minimum_requests(
           and try_cast(payload ->> 'created_at' as timestamptz) < ?
     """
     out = {
-        name: _pages([_count(con, "select count(*) from raw_objects where source = 'pagerduty' "
-                              "and object_type = ?", [name])])
+        name: _pages(
+            [
+                _count(
+                    con,
+                    "select count(*) from raw_objects where source = 'pagerduty' "
+                    "and object_type = ?",
+                    [name],
+                )
+            ]
+        )
         for name in ("service", "team", "priority")
     }
     for object_type in ("incident", "log_entry"):
@@ -74,8 +82,9 @@ def minimum_requests(
     return out
 
 
-def sync_requests(folder: Path, seed: int, end: datetime, months: int, per_day: float
-                  ) -> dict[str, Any]:
+def sync_requests(
+    folder: Path, seed: int, end: datetime, months: int, per_day: float
+) -> dict[str, Any]:
     """A full PagerDuty sync of a generated organisation served by the simulator."""
     try:
         from opskpi.etl.sync import run_sync
@@ -106,8 +115,11 @@ def sync_requests(folder: Path, seed: int, end: datetime, months: int, per_day: 
         return {"skipped": f"the sync failed: {report.results[0].error}"}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        incidents = _count(con, "select count(*) from raw_objects where source = 'pagerduty' "
-                                "and object_type = 'incident'")
+        incidents = _count(
+            con,
+            "select count(*) from raw_objects where source = 'pagerduty' "
+            "and object_type = 'incident'",
+        )
         since = now - timedelta(days=months * 31 + 1)
         fields = settings.model.taxonomy.pagerduty_field or settings.model.releases.pagerduty_field
         minimum = minimum_requests(con, since, now, custom_fields=bool(fields))

@@ -171,8 +171,7 @@ def sync_source(
     result = _finish(con, run_id, source, status, ctx, error)
     result.seconds = time.perf_counter() - clock
     if result.ok:
-        log.info("%s: %d new or changed objects, %d requests", source, result.records,
-                 ctx.requests)
+        log.info("%s: %d new or changed objects, %d requests", source, result.records, ctx.requests)
     else:
         log.warning("%s: sync failed: %s", source, error)
     return result
@@ -221,12 +220,18 @@ def run_sync(
     try:
         interrupted = mark_interrupted(con)
         if interrupted:
-            log.warning("marked %d sync run(s) left running by a stopped process as failed",
-                        interrupted)
+            log.warning(
+                "marked %d sync run(s) left running by a stopped process as failed", interrupted
+            )
         run_id = scalar(con, "select nextval('sync_run_ids')")
         results = [
             sync_source(
-                con, settings, name, run_id, full=full, progress=progress or NullProgress(),
+                con,
+                settings,
+                name,
+                run_id,
+                full=full,
+                progress=progress or NullProgress(),
                 now=now,
             )
             for name in names

@@ -166,17 +166,45 @@ def _pd_incidents() -> list[dict[str, Any]]:
     return [
         pd("PW10A", "2026-03-02T13:00:00Z", resolved_at="2026-03-02T13:50:00Z"),
         pd("PW10B", "2026-03-03T18:00:00Z", resolved_at="2026-03-03T23:00:00Z", priority="P2"),
-        pd("PW10E", "2026-03-03T18:02:00Z", resolved_at="2026-03-03T18:10:00Z", priority="P2",
-           merged_into="PW10B"),
-        pd("PW10C", "2026-03-04T12:00:00Z", resolved_at="2026-03-04T14:00:00Z", priority="P3",
-           service="obras-api", team="Obras"),
-        pd("PW10D", "2026-03-05T15:00:00Z", status="acknowledged", service="obras-api",
-           team="Obras"),
-        pd("PW10F", "2026-03-09T02:00:00Z", resolved_at="2026-03-09T03:00:00Z", priority="P3",
-           service="obras-api", team="Obras"),
+        pd(
+            "PW10E",
+            "2026-03-03T18:02:00Z",
+            resolved_at="2026-03-03T18:10:00Z",
+            priority="P2",
+            merged_into="PW10B",
+        ),
+        pd(
+            "PW10C",
+            "2026-03-04T12:00:00Z",
+            resolved_at="2026-03-04T14:00:00Z",
+            priority="P3",
+            service="obras-api",
+            team="Obras",
+        ),
+        pd(
+            "PW10D",
+            "2026-03-05T15:00:00Z",
+            status="acknowledged",
+            service="obras-api",
+            team="Obras",
+        ),
+        pd(
+            "PW10F",
+            "2026-03-09T02:00:00Z",
+            resolved_at="2026-03-09T03:00:00Z",
+            priority="P3",
+            service="obras-api",
+            team="Obras",
+        ),
         pd("PW09A", "2026-02-24T12:00:00Z", resolved_at="2026-02-24T12:40:00Z"),
-        pd("PW09B", "2026-02-26T14:00:00Z", resolved_at="2026-02-26T17:00:00Z", priority="P2",
-           service="obras-api", team="Obras"),
+        pd(
+            "PW09B",
+            "2026-02-26T14:00:00Z",
+            resolved_at="2026-02-26T17:00:00Z",
+            priority="P2",
+            service="obras-api",
+            team="Obras",
+        ),
     ]
 
 
@@ -203,15 +231,33 @@ def _pd_logs() -> list[dict[str, Any]]:
 def _opsgenie_alerts() -> list[dict[str, Any]]:
     og = p.og_alert
     return [
-        og("og-w10-1", "2026-03-06T10:00:00Z", ack_ms=300_000, close_ms=3_600_000,
-           details={"service": "notificacoes"}, tags=["cause:external_dependency"],
-           description="Fila parada.\nRunbook: https://git.example.com/runbooks/notificacoes.md"),
-        og("og-w10-2", "2026-03-07T20:00:00Z", priority="P4", close_ms=1_800_000,
-           details={"service": "notificacoes"}),
-        og("og-w09-1", "2026-03-02T02:30:00Z", priority="P3", ack_ms=600_000,
-           close_ms=7_200_000,
-           details={"service": "notificacoes",
-                    "runbook_url": "https://git.example.com/runbooks/notificacoes.md"}),
+        og(
+            "og-w10-1",
+            "2026-03-06T10:00:00Z",
+            ack_ms=300_000,
+            close_ms=3_600_000,
+            details={"service": "notificacoes"},
+            tags=["cause:external_dependency"],
+            description="Fila parada.\nRunbook: https://git.example.com/runbooks/notificacoes.md",
+        ),
+        og(
+            "og-w10-2",
+            "2026-03-07T20:00:00Z",
+            priority="P4",
+            close_ms=1_800_000,
+            details={"service": "notificacoes"},
+        ),
+        og(
+            "og-w09-1",
+            "2026-03-02T02:30:00Z",
+            priority="P3",
+            ack_ms=600_000,
+            close_ms=7_200_000,
+            details={
+                "service": "notificacoes",
+                "runbook_url": "https://git.example.com/runbooks/notificacoes.md",
+            },
+        ),
     ]
 
 
@@ -228,15 +274,26 @@ def _argocd() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     ]
     entries = [dict(entry, app=app) for app, entry in history]
     apps = [
-        {"metadata": {"name": "checkout-api-prod"}, "spec": {"project": "default"},
-         "status": {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}}},
-        {"metadata": {"name": "obras-api-prod"}, "spec": {"project": "default"},
-         "status": {"sync": {"status": "OutOfSync"}, "health": {"status": "Degraded"},
-                    "operationState": {
-                        "phase": "Failed", "message": "one or more objects failed to apply",
-                        "startedAt": "2026-03-06T10:00:00Z",
-                        "finishedAt": "2026-03-06T10:02:00Z",
-                        "operation": {"sync": {"revision": "fff6666ffff"}}}}},
+        {
+            "metadata": {"name": "checkout-api-prod"},
+            "spec": {"project": "default"},
+            "status": {"sync": {"status": "Synced"}, "health": {"status": "Healthy"}},
+        },
+        {
+            "metadata": {"name": "obras-api-prod"},
+            "spec": {"project": "default"},
+            "status": {
+                "sync": {"status": "OutOfSync"},
+                "health": {"status": "Degraded"},
+                "operationState": {
+                    "phase": "Failed",
+                    "message": "one or more objects failed to apply",
+                    "startedAt": "2026-03-06T10:00:00Z",
+                    "finishedAt": "2026-03-06T10:02:00Z",
+                    "operation": {"sync": {"revision": "fff6666ffff"}},
+                },
+            },
+        },
     ]
     return entries, apps
 
@@ -245,11 +302,21 @@ def _postmortems() -> list[dict[str, Any]]:
     a = p.action
     return [
         p.postmortem(
-            "PM-A.md", ["pagerduty:PW10A"], published_at="2026-03-03T12:00:00Z",
-            root_cause="change", severity="sev1", release="checkout-api-prod@abc1234",
+            "PM-A.md",
+            ["pagerduty:PW10A"],
+            published_at="2026-03-03T12:00:00Z",
+            root_cause="change",
+            severity="sev1",
+            release="checkout-api-prod@abc1234",
             actions=[
-                a("AC-01", "2026-03-04", "Concluída", completed_on="2026-03-04", must_fix="sim",
-                  owner="@ana"),
+                a(
+                    "AC-01",
+                    "2026-03-04",
+                    "Concluída",
+                    completed_on="2026-03-04",
+                    must_fix="sim",
+                    owner="@ana",
+                ),
                 a("AC-02", "2026-03-06", "Em curso", must_fix="sim", owner="@bruno"),
                 a("AC-03", "2026-03-20", "Aberta", owner="@ana"),
                 a("AC-04", "2026-03-05", "Concluída", completed_on="2026-03-07", owner="@bruno"),
@@ -257,8 +324,11 @@ def _postmortems() -> list[dict[str, Any]]:
             ],
         ),
         p.postmortem(
-            "PM-B.md", ["pagerduty:PW09B"], published_at="2026-03-05T12:00:00Z",
-            root_cause="data", severity="sev2",
+            "PM-B.md",
+            ["pagerduty:PW09B"],
+            published_at="2026-03-05T12:00:00Z",
+            root_cause="data",
+            severity="sev2",
             actions=[
                 a("BC-01", "2026-02-27", "Concluída", completed_on="2026-02-26", owner="@carla"),
                 a("BC-02", "2026-03-02", "Aberta", owner="@carla"),
@@ -282,17 +352,38 @@ def land_fixture(con: Any) -> None:
     for incident_id in ("PW10B", "PW09A"):
         fields = p.pd_custom_fields({"root_cause": "capacity"})
         land(con, "pagerduty", "incident_custom_fields", [fields], key=lambda _, i=incident_id: i)
-    land(con, "pagerduty", "alert",
-         [p.pd_alert("AL1", "PW10C", "2026-03-04T12:00:00Z",
-                     details={"runbook_url": "https://git.example.com/runbooks/obras-api.md"})],
-         parent_id="PW10C")
+    land(
+        con,
+        "pagerduty",
+        "alert",
+        [
+            p.pd_alert(
+                "AL1",
+                "PW10C",
+                "2026-03-04T12:00:00Z",
+                details={"runbook_url": "https://git.example.com/runbooks/obras-api.md"},
+            )
+        ],
+        parent_id="PW10C",
+    )
     land(con, "opsgenie", "alert", _opsgenie_alerts())
-    land(con, "opsgenie", "alert_log",
-         [p.og_log("Alert acknowledged via web", "2026-03-06T10:05:00Z", "o1")],
-         key=lambda _: "og-w10-1#o1", parent_id="og-w10-1")
+    land(
+        con,
+        "opsgenie",
+        "alert_log",
+        [p.og_log("Alert acknowledged via web", "2026-03-06T10:05:00Z", "o1")],
+        key=lambda _: "og-w10-1#o1",
+        parent_id="og-w10-1",
+    )
     history, apps = _argocd()
-    land(con, "argocd", "history_entry", history,
-         key=lambda e: f"{e['app']}#{e['id']}", parent_id=lambda e: e["app"])
+    land(
+        con,
+        "argocd",
+        "history_entry",
+        history,
+        key=lambda e: f"{e['app']}#{e['id']}",
+        parent_id=lambda e: e["app"],
+    )
     land(con, "argocd", "application", apps, key=lambda a: a["metadata"]["name"])
     land(con, "postmortems", "postmortem", _postmortems())
     land(con, "postmortems", "action", ["not a row"], location="actions.csv:7")  # a reject
@@ -334,8 +425,9 @@ APP_FILE = Path(__file__).resolve().parents[1] / "app" / "web" / "main.py"
 WEEK_PARAMS = {"period": "week", "week": WEEK, "as_of": AS_OF_PARAM}
 
 
-def app_test(config: Path, monkeypatch: Any, params: dict[str, Any] | None = None,
-             page: str | None = None) -> Any:
+def app_test(
+    config: Path, monkeypatch: Any, params: dict[str, Any] | None = None, page: str | None = None
+) -> Any:
     """Run the app on ``config`` (via $OPSKPI_CONFIG) with URL ``params``; on ``page``
     (``"incidents"`` → app_pages/incidents.py) when given. No real secrets are read."""
     from streamlit.testing.v1 import AppTest

@@ -58,38 +58,62 @@ def generated_warehouse(seed: int = 7, days: int = 365, per_day: float = 12.0) -
         ttr = rnd.lognormvariate(9, 1.1)
         is_open = rnd.random() < 0.004
         if rnd.random() < 0.2:
-            alerts.append(og_alert(
-                f"og-{i}", _iso(created), status="open" if is_open else "closed",
-                priority=PRIORITY[sev], ack_ms=int(tta * 1000) if tta else None,
-                close_ms=None if is_open else int(ttr * 1000), details={"service": service},
-            ))
+            alerts.append(
+                og_alert(
+                    f"og-{i}",
+                    _iso(created),
+                    status="open" if is_open else "closed",
+                    priority=PRIORITY[sev],
+                    ack_ms=int(tta * 1000) if tta else None,
+                    close_ms=None if is_open else int(ttr * 1000),
+                    details={"service": service},
+                )
+            )
             continue
         pid = f"PD{i:06d}"
         merged = rnd.random() < 0.015
-        incidents.append(pd_incident(
-            pid, _iso(created), status="triggered" if is_open else "resolved",
-            resolved_at=None if is_open else _iso(created + timedelta(seconds=ttr)),
-            priority=PRIORITY[sev], service=service,
-            merged_into=f"PD{i - 1:06d}" if merged and i else None,
-        ))
+        incidents.append(
+            pd_incident(
+                pid,
+                _iso(created),
+                status="triggered" if is_open else "resolved",
+                resolved_at=None if is_open else _iso(created + timedelta(seconds=ttr)),
+                priority=PRIORITY[sev],
+                service=service,
+                merged_into=f"PD{i - 1:06d}" if merged and i else None,
+            )
+        )
         if rnd.random() < 0.1:
-            logs.append(pd_log(f"E{i}", pid, "escalate_log_entry",
-                               _iso(created + timedelta(seconds=240))))
+            logs.append(
+                pd_log(f"E{i}", pid, "escalate_log_entry", _iso(created + timedelta(seconds=240)))
+            )
         if tta:
-            logs.append(pd_log(f"A{i}", pid, "acknowledge_log_entry",
-                               _iso(created + timedelta(seconds=tta))))
+            logs.append(
+                pd_log(
+                    f"A{i}", pid, "acknowledge_log_entry", _iso(created + timedelta(seconds=tta))
+                )
+            )
         if sev in ("sev1", "sev2") and not is_open and rnd.random() < 0.8:
             published = created + timedelta(seconds=ttr + rnd.uniform(3600, 6 * 86400))
             due = (created + timedelta(days=rnd.randint(5, 40))).date()
-            pms.append(postmortem(
-                f"pm/{pid}.md", [f"pagerduty:{pid}"], published_at=_iso(published),
-                root_cause=rnd.choice(["change", "capacity", "data", "external_dependency"]),
-                actions=[
-                    action(f"AC-{k}", due.isoformat(), rnd.choice(["Concluída", "Aberta"]),
-                           completed_on=due.isoformat(), must_fix=rnd.choice(["sim", "não"]))
-                    for k in range(rnd.randint(1, 3))
-                ],
-            ))
+            pms.append(
+                postmortem(
+                    f"pm/{pid}.md",
+                    [f"pagerduty:{pid}"],
+                    published_at=_iso(published),
+                    root_cause=rnd.choice(["change", "capacity", "data", "external_dependency"]),
+                    actions=[
+                        action(
+                            f"AC-{k}",
+                            due.isoformat(),
+                            rnd.choice(["Concluída", "Aberta"]),
+                            completed_on=due.isoformat(),
+                            must_fix=rnd.choice(["sim", "não"]),
+                        )
+                        for k in range(rnd.randint(1, 3))
+                    ],
+                )
+            )
     deploys = []
     for j in range(int(days * 8)):
         app = f"{rnd.choice(SERVICES[:15])}-prod"
@@ -99,8 +123,13 @@ def generated_warehouse(seed: int = 7, days: int = 365, per_day: float = 12.0) -
     wh.land("pagerduty", "log_entry", logs)
     wh.land("opsgenie", "alert", alerts)
     for app in {a for a, _ in deploys}:
-        wh.land("argocd", "history_entry", [h for a, h in deploys if a == app],
-                key=lambda r, app=app: f"{app}/{r['id']}", parent_id=app)
+        wh.land(
+            "argocd",
+            "history_entry",
+            [h for a, h in deploys if a == app],
+            key=lambda r, app=app: f"{app}/{r['id']}",
+            parent_id=app,
+        )
     wh.land("postmortems", "postmortem", pms)
     wh.con.execute(
         "insert into sync_runs (run_id, source, started_at, finished_at, status, records) "
@@ -140,8 +169,10 @@ def main() -> None:
         started = time.perf_counter()
         wh = generated_warehouse()
         path, as_of = publish(wh.con, tmp / "opskpi.serving.duckdb"), AS_OF
-        counts = wh.one("select count(*) as incidents, (select count(*) from deploys) as deploys,"
-                        " (select count(*) from corrective_actions) as actions from incidents")
+        counts = wh.one(
+            "select count(*) as incidents, (select count(*) from deploys) as deploys,"
+            " (select count(*) from corrective_actions) as actions from incidents"
+        )
         print(f"generated warehouse {counts} in {time.perf_counter() - started:.1f} s")
     print(f"snapshot {path}: {path.stat().st_size / 1e6:.1f} MB")
     cache = SnapshotCache(path, snapshot_builder(SOURCES, lambda: as_of), ttl_seconds=3600)
@@ -151,8 +182,10 @@ def main() -> None:
         assert cache.refresh(), "snapshot did not load"
         loads.append(time.perf_counter() - started)
     samples = sum(len(f.samples) for f in cache.families)
-    print(f"refresh (5 loads): median {statistics.median(loads):.3f} s, max {max(loads):.3f} s;"
-          f" {len(cache.families)} families, {samples} samples")
+    print(
+        f"refresh (5 loads): median {statistics.median(loads):.3f} s, max {max(loads):.3f} s;"
+        f" {len(cache.families)} families, {samples} samples"
+    )
     with Exporter(cache, port=0, bind="127.0.0.1", poll_seconds=3600) as exporter:
         url = f"http://127.0.0.1:{exporter.port}/metrics"
         body = requests.get(url, timeout=30).content

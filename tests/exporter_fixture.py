@@ -64,9 +64,26 @@ CONFIG: dict[str, Any] = {
 
 # Strings that must never appear in an exposition (ids, titles, URLs, names, revisions).
 PRIVATE = (
-    "Q1PAYMNT", "Q2BILLNG", "Q3BILLNG", "Q0PAYMNT", "0a1b-og", "something broke", "is failing",
-    "pagerduty.com", "example.com", "checkout-api", "billing", "legacy-batch", "Payments",
-    "Finance", REV_A, REV_B, "pm-1", "AC-0", "HTTP 500", "alert 0a1b",
+    "Q1PAYMNT",
+    "Q2BILLNG",
+    "Q3BILLNG",
+    "Q0PAYMNT",
+    "0a1b-og",
+    "something broke",
+    "is failing",
+    "pagerduty.com",
+    "example.com",
+    "checkout-api",
+    "billing",
+    "legacy-batch",
+    "Payments",
+    "Finance",
+    REV_A,
+    REV_B,
+    "pm-1",
+    "AC-0",
+    "HTTP 500",
+    "alert 0a1b",
 )
 
 
@@ -74,15 +91,38 @@ def _incidents() -> list[dict[str, Any]]:
     return [
         pd_incident("Q1PAYMNT01", "2026-03-18T12:00:00Z", resolved_at="2026-03-18T12:40:00Z"),
         pd_incident("Q1PAYMNT02", "2026-03-10T12:00:00Z", resolved_at="2026-03-10T14:00:00Z"),
-        pd_incident("Q1PAYMNT03", "2026-03-18T12:01:00Z", resolved_at="2026-03-18T12:02:00Z",
-                    merged_into="Q1PAYMNT01"),
-        pd_incident("Q2BILLNG01", "2026-03-16T09:00:00Z", resolved_at="2026-03-16T13:00:00Z",
-                    priority="P2", service="billing", team="Finance"),
-        pd_incident("Q3BILLNG02", "2026-03-19T12:00:00Z", status="triggered", priority="P3",
-                    service="billing", team="Finance"),
+        pd_incident(
+            "Q1PAYMNT03",
+            "2026-03-18T12:01:00Z",
+            resolved_at="2026-03-18T12:02:00Z",
+            merged_into="Q1PAYMNT01",
+        ),
+        pd_incident(
+            "Q2BILLNG01",
+            "2026-03-16T09:00:00Z",
+            resolved_at="2026-03-16T13:00:00Z",
+            priority="P2",
+            service="billing",
+            team="Finance",
+        ),
+        pd_incident(
+            "Q3BILLNG02",
+            "2026-03-19T12:00:00Z",
+            status="triggered",
+            priority="P3",
+            service="billing",
+            team="Finance",
+        ),
         pd_incident("Q1PAYMNT04", "2026-01-05T12:00:00Z", status="acknowledged"),
-        {**pd_incident("Q0PAYMNT05", "2026-03-15T12:00:00Z", resolved_at="2026-03-15T12:30:00Z",
-                       priority=None), "urgency": None},
+        {
+            **pd_incident(
+                "Q0PAYMNT05",
+                "2026-03-15T12:00:00Z",
+                resolved_at="2026-03-15T12:30:00Z",
+                priority=None,
+            ),
+            "urgency": None,
+        },
     ]
 
 
@@ -100,12 +140,24 @@ def _logs() -> list[dict[str, Any]]:
 
 def _alerts() -> list[dict[str, Any]]:
     return [
-        og_alert("0a1b-og-01", "2026-03-19T10:00:00Z", priority="P2", ack_ms=1_200_000,
-                 close_ms=3_600_000, details={"service": "billing"},
-                 tags=["cause:external_dependency"],
-                 description="Runbook: https://wiki.example.com/runbooks/billing"),
-        og_alert("0a1b-og-02", "2026-03-02T10:00:00Z", priority="P4", ack_ms=300_000,
-                 close_ms=7_200_000, details={"service": "legacy-batch"}),
+        og_alert(
+            "0a1b-og-01",
+            "2026-03-19T10:00:00Z",
+            priority="P2",
+            ack_ms=1_200_000,
+            close_ms=3_600_000,
+            details={"service": "billing"},
+            tags=["cause:external_dependency"],
+            description="Runbook: https://wiki.example.com/runbooks/billing",
+        ),
+        og_alert(
+            "0a1b-og-02",
+            "2026-03-02T10:00:00Z",
+            priority="P4",
+            ack_ms=300_000,
+            close_ms=7_200_000,
+            details={"service": "legacy-batch"},
+        ),
     ]
 
 
@@ -116,13 +168,34 @@ def _sync_runs(wh: TestWarehouse) -> None:
         "insert into sync_runs (run_id, source, started_at, finished_at, status, records, error) "
         "values (?, ?, ?, ?, ?, ?, ?)",
         [
-            [1, "pagerduty", "2026-03-20 14:00:00+00", "2026-03-20 14:00:30+00", "success", 120,
-             None],
-            [2, "opsgenie", "2026-03-20 14:00:00+00", "2026-03-20 14:00:12.5+00", "success", 40,
-             None],
+            [
+                1,
+                "pagerduty",
+                "2026-03-20 14:00:00+00",
+                "2026-03-20 14:00:30+00",
+                "success",
+                120,
+                None,
+            ],
+            [
+                2,
+                "opsgenie",
+                "2026-03-20 14:00:00+00",
+                "2026-03-20 14:00:12.5+00",
+                "success",
+                40,
+                None,
+            ],
             [3, "argocd", "2026-03-20 14:01:00+00", "2026-03-20 14:01:02+00", "success", 7, None],
-            [4, "pagerduty", "2026-03-20 14:30:00+00", "2026-03-20 14:30:05+00", "failed", 0,
-             "HTTP 500 for https://api.pagerduty.com/incidents"],
+            [
+                4,
+                "pagerduty",
+                "2026-03-20 14:30:00+00",
+                "2026-03-20 14:30:05+00",
+                "failed",
+                0,
+                "HTTP 500 for https://api.pagerduty.com/incidents",
+            ],
         ],
     )
 
@@ -132,32 +205,56 @@ def build_warehouse(extra_incidents: int = 0) -> TestWarehouse:
     incidents on 2026-03-20 (a second, different snapshot for the swap test)."""
     wh = TestWarehouse(CONFIG)
     extra = [
-        pd_incident(f"Q3EXTRA{i:03d}", "2026-03-20T12:00:00Z", priority="P3",
-                    resolved_at="2026-03-20T12:30:00Z")
+        pd_incident(
+            f"Q3EXTRA{i:03d}",
+            "2026-03-20T12:00:00Z",
+            priority="P3",
+            resolved_at="2026-03-20T12:30:00Z",
+        )
         for i in range(extra_incidents)
     ]
     wh.land("pagerduty", "incident", _incidents() + extra)
     wh.land("pagerduty", "log_entry", _logs())
-    wh.land("pagerduty", "incident_custom_fields", [
-        {"incident": "Q2BILLNG01", **pd_custom_fields({"root_cause": "capacity"})},
-        {"incident": "Q1PAYMNT02", **pd_custom_fields({"release": f"{APP}@{REV_A[:8]}"})},
-    ], key="incident")
+    wh.land(
+        "pagerduty",
+        "incident_custom_fields",
+        [
+            {"incident": "Q2BILLNG01", **pd_custom_fields({"root_cause": "capacity"})},
+            {"incident": "Q1PAYMNT02", **pd_custom_fields({"release": f"{APP}@{REV_A[:8]}"})},
+        ],
+        key="incident",
+    )
     wh.land("opsgenie", "alert", _alerts())
-    wh.land("argocd", "history_entry", [
-        argo_history(1, REV_A, "2026-03-05T10:00:00Z"),
-        argo_history(2, REV_B, "2026-03-18T11:30:00Z"),
-        argo_history(3, REV_A, "2026-03-19T18:00:00Z"),
-    ], key=lambda r: f"{APP}/{r['id']}", parent_id=APP)
-    wh.land("postmortems", "postmortem", [
-        postmortem("2026/pm-1.md", ["pagerduty:Q1PAYMNT01"], published_at="2026-03-19T10:00:00Z",
-                   root_cause="change", actions=[
-            action("AC-01", "2026-03-16", "Concluída", completed_on="2026-03-15"),
-            action("AC-02", "2026-03-17", "Aberta", must_fix="sim"),
-            action("AC-03", "2026-03-10", "Em curso"),
-            action("AC-04", "2026-03-25", "Aberta", must_fix="sim"),
-            action("AC-05", "2026-02-01", "Aberta", must_fix="sim"),
-        ]),
-    ])
+    wh.land(
+        "argocd",
+        "history_entry",
+        [
+            argo_history(1, REV_A, "2026-03-05T10:00:00Z"),
+            argo_history(2, REV_B, "2026-03-18T11:30:00Z"),
+            argo_history(3, REV_A, "2026-03-19T18:00:00Z"),
+        ],
+        key=lambda r: f"{APP}/{r['id']}",
+        parent_id=APP,
+    )
+    wh.land(
+        "postmortems",
+        "postmortem",
+        [
+            postmortem(
+                "2026/pm-1.md",
+                ["pagerduty:Q1PAYMNT01"],
+                published_at="2026-03-19T10:00:00Z",
+                root_cause="change",
+                actions=[
+                    action("AC-01", "2026-03-16", "Concluída", completed_on="2026-03-15"),
+                    action("AC-02", "2026-03-17", "Aberta", must_fix="sim"),
+                    action("AC-03", "2026-03-10", "Em curso"),
+                    action("AC-04", "2026-03-25", "Aberta", must_fix="sim"),
+                    action("AC-05", "2026-02-01", "Aberta", must_fix="sim"),
+                ],
+            ),
+        ],
+    )
     _sync_runs(wh)
     wh.build()
     wh.con.execute("update build_info set built_at = ?", [BUILT_AT])

@@ -86,11 +86,15 @@ def test_incident_list_filters_and_orders(con) -> None:
     assert len(lists.incidents(con, W10, include_merged=True)) == 8
     without = lists.incidents(con, W10, without_runbook=True)
     assert sorted(without["incident_key"]) == [
-        "opsgenie:og-w10-2", "pagerduty:PW10D", "pagerduty:PW10F",
+        "opsgenie:og-w10-2",
+        "pagerduty:PW10D",
+        "pagerduty:PW10F",
     ]
     found = lists.incidents(con, W10, Filters(teams=("Obras",)), search="OBRAS")
     assert sorted(found["incident_key"]) == [
-        "pagerduty:PW10C", "pagerduty:PW10D", "pagerduty:PW10F",
+        "pagerduty:PW10C",
+        "pagerduty:PW10D",
+        "pagerduty:PW10F",
     ]
 
 

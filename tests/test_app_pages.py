@@ -117,7 +117,10 @@ def test_root_causes_page(config: Path, monkeypatch) -> None:
     assert counts["Não classificado"] == 4
     assert causes.set_index("label").loc["Capacidade", "share_text"] == "14,3 %"
     assert sorted(unclassified["incident_key"]) == [
-        "opsgenie:og-w10-2", "pagerduty:PW10C", "pagerduty:PW10D", "pagerduty:PW10F",
+        "opsgenie:og-w10-2",
+        "pagerduty:PW10C",
+        "pagerduty:PW10D",
+        "pagerduty:PW10F",
     ]
 
 
@@ -161,7 +164,9 @@ def test_incidents_page_search_and_detail(config: Path, monkeypatch) -> None:
     at.text_input(key="inc_q").set_value("obras").run()
     assert at.query_params["q"] == "obras"
     assert sorted(frames(at)[0]["incident_key"]) == [
-        "pagerduty:PW10C", "pagerduty:PW10D", "pagerduty:PW10F",
+        "pagerduty:PW10C",
+        "pagerduty:PW10D",
+        "pagerduty:PW10F",
     ]
 
 

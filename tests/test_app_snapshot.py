@@ -25,9 +25,21 @@ def test_serves_during_a_sync_and_shows_the_next_snapshot(tmp_path: Path, monkey
         assert not at.exception
         assert fx.metrics_of(at)["Incidentes"] == "7"
         # the sync lands one more W10 incident and publishes a new snapshot
-        land(writer, "pagerduty", "incident",
-             [p.pd_incident("PW10G", "2026-03-06T15:00:00Z", resolved_at="2026-03-06T15:30:00Z",
-                            priority="P3", service="obras-api", team="Obras")])
+        land(
+            writer,
+            "pagerduty",
+            "incident",
+            [
+                p.pd_incident(
+                    "PW10G",
+                    "2026-03-06T15:00:00Z",
+                    resolved_at="2026-03-06T15:30:00Z",
+                    priority="P3",
+                    service="obras-api",
+                    team="Obras",
+                )
+            ],
+        )
         build_and_publish(load_settings(config), writer)
         at.run()
         assert not at.exception

@@ -11,11 +11,20 @@ from benchmarks import run
 
 def test_tiny_run_measures_every_figure(tmp_path: Path) -> None:
     results_dir, doc = tmp_path / "results", tmp_path / "benchmarks.md"
-    code = run.main([
-        "--size", "tiny", "--data-dir", str(tmp_path / "data"),
-        "--results-dir", str(results_dir), "--doc", str(doc),
-        "--only", "landing,models,kpis,exporter,sync",
-    ])
+    code = run.main(
+        [
+            "--size",
+            "tiny",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--results-dir",
+            str(results_dir),
+            "--doc",
+            str(doc),
+            "--only",
+            "landing,models,kpis,exporter,sync",
+        ]
+    )
     assert code == 0
     results = json.loads((results_dir / "tiny.json").read_text(encoding="utf-8"))
     landing = results["landing"]

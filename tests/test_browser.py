@@ -27,9 +27,15 @@ ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--window-size=1500,1800",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1500,1800",
 )
 STARTUP_LIMIT = 90.0  # how long to wait for the server before giving up (not an assertion)
 WAIT = 60
@@ -52,8 +58,10 @@ def _healthy(url: str) -> bool:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("chromium and chromedriver are not installed "
-                    "(apt-get install -y chromium chromium-driver)")
+        pytest.skip(
+            "chromium and chromedriver are not installed "
+            "(apt-get install -y chromium chromium-driver)"
+        )
     directory = Path(tmp_path_factory.mktemp("browser"))
     fx.build_fixture(directory)
     port = _free_port()
@@ -62,7 +70,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command = [str(opskpi)] if opskpi.exists() else [sys.executable, "-m", "opskpi.app.cli"]
     process = subprocess.Popen(
         [*command, "app", "--port", str(port), "--config", str(directory / "opskpi.toml")],
-        stdout=log, stderr=subprocess.STDOUT, cwd=directory, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=directory,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -65,7 +65,10 @@ def test_sync_twice_reports_no_changes_the_second_time(
     assert main(["sync", "--config", str(config)]) == 0
     second = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in second if "no changes" in line] == [
-        "pagerduty", "opsgenie", "argocd", "postmortems"
+        "pagerduty",
+        "opsgenie",
+        "argocd",
+        "postmortems",
     ]
     assert load_settings(config).serving_path.is_file()
 
@@ -127,8 +130,12 @@ def opskpi(*args: str, cwd: Path) -> subprocess.Popen[str]:
     env["PYTHONPATH"] = str(REPO)
     return subprocess.Popen(
         [sys.executable, "-m", "opskpi.app.cli", *args],
-        cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -185,7 +192,9 @@ def test_demo_from_a_fresh_checkout(tmp_path: Path) -> None:
         assert settings.configured_sources == ["pagerduty", "opsgenie", "argocd", "postmortems"]
         assert settings.serving_path.is_file()
         assert sorted(p.name for p in (config.parent / "secrets").iterdir()) == [
-            "argocd.token", "opsgenie.key", "pagerduty.token"
+            "argocd.token",
+            "opsgenie.key",
+            "pagerduty.token",
         ]
         assert "sim-pagerduty-token" not in config.read_text()
         assert json.loads(get(f"http://127.0.0.1:{base}/_sim/summary"))["incidents"]

@@ -23,10 +23,12 @@ from warehouse import TestWarehouse
 Value = Callable[..., float | None]
 
 
-def registry_over(path: Path, as_of: datetime = AS_OF, sources: tuple[str, ...] | None = None
-                  ) -> CollectorRegistry:
-    configured = sources if sources is not None else ("pagerduty", "opsgenie", "argocd",
-                                                      "postmortems")
+def registry_over(
+    path: Path, as_of: datetime = AS_OF, sources: tuple[str, ...] | None = None
+) -> CollectorRegistry:
+    configured = (
+        sources if sources is not None else ("pagerduty", "opsgenie", "argocd", "postmortems")
+    )
     cache = SnapshotCache(path, snapshot_builder(configured, lambda: as_of), ttl_seconds=60)
     assert cache.refresh()
     registry = CollectorRegistry()
@@ -78,8 +80,10 @@ def test_time_to_acknowledge(value: Value) -> None:
     n = "opskpi_time_to_acknowledge_seconds"
 
     def tta(severity: str, window: str) -> list[float | None]:
-        return [value(n, severity=severity, window=window, statistic=s)
-                for s in ("mean", "median", "p90", "p95", "max")]
+        return [
+            value(n, severity=severity, window=window, statistic=s)
+            for s in ("mean", "median", "p90", "p95", "max")
+        ]
 
     # 7d sev2: [600, 1200] → mean 900, median 900, p90 600 + 0.9 * 600, p95 600 + 0.95 * 600
     assert tta("sev2", "7d") == [900, 900, 1140, 1170, 1200]
@@ -99,8 +103,10 @@ def test_time_to_resolve(value: Value) -> None:
     n = "opskpi_time_to_resolve_seconds"
 
     def ttr(severity: str, window: str) -> list[float | None]:
-        return [value(n, severity=severity, window=window, statistic=s)
-                for s in ("mean", "median", "p90", "p95", "max")]
+        return [
+            value(n, severity=severity, window=window, statistic=s)
+            for s in ("mean", "median", "p90", "p95", "max")
+        ]
 
     # 7d all: [1800, 2400, 3600, 14400] → mean 22200 / 4 = 5550; median at 1.5 → 3000;
     # p90 at 2.7 → 3600 + 0.7 * 10800 = 11160; p95 at 2.85 → 3600 + 0.85 * 10800 = 12780
@@ -145,8 +151,10 @@ def test_targets_and_open_incidents_now(value: Value) -> None:
     assert value("opskpi_resolve_sla_target_seconds", severity="sev3") == 86400
     # open now, any creation date: Q1PAYMNT04 (sev1, acked, since January) and Q3BILLNG02
     # (sev3, never acked, 27 h old); both older than their resolve targets (1 h, 24 h)
-    opened = {s: value("opskpi_open_incidents", severity=s)
-              for s in ("sev1", "sev2", "sev3", "sev4", "unknown", "all")}
+    opened = {
+        s: value("opskpi_open_incidents", severity=s)
+        for s in ("sev1", "sev2", "sev3", "sev4", "unknown", "all")
+    }
     assert opened == {"sev1": 1, "sev2": 0, "sev3": 1, "sev4": 0, "unknown": 0, "all": 2}
     assert value("opskpi_open_breaching_incidents", severity="sev1") == 1
     assert value("opskpi_open_breaching_incidents", severity="sev2") == 0
@@ -237,8 +245,15 @@ def test_labels_are_the_contracts_only(registry: CollectorRegistry) -> None:
         "source": {"pagerduty", "opsgenie", "argocd", "postmortems"},
         "window": {"7d", "28d"},
         "statistic": {"mean", "median", "p90", "p95", "max"},
-        "root_cause": {"change", "capacity", "external_dependency", "data", "security",
-                       "process", "unclassified"},
+        "root_cause": {
+            "change",
+            "capacity",
+            "external_dependency",
+            "data",
+            "security",
+            "process",
+            "unclassified",
+        },
         "link": {"any", "explicit", "window"},
         "must_fix": {"true", "false"},
     }
@@ -249,7 +264,9 @@ def test_labels_are_the_contracts_only(registry: CollectorRegistry) -> None:
             for label, label_value in sample.labels.items():
                 assert label_value in allowed[label], sample
     incident_sources = {
-        s.labels["source"] for m in registry.collect() for s in m.samples
+        s.labels["source"]
+        for m in registry.collect()
+        for s in m.samples
         if s.name == "opskpi_incidents"
     }
     assert incident_sources == {"pagerduty", "opsgenie"}
@@ -277,8 +294,13 @@ def test_as_of_moves_the_windows_not_the_open_incidents(snapshot: Path) -> None:
     for family in CATALOGUE:
         if family.name.endswith("_ratio"):
             assert [s for m in later.collect() for s in m.samples if s.name == family.name] == []
-    assert get("opskpi_time_to_acknowledge_seconds",
-               {"severity": "all", "window": "28d", "statistic": "mean"}) is None
+    assert (
+        get(
+            "opskpi_time_to_acknowledge_seconds",
+            {"severity": "all", "window": "28d", "statistic": "mean"},
+        )
+        is None
+    )
     assert get("opskpi_open_incidents", {"severity": "all"}) == 2
     assert get("opskpi_root_cause_incidents", {"root_cause": "change", "window": "7d"}) == 0
 
@@ -300,6 +322,7 @@ def test_unconfigured_sources_without_data_have_no_series(tmp_path: Path) -> Non
     wh = TestWarehouse({"sources": {"opsgenie": {"api_key_env": "X"}}}).build()
     path = publish_fixture(wh, tmp_path / "og.serving.duckdb")
     registry = registry_over(path, sources=("opsgenie",))
-    sources = {s.labels["source"] for m in registry.collect() for s in m.samples
-               if "source" in s.labels}
+    sources = {
+        s.labels["source"] for m in registry.collect() for s in m.samples if "source" in s.labels
+    }
     assert sources == {"opsgenie"}

@@ -160,7 +160,6 @@ def test_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.configured_sources == ["pagerduty", "opsgenie", "argocd", "postmortems"]
 
 
-
 def test_pagerduty_custom_fields_are_opt_in() -> None:
     """One request per incident: read only when named; Opsgenie tags cost nothing."""
     default = settings({}).model

@@ -55,7 +55,10 @@ def synced(org: Organisation, tmp_path_factory: pytest.TempPathFactory) -> Itera
             report = run_sync(settings, con=con, now=lambda: sim.now)
             assert report.ok, [r.error for r in report.results]
             assert [r.source for r in report.results] == [
-                "pagerduty", "opsgenie", "argocd", "postmortems"
+                "pagerduty",
+                "opsgenie",
+                "argocd",
+                "postmortems",
             ]
             build_and_publish(settings, con)
         finally:
@@ -113,7 +116,12 @@ def test_kpis_judged_later_than_the_sync_equal_the_ground_truth(
     since, until = date(2026, 1, 15), date(2026, 3, 1)
     got = kpi_report(con, Period(since, until, as_of))
     want = compute_kpis(
-        org, since, until, as_of=as_of, view_at=sim.now, argocd_polls=[sim.now],
+        org,
+        since,
+        until,
+        as_of=as_of,
+        view_at=sim.now,
+        argocd_polls=[sim.now],
         pagerduty_fields=fields,
     )
     assert_matches(got, want)

@@ -33,10 +33,17 @@ def _weekly() -> pd.DataFrame:
         ("all", [600.0, 600.0], [3, 5], [2 / 3, 0.6]),
     ):
         for week, median, count, share in zip(weeks, medians, n, sla, strict=True):
-            rows.append({"bucket": pd.Timestamp(week), "severity": severity, "tta_median": median,
-                         "tta_n": count, "ack_sla_compliance": share,
-                         "ack_sla_n": 0 if severity == "sev4" else count,
-                         "incidents": count})
+            rows.append(
+                {
+                    "bucket": pd.Timestamp(week),
+                    "severity": severity,
+                    "tta_median": median,
+                    "tta_n": count,
+                    "ack_sla_compliance": share,
+                    "ack_sla_n": 0 if severity == "sev4" else count,
+                    "incidents": count,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -103,8 +110,11 @@ def test_deploy_timeline_rows_and_overlay() -> None:
         {
             "app": ["checkout-prod", "checkout-prod", "obras-prod"],
             "revision": ["abc1234def", "bbb2222bbb", "ccc3333ccc"],
-            "deployed_local": [datetime(2026, 3, 2, 9, 30), datetime(2026, 3, 3, 16),
-                               datetime(2026, 3, 4, 6)],
+            "deployed_local": [
+                datetime(2026, 3, 2, 9, 30),
+                datetime(2026, 3, 3, 16),
+                datetime(2026, 3, 4, 6),
+            ],
             "is_rollback": [False, True, False],
             "has_incident": [True, False, False],
             "incident_keys": [["pd:A"], [], []],
@@ -120,8 +130,11 @@ def test_deploy_timeline_rows_and_overlay() -> None:
         }
     )
     failures = pd.DataFrame(
-        {"app": ["obras-prod"], "started_local": [datetime(2026, 3, 6, 7)],
-         "message": ["failed to apply"]}
+        {
+            "app": ["obras-prod"],
+            "started_local": [datetime(2026, 3, 6, 7)],
+            "message": ["failed to apply"],
+        }
     )
     fig = figures.deploy_timeline(deploys, incidents, failures, TR)
     by_name = {t.name: t for t in fig.data}
@@ -145,8 +158,12 @@ def test_rca_trend_and_overdue_by_owner() -> None:
     assert list(fig.data[1].y) == [100.0, 25.0]
     assert fig.data[1].yaxis == "y2"
     owners = pd.DataFrame(
-        {"owner": ["@bruno", "@carla"], "overdue_actions": [1, 1], "overdue_must_fix": [1, 0],
-         "overdue_other": [0, 1]}
+        {
+            "owner": ["@bruno", "@carla"],
+            "overdue_actions": [1, 1],
+            "overdue_must_fix": [1, 0],
+            "overdue_other": [0, 1],
+        }
     )
     fig = figures.overdue_by_owner(owners, TR)
     assert [list(t.x) for t in fig.data] == [[0, 1], [1, 0]]  # bottom-up: @carla, @bruno

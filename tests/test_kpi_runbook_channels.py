@@ -39,27 +39,41 @@ def test_channel_details_count_as_alert_details() -> None:
             pd_log("T1", "ch1", "trigger_log_entry", T, channel=events({"runbook_url": "u/1"})),
             # ch2: an empty runbook_url does not hide `runbook`
             pd_log(
-                "T2", "ch2", "trigger_log_entry", T,
+                "T2",
+                "ch2",
+                "trigger_log_entry",
+                T,
                 channel=events({"runbook_url": "", "runbook": "u/2"}),
             ),
             # ch3: details before links, on the same entry
             pd_log(
-                "T3", "ch3", "trigger_log_entry", T,
-                channel=events({"runbook_url": "u/3-details"}), contexts=link("u/3-link"),
+                "T3",
+                "ch3",
+                "trigger_log_entry",
+                T,
+                channel=events({"runbook_url": "u/3-details"}),
+                contexts=link("u/3-link"),
             ),
             # ch4: the first alert landed too (same data, same instant): named after the alert
             pd_log("T4", "ch4", "trigger_log_entry", T, channel=events({"runbook_url": "u/4"})),
             # ch5: a runbook link on the trigger, a runbook in a later alert's details: details
             # come first whatever the time
             pd_log(
-                "T5", "ch5", "trigger_log_entry", T,
-                channel=events({"service": "svc5"}), contexts=link("u/5-link"),
+                "T5",
+                "ch5",
+                "trigger_log_entry",
+                T,
+                channel=events({"service": "svc5"}),
+                contexts=link("u/5-link"),
             ),
             # ch6: opened by email (no details object): only the alert has it
             pd_log("T6", "ch6", "trigger_log_entry", T, channel={"type": "email"}),
             # ch7: a web trigger's details are a string: not read
             pd_log(
-                "T7", "ch7", "trigger_log_entry", T,
+                "T7",
+                "ch7",
+                "trigger_log_entry",
+                T,
                 channel={"type": "web_trigger", "details": "runbook_url: u/7"},
             ),
         ],

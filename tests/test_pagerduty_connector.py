@@ -96,8 +96,7 @@ def landed(con: duckdb.DuckDBPyConnection, object_type: str) -> set[str]:
 
 def payloads(con: duckdb.DuckDBPyConnection, object_type: str) -> dict[str, dict[str, Any]]:
     rows = con.execute(
-        "select object_id, payload from raw_objects where source = 'pagerduty' "
-        "and object_type = ?",
+        "select object_id, payload from raw_objects where source = 'pagerduty' and object_type = ?",
         [object_type],
     ).fetchall()
     return {object_id: json.loads(payload) for object_id, payload in rows}
@@ -105,9 +104,7 @@ def payloads(con: duckdb.DuckDBPyConnection, object_type: str) -> dict[str, dict
 
 # -- ground truth -------------------------------------------------------------------------------
 def incidents(org: Organisation, since: datetime, now: datetime) -> list[Incident]:
-    return [
-        i for i in org.incidents if i.source == "pagerduty" and since <= i.created_at <= now
-    ]
+    return [i for i in org.incidents if i.source == "pagerduty" and since <= i.created_at <= now]
 
 
 def log_entry_ids(org: Organisation, since: datetime, now: datetime) -> set[str]:
@@ -150,7 +147,8 @@ def listing_minimum(org: Organisation, now: datetime) -> int:
     expected = 3  # services, teams, priorities: one page each
     for window in span_windows(now - timedelta(days=365), now):
         created = sum(
-            1 for i in org.incidents
+            1
+            for i in org.incidents
             if i.source == "pagerduty" and window.since <= i.created_at < window.until
         )
         entries = len(log_entry_ids(org, window.since, window.until))
@@ -165,7 +163,10 @@ def by_path(server: SimulatorServer, fragment: str) -> int:
 
 # -- a full sync ---------------------------------------------------------------------------------
 def test_full_sync_lands_everything_once_with_only_the_needed_details(
-    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    org: Organisation,
+    server: SimulatorServer,
+    con: duckdb.DuckDBPyConnection,
     slept: list[float],
 ) -> None:
     settings = make_settings(tmp_path, server.pagerduty_url)
@@ -187,7 +188,10 @@ def test_full_sync_lands_everything_once_with_only_the_needed_details(
 
 
 def test_a_full_sync_makes_the_minimum_number_of_requests(
-    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    org: Organisation,
+    server: SimulatorServer,
+    con: duckdb.DuckDBPyConnection,
     slept: list[float],
 ) -> None:
     ctx = sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
@@ -203,7 +207,10 @@ def test_a_full_sync_makes_the_minimum_number_of_requests(
 
 
 def test_fetch_alerts_false_never_asks_for_alerts(
-    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    org: Organisation,
+    server: SimulatorServer,
+    con: duckdb.DuckDBPyConnection,
     slept: list[float],
 ) -> None:
     settings = make_settings(tmp_path, server.pagerduty_url, fetch_alerts=False)
@@ -213,7 +220,10 @@ def test_fetch_alerts_false_never_asks_for_alerts(
 
 
 def test_custom_fields_cost_one_request_per_incident_when_configured(
-    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    org: Organisation,
+    server: SimulatorServer,
+    con: duckdb.DuckDBPyConnection,
     slept: list[float],
 ) -> None:
     ctx = sync(con, make_settings(tmp_path, server.pagerduty_url, **FIELDS), server, slept)
@@ -226,13 +236,17 @@ def test_custom_fields_cost_one_request_per_incident_when_configured(
 
 
 def test_window_edges_are_explicit_utc_instants(
-    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    org: Organisation,
+    server: SimulatorServer,
+    con: duckdb.DuckDBPyConnection,
     slept: list[float],
 ) -> None:
     """A zone-less ``since`` would be read in the account's zone (UTC-3): three hours off."""
     now = server.now
     target = next(
-        i for i in reversed(org.incidents)
+        i
+        for i in reversed(org.incidents)
         if i.source == "pagerduty" and i.created_at < now - timedelta(days=20)
     )
     since = target.created_at - timedelta(hours=1)
@@ -256,8 +270,10 @@ def test_a_second_run_adds_and_changes_nothing(
 def long_open(org: Organisation) -> Incident:
     """An incident open for more than [sync] lookback (7 d) + 2 days, resolved before the end."""
     return next(
-        i for i in org.incidents
-        if i.source == "pagerduty" and i.resolved_at is not None
+        i
+        for i in org.incidents
+        if i.source == "pagerduty"
+        and i.resolved_at is not None
         and i.resolved_at - i.created_at > timedelta(days=9)
         and i.resolved_at < END - timedelta(days=1)
     )
@@ -293,8 +309,10 @@ def test_an_incremental_run_follows_open_incidents_and_new_ones(
         # alerts were grouped (an acknowledged or resolved one keeps its alerts)
         new = [i for i in visible if i.created_at > first_now]
         resolved = [
-            i for i in visible
-            if i.created_at <= first_now and i.status_at(first_now) != "resolved"
+            i
+            for i in visible
+            if i.created_at <= first_now
+            and i.status_at(first_now) != "resolved"
             and i.status_at(now) == "resolved"
         ]
         assert old in resolved
@@ -305,7 +323,8 @@ def test_an_incremental_run_follows_open_incidents_and_new_ones(
             if i.created_at <= first_now
         }
         asked = sum(
-            1 for i in visible
+            1
+            for i in visible
             if needs_alerts(i, now) and i.alerts_at(now) > before.get(i.source_id, 0)
         )
         assert by_path(sim, "/alerts") == asked > 0
@@ -314,7 +333,10 @@ def test_an_incremental_run_follows_open_incidents_and_new_ones(
 
 
 def test_an_open_incident_that_is_gone_is_no_longer_asked_for(
-    tmp_path: Path, org: Organisation, con: duckdb.DuckDBPyConnection, slept: list[float],
+    tmp_path: Path,
+    org: Organisation,
+    con: duckdb.DuckDBPyConnection,
+    slept: list[float],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     old = long_open(org)
@@ -342,13 +364,22 @@ def test_a_window_over_the_offset_cap_is_split_and_nothing_is_lost(
     tmp_path: Path, con: duckdb.DuckDBPyConnection, slept: list[float]
 ) -> None:
     burst = generate(
-        9, END, months=1, incidents_per_day=4, opsgenie_share=0.0,
-        burst_at=END - timedelta(days=10), burst_count=10_500, postmortems=False,
+        9,
+        END,
+        months=1,
+        incidents_per_day=4,
+        opsgenie_share=0.0,
+        burst_at=END - timedelta(days=10),
+        burst_count=10_500,
+        postmortems=False,
     )
     with SimulatorServer(burst, tokens=SimulatorTokens(pagerduty=TOKEN)) as sim:
         settings = make_settings(
-            tmp_path, sim.pagerduty_url, fetch_alerts=False,
-            taxonomy={"pagerduty_field": None}, releases={"pagerduty_field": None},
+            tmp_path,
+            sim.pagerduty_url,
+            fetch_alerts=False,
+            taxonomy={"pagerduty_field": None},
+            releases={"pagerduty_field": None},
         )
         sync(con, settings, sim, slept)
         now = sim.now
@@ -428,7 +459,10 @@ def test_timeouts_and_dropped_connections_are_retried(
 
 # -- secrets and errors -----------------------------------------------------------------------
 def test_a_refused_token_fails_with_its_last_four_characters_only(
-    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float],
+    tmp_path: Path,
+    server: SimulatorServer,
+    con: duckdb.DuckDBPyConnection,
+    slept: list[float],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     wrong = "pd-wrong-token-9d8c7b6a5f4e"
@@ -454,8 +488,12 @@ def test_http_base_urls_are_refused_off_loopback(
 
 # -- analytics ---------------------------------------------------------------------------------
 def test_analytics_lands_every_incident_in_utc_through_cursor_pages(
-    tmp_path: Path, org: Organisation, server: SimulatorServer, con: duckdb.DuckDBPyConnection,
-    slept: list[float], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    org: Organisation,
+    server: SimulatorServer,
+    con: duckdb.DuckDBPyConnection,
+    slept: list[float],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(pagerduty_details, "ANALYTICS_LIMIT", 100)
     settings = make_settings(tmp_path, server.pagerduty_url, analytics=True)

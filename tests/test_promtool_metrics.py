@@ -27,7 +27,11 @@ SOURCES = ("pagerduty", "opsgenie", "argocd", "postmortems")
 def promtool_check(text: str) -> subprocess.CompletedProcess[str]:
     assert PROMTOOL is not None
     return subprocess.run(
-        [PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60,
+        [PROMTOOL, "check", "metrics"],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
 

@@ -74,13 +74,21 @@ def test_markdown_sections_and_lists(config: Path) -> None:
     text = to_markdown(review(config))
     sections = re.findall(r"^## (.+)$", text, flags=re.M)
     assert sections == [
-        "Indicadores", "Por severidade", "Causas-raiz", "Serviços com mais incidentes",
-        "Incidentes da semana", "Incidentes sem runbook", "Ações corretivas atrasadas",
-        "Ações em aberto que vencem na semana seguinte", "Postmortems atrasados ou ausentes",
+        "Indicadores",
+        "Por severidade",
+        "Causas-raiz",
+        "Serviços com mais incidentes",
+        "Incidentes da semana",
+        "Incidentes sem runbook",
+        "Ações corretivas atrasadas",
+        "Ações em aberto que vencem na semana seguinte",
+        "Postmortems atrasados ou ausentes",
     ]
     lines = text.splitlines()
-    assert "| sev1 | 2 | 7 min | 7 min | 9 min 24 s | 5 min | 50,0 % (n=2) | 50 min | 50 min " \
-           "| 50 min | 1 h 00 min | 100,0 % (n=1) | 1 |" in lines
+    assert (
+        "| sev1 | 2 | 7 min | 7 min | 9 min 24 s | 5 min | 50,0 % (n=2) | 50 min | 50 min "
+        "| 50 min | 1 h 00 min | 100,0 % (n=1) | 1 |" in lines
+    )
     assert "| Não classificado | 4 | 57,1 % | 1 | 33,3 % |" in lines
     # top services: obras-api 3 incidents (ttr 7200, 3600 → mean 1 h 30 min), 2 without runbook
     assert "| obras-api | 3 | 1 h 30 min | 100,0 % | 2 |" in lines
@@ -90,8 +98,9 @@ def test_markdown_sections_and_lists(config: Path) -> None:
         "| argocd:checkout-api-prod#2 |"
     ) in lines
     # local time: created 2026-03-09T02:00Z is Sunday 23:00 in São Paulo, still in W10
-    assert any(line.startswith("| [pagerduty:PW10F]") and "08/03/2026 23:00" in line
-               for line in lines)
+    assert any(
+        line.startswith("| [pagerduty:PW10F]") and "08/03/2026 23:00" in line for line in lines
+    )
     assert "| opsgenie:og-w10-2 | notificacoes | sev4 | 07/03/2026 17:00 |" in lines
     assert "| AC-02 | do AC-02 | @bruno | 06/03/2026 | em curso | 4 | sim | PM-A.md |" in lines
     assert "| BC-02 | do BC-02 | @carla | 02/03/2026 | aberta | 8 | não | PM-B.md |" in lines
@@ -117,8 +126,10 @@ def test_html_carries_the_same_content(config: Path) -> None:
     assert '<html lang="pt-BR">' in html
     cells = [unescape(c) for c in re.findall(r"<t[dh]>(.*?)</t[dh]>", html)]
     markdown_cells = [
-        c.strip() for line in to_markdown(doc).splitlines()
-        if line.startswith("| ") for c in line.strip("|").split(" | ")
+        c.strip()
+        for line in to_markdown(doc).splitlines()
+        if line.startswith("| ")
+        for c in line.strip("|").split(" | ")
     ]
     plain = [re.sub(r'<a href="[^"]*">(.*?)</a>', r"\1", c) for c in cells]
     assert [re.sub(r"\[(.*?)\]\(.*?\)", r"\1", c).strip() for c in markdown_cells] == plain

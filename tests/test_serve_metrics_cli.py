@@ -31,9 +31,22 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def start(config: Path, port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "opskpi.app.cli", "serve-metrics", "--config", str(config),
-         "--port", str(port), "--bind", "127.0.0.1"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "opskpi.app.cli",
+            "serve-metrics",
+            "--config",
+            str(config),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -70,7 +83,8 @@ def test_serves_the_snapshot_and_stops_on_sigterm(
     text = first_scrape(process, f"http://127.0.0.1:{port}/metrics")
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text) for s in family.samples
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
     }
     assert samples[("opskpi_snapshot_load_errors_total", ())] == 0
     assert samples[("opskpi_sync_errors_total", (("source", "pagerduty"),))] == 1

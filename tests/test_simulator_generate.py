@@ -151,8 +151,7 @@ def test_pagerduty_alerts_and_trigger_channels(org: Organisation) -> None:
     assert all(i.alert_count == 1 for i in many.incidents if i.merged_into)
     # the alerts draw from a stream of their own: everything else is the same organisation
     assert [(i.source_id, i.runbook_url, i.resolved_at) for i in many.incidents] == [
-        (i.source_id, i.runbook_url, i.resolved_at)
-        for i in generate(42, END, months=3).incidents
+        (i.source_id, i.runbook_url, i.resolved_at) for i in generate(42, END, months=3).incidents
     ]
 
 

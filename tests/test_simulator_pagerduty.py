@@ -395,7 +395,8 @@ def test_trigger_log_entries_carry_the_first_alerts_details_with_channels(
             assert full["channel"]["details"] == first["details"]
     # several alerts grouped: counted on the incident, listed, a later one carrying the runbook
     late = next(
-        i for i in _pd_incidents(server)
+        i
+        for i in _pd_incidents(server)
         if i.runbook_alert and i.runbook_location == "details" and i.trigger_channel != "email"
     )
     body = pd.json(f"/incidents/{late.source_id}")["incident"]

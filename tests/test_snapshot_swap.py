@@ -42,8 +42,7 @@ def warehouses() -> tuple[TestWarehouse, TestWarehouse]:
 
 
 @pytest.fixture
-def exporter(tmp_path: Path, warehouses: tuple[TestWarehouse, TestWarehouse]
-             ) -> Iterator[Exporter]:
+def exporter(tmp_path: Path, warehouses: tuple[TestWarehouse, TestWarehouse]) -> Iterator[Exporter]:
     path = publish_fixture(warehouses[0], tmp_path / "opskpi.serving.duckdb")
     cache = SnapshotCache(path, snapshot_builder(SOURCES, lambda: AS_OF), ttl_seconds=3600)
     with Exporter(cache, port=0, bind="127.0.0.1", poll_seconds=0.01) as running:

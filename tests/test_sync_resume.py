@@ -49,8 +49,11 @@ def start_sync(config: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("OPSKPI_CONFIG", "OPSKPI_DEBUG")}
     return subprocess.Popen(
         [sys.executable, "-m", "opskpi.app.cli", "sync", "--config", str(config)],
-        cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -165,7 +168,9 @@ def test_a_killed_sync_rerun_equals_an_uninterrupted_one(
 
 
 def test_a_run_after_a_complete_one_adds_and_changes_nothing(
-    org: Organisation, sim: SimulatorServer, tmp_path: Path,
+    org: Organisation,
+    sim: SimulatorServer,
+    tmp_path: Path,
     baseline: tuple[dict[str, list[tuple[Any, ...]]], int],
 ) -> None:
     config = prepare_folder(tmp_path, sim, org, 8501, 9464)

@@ -81,8 +81,7 @@ def test_a_successful_run_is_recorded_with_counts(
     report = run_sync(make_settings(tmp_path), con=con)
     assert report.ok and report.failed == []
     row = con.execute(
-        "select status, full_sync, records, counts, error, finished_at >= started_at "
-        "from sync_runs"
+        "select status, full_sync, records, counts, error, finished_at >= started_at from sync_runs"
     ).fetchone()
     assert row[:3] == ("success", False, 1)
     assert json.loads(row[3]) == {
@@ -99,7 +98,8 @@ def test_each_invocation_gets_a_new_run_id(tmp_path: Path, con: duckdb.DuckDBPyC
     assert second.run_id > first.run_id
     assert [r[0] for r in runs(con)] == [first.run_id, second.run_id]
     assert con.execute("select full_sync from sync_runs order by run_id").fetchall() == [
-        (False,), (True,)
+        (False,),
+        (True,),
     ]
 
 

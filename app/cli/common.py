@@ -45,7 +45,10 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--service", action="append", metavar="NAME")
     group.add_argument("--team", action="append", metavar="NAME")
     group.add_argument(
-        "--source", action="append", dest="source_filter", metavar="NAME",
+        "--source",
+        action="append",
+        dest="source_filter",
+        metavar="NAME",
         help="pagerduty, opsgenie",
     )
 

@@ -25,7 +25,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     info.set_defaults(handler=run_info)
     build = db_commands.add_parser(
-        "build", parents=[common],
+        "build",
+        parents=[common],
         help="rebuild the models from the raw tables and publish the KPI snapshot",
     )
     build.set_defaults(handler=run_build)
@@ -96,8 +97,14 @@ def run_info(args: argparse.Namespace) -> int:
                 "group by all order by all"
             ).fetchall():
                 counts.add_row(f"raw {source} {object_type}", f"{n:,}")
-        for table in ("raw_rejects", "incidents", "deploys", "postmortems",
-                      "corrective_actions", "data_quality_issues"):
+        for table in (
+            "raw_rejects",
+            "incidents",
+            "deploys",
+            "postmortems",
+            "corrective_actions",
+            "data_quality_issues",
+        ):
             if table in tables:
                 n = con.execute(f"select count(*) from {table}").fetchone()[0]
                 counts.add_row(table, f"{n:,}")

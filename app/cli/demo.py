@@ -46,13 +46,22 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument(
-        "--port-base", type=int, default=DEFAULT_PORT, metavar="N",
+        "--port-base",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="N",
         help=f"simulator port; app N+1, exporter N+2 (default {DEFAULT_PORT})",
     )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
-                        help=f"organisation seed (default {DEFAULT_SEED})")
-    parser.add_argument("--months", type=int, default=12, metavar="N",
-                        help="months of history (default 12)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        metavar="N",
+        help=f"organisation seed (default {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--months", type=int, default=12, metavar="N", help="months of history (default 12)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -129,8 +138,11 @@ def prepare_folder(folder: Path, sim: Any, org: Any, app_port: int, metrics_port
     secrets = folder / "secrets"
     secrets.mkdir(parents=True, exist_ok=True)
     tokens = sim.tokens
-    for name, value in (("pagerduty.token", tokens.pagerduty), ("opsgenie.key", tokens.opsgenie),
-                        ("argocd.token", tokens.argocd)):
+    for name, value in (
+        ("pagerduty.token", tokens.pagerduty),
+        ("opsgenie.key", tokens.opsgenie),
+        ("argocd.token", tokens.argocd),
+    ):
         path = secrets / name
         path.write_text(value + "\n", encoding="utf-8")
         path.chmod(0o600)
@@ -148,11 +160,20 @@ def start_child(command: str, config: Path, port: int, logs: Path) -> subprocess
     logs.mkdir(parents=True, exist_ok=True)
     log = open(logs / f"{command}.log", "wb")  # noqa: SIM115 (kept open for the child's life)
     argv = [
-        sys.executable, "-m", "opskpi.app.cli", command, "--config", str(config),
-        "--port", str(port),
+        sys.executable,
+        "-m",
+        "opskpi.app.cli",
+        command,
+        "--config",
+        str(config),
+        "--port",
+        str(port),
     ]
     return subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C reaches the demo, which stops its children in order
     )
 
@@ -207,14 +228,17 @@ def run(args: argparse.Namespace) -> int:
         folder = Path.cwd() / DEMO_DIR
         config = prepare_folder(folder, sim, org, base + 1, base + 2)
         settings = load_settings(config)
-        console.print(f"[bold]opskpi demo[/]: {len(org.incidents):,} incidents, "
-                      f"{len(org.deploys):,} deploys, {len(org.postmortems):,} postmortems "
-                      f"(seed {args.seed}); config {config}")
+        console.print(
+            f"[bold]opskpi demo[/]: {len(org.incidents):,} incidents, "
+            f"{len(org.deploys):,} deploys, {len(org.postmortems):,} postmortems "
+            f"(seed {args.seed}); config {config}"
+        )
         con = open_writer(settings.warehouse_path)
         try:
             with progress_bars(console) as bars:
-                report = run_sync(settings, progress=RichProgress(bars), con=con,
-                                  now=lambda: sim.now)
+                report = run_sync(
+                    settings, progress=RichProgress(bars), con=con, now=lambda: sim.now
+                )
             for result in report.results:
                 console.print(summary_line(result))
             build_and_publish(settings, con)
@@ -227,14 +251,18 @@ def run(args: argparse.Namespace) -> int:
                 children[command] = start_child(command, config, ports[command], folder / "logs")
         for command, child in children.items():
             if not wait_listening(ports[command], child, READY_TIMEOUT):
-                console.print(f"[yellow]{command} is not answering yet; see "
-                              f"{folder / 'logs' / (command + '.log')}[/]")
+                console.print(
+                    f"[yellow]{command} is not answering yet; see "
+                    f"{folder / 'logs' / (command + '.log')}[/]"
+                )
         print_urls(sim, children, ports, config)
         while True:
             for command, child in list(children.items()):
                 if child.poll() is not None:
-                    console.print(f"[yellow]{command} stopped (exit {child.returncode}); "
-                                  f"see {folder / 'logs' / (command + '.log')}[/]")
+                    console.print(
+                        f"[yellow]{command} stopped (exit {child.returncode}); "
+                        f"see {folder / 'logs' / (command + '.log')}[/]"
+                    )
                     del children[command]
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -1,7 +1,7 @@
 """Generate ``docs/cli.md`` from the commands' own ``--help`` (so the reference cannot drift).
 
-``python -m opskpi.app.cli.docs`` rewrites the file; ``--check`` exits 1 when it is stale (a test runs
-the check, as sqlite-utils does with cog).
+``python -m opskpi.app.cli.docs`` rewrites the file; ``--check`` exits 1 when it is stale (a
+test runs the check, as sqlite-utils does with cog).
 """
 
 from __future__ import annotations

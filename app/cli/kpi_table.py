@@ -17,18 +17,35 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
     )
     rows = report["response_times"]
     counts = Table(title="Incidents", title_justify="left")
-    for column in ("sev", "count", "merged", "acked", "unacked", "resolved", "open", "breach",
-                   "unack>SLA"):
+    for column in (
+        "sev",
+        "count",
+        "merged",
+        "acked",
+        "unacked",
+        "resolved",
+        "open",
+        "breach",
+        "unack>SLA",
+    ):
         counts.add_column(column, justify="left" if column == "sev" else "right")
     for row in rows:
         counts.add_row(
-            row["severity"], str(row["incidents"]), str(row["merged"]), str(row["acknowledged"]),
-            str(row["unacknowledged"]), str(row["resolved"]), str(row["open"]),
-            _count(row["breaching_open"]), _count(row["unacked_over_target"]),
+            row["severity"],
+            str(row["incidents"]),
+            str(row["merged"]),
+            str(row["acknowledged"]),
+            str(row["unacknowledged"]),
+            str(row["resolved"]),
+            str(row["open"]),
+            _count(row["breaching_open"]),
+            _count(row["unacked_over_target"]),
         )
     console.print(counts)
-    for key, title, sla in (("tta_seconds", "Time to acknowledge (MTTA)", "ack_sla_compliance"),
-                            ("ttr_seconds", "Time to resolve (MTTR)", "resolve_sla_compliance")):
+    for key, title, sla in (
+        ("tta_seconds", "Time to acknowledge (MTTA)", "ack_sla_compliance"),
+        ("ttr_seconds", "Time to resolve (MTTR)", "resolve_sla_compliance"),
+    ):
         table = Table(title=title, title_justify="left")
         # p95 and max are in --json/--csv; the terminal keeps what fits in 80 columns
         for column in ("severity", "n", "mean", "median", "p90", "within SLA"):
@@ -38,8 +55,11 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
         for row in rows:
             stats = row[key]
             table.add_row(
-                row["severity"], str(stats.get("n", "")), duration(stats["mean"]),
-                duration(stats["median"]), duration(stats["p90"]),
+                row["severity"],
+                str(stats.get("n", "")),
+                duration(stats["mean"]),
+                duration(stats["median"]),
+                duration(stats["p90"]),
                 # a severity without targets has breaching_open null: say so, not "no data"
                 "no target" if row["breaching_open"] is None else percent(row[sla]),
             )

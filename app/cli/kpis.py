@@ -106,6 +106,13 @@ def write_csv(report: dict[str, Any]) -> None:
     writer.writerow(["as_of", "since", "until", "group", "key", "metric", "value"])
     for group, key, metric, value in flatten(report):
         writer.writerow(
-            [report["as_of"], report["since"], report["until"], group, key, metric,
-             "" if value is None else value]
+            [
+                report["as_of"],
+                report["since"],
+                report["until"],
+                group,
+                key,
+                metric,
+                "" if value is None else value,
+            ]
         )

@@ -38,7 +38,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W10")
     parser.add_argument(
-        "--format", choices=FORMATS,
+        "--format",
+        choices=FORMATS,
         help="md or html (default: from the --output suffix, else md)",
     )
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")

@@ -25,11 +25,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, metavar="N",
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="N",
         help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
-        "--seed", type=int, default=DEFAULT_SEED, metavar="N",
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        metavar="N",
         help=f"organisation seed (default {DEFAULT_SEED}); equal seeds give equal data",
     )
     parser.add_argument(

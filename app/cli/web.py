@@ -36,14 +36,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def streamlit_command(port: int, app_file: Path = APP_FILE) -> list[str]:
     """The ``streamlit run`` command line: loopback only, headless, no telemetry, no reloads."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(app_file),
-        "--server.address", BIND,
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--server.runOnSave", "false",
-        "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "minimal",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_file),
+        "--server.address",
+        BIND,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
 
 

@@ -36,8 +36,9 @@ def _target_text(targets: dict[str, dict[str, float | None]], kind: str, tr: Tra
 
 def _s(value: Any, default: str = "—") -> str:
     """A text cell: missing values (None, NaN, NA) as ``default``."""
-    return default if value is None or (not isinstance(value, str) and pd.isna(value)) else str(
-        value)
+    return (
+        default if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    )
 
 
 def _yes(value: Any) -> bool:
@@ -77,55 +78,112 @@ class _Review:
         rows: list[tuple[Cell, ...]] = []
 
         def count(label: str, cur: Any, prev: Any, n: str = "—", target: str = "—") -> None:
-            rows.append((label, tr.num(cur), tr.num(prev), tr.delta_count(cur, prev) or "—", n,
-                         target))
+            rows.append(
+                (label, tr.num(cur), tr.num(prev), tr.delta_count(cur, prev) or "—", n, target)
+            )
 
         def dur(label: str, cur: Any, prev: Any, n: int, target: str = "—") -> None:
-            rows.append((label, tr.dur(cur), tr.dur(prev), tr.delta_dur(cur, prev) or "—",
-                         f"n={n}", target))
+            rows.append(
+                (label, tr.dur(cur), tr.dur(prev), tr.delta_dur(cur, prev) or "—", f"n={n}", target)
+            )
 
         def share(label: str, cur: Any, prev: Any, n: str, target: str = "—") -> None:
-            rows.append((label, tr.pct(cur), tr.pct(prev), tr.delta_pp(cur, prev) or "—", n,
-                         target))
+            rows.append(
+                (label, tr.pct(cur), tr.pct(prev), tr.delta_pp(cur, prev) or "—", n, target)
+            )
 
-        count(tr("kpi.incidents"), a["incidents"], b["incidents"],
-              tr("merged_apart", n=a["merged"]))
+        count(
+            tr("kpi.incidents"), a["incidents"], b["incidents"], tr("merged_apart", n=a["merged"])
+        )
         for metric, kind in (("tta", "ack"), ("ttr", "resolve")):
             target = _target_text(self.targets, kind, tr)
             for stat in ("mean", "median", "p90"):
-                dur(tr(f"kpi.{metric}_{stat}"), a[f"{metric}_seconds"][stat],
-                    b[f"{metric}_seconds"][stat], a[f"{metric}_seconds"]["n"], target)
+                dur(
+                    tr(f"kpi.{metric}_{stat}"),
+                    a[f"{metric}_seconds"][stat],
+                    b[f"{metric}_seconds"][stat],
+                    a[f"{metric}_seconds"]["n"],
+                    target,
+                )
         ack_n, resolve_n = self.sla_n["all"]
-        share(tr("kpi.ack_sla"), a["ack_sla_compliance"], b["ack_sla_compliance"],
-              tr("n_measured", n=ack_n), _target_text(self.targets, "ack", tr))
-        share(tr("kpi.resolve_sla"), a["resolve_sla_compliance"], b["resolve_sla_compliance"],
-              tr("n_measured", n=resolve_n), _target_text(self.targets, "resolve", tr))
+        share(
+            tr("kpi.ack_sla"),
+            a["ack_sla_compliance"],
+            b["ack_sla_compliance"],
+            tr("n_measured", n=ack_n),
+            _target_text(self.targets, "ack", tr),
+        )
+        share(
+            tr("kpi.resolve_sla"),
+            a["resolve_sla_compliance"],
+            b["resolve_sla_compliance"],
+            tr("n_measured", n=resolve_n),
+            _target_text(self.targets, "resolve", tr),
+        )
         count(tr("kpi.breaching_open"), a["breaching_open"], b["breaching_open"])
         r, rp = now["releases"], before["releases"]
-        share(tr("kpi.release_caused"), r["release_caused_share"], rp["release_caused_share"],
-              tr("release_n", part=r["release_caused"], whole=r["incidents"],
-                 explicit=r["explicit"], window=r["window"]))
-        share(tr("kpi.change_failure_rate"), r["change_failure_rate"], rp["change_failure_rate"],
-              tr("deploys_n", part=r["deploys_with_incident"], whole=r["deploys"]))
+        share(
+            tr("kpi.release_caused"),
+            r["release_caused_share"],
+            rp["release_caused_share"],
+            tr(
+                "release_n",
+                part=r["release_caused"],
+                whole=r["incidents"],
+                explicit=r["explicit"],
+                window=r["window"],
+            ),
+        )
+        share(
+            tr("kpi.change_failure_rate"),
+            r["change_failure_rate"],
+            rp["change_failure_rate"],
+            tr("deploys_n", part=r["deploys_with_incident"], whole=r["deploys"]),
+        )
         count(tr("kpi.rollbacks"), r["rollbacks"], rp["rollbacks"])
         rb, rbp = now["runbooks"], before["runbooks"]
-        share(tr("kpi.runbook_coverage"), rb["coverage"], rbp["coverage"],
-              tr.ratio(rb["with_runbook"], rb["incidents"]))
+        share(
+            tr("kpi.runbook_coverage"),
+            rb["coverage"],
+            rbp["coverage"],
+            tr.ratio(rb["with_runbook"], rb["incidents"]),
+        )
         c, cp = now["rca"], before["rca"]
-        share(tr("kpi.rca_adherence"), c["rca_adherence"], cp["rca_adherence"],
-              tr.ratio(c["actions_on_time"], c["actions_due"]))
+        share(
+            tr("kpi.rca_adherence"),
+            c["rca_adherence"],
+            cp["rca_adherence"],
+            tr.ratio(c["actions_on_time"], c["actions_due"]),
+        )
         count(tr("kpi.overdue_actions"), c["overdue_actions"], cp["overdue_actions"])
         count(tr("kpi.overdue_must_fix"), c["overdue_must_fix"], cp["overdue_must_fix"])
-        share(tr("kpi.postmortems_on_time"), c["postmortem_on_time_share"],
-              cp["postmortem_on_time_share"],
-              tr.ratio(c["postmortems_on_time"], c["postmortems_due"]))
+        share(
+            tr("kpi.postmortems_on_time"),
+            c["postmortem_on_time_share"],
+            cp["postmortem_on_time_share"],
+            tr.ratio(c["postmortems_on_time"], c["postmortems_due"]),
+        )
         p, pp = now["paging"], before["paging"]
-        share(tr("kpi.paging_window"), p["acked_within_paging_window"],
-              pp["acked_within_paging_window"], tr("n_measured", n=p["acknowledged"]))
-        share(tr("kpi.escalation_rate"), p["escalation_rate"], pp["escalation_rate"],
-              tr.ratio(p["escalated"], r["incidents"]))
-        columns = (tr("kpi"), tr("this_week"), tr("week_before"), tr("change"), tr("n"),
-                   tr("target"))
+        share(
+            tr("kpi.paging_window"),
+            p["acked_within_paging_window"],
+            pp["acked_within_paging_window"],
+            tr("n_measured", n=p["acknowledged"]),
+        )
+        share(
+            tr("kpi.escalation_rate"),
+            p["escalation_rate"],
+            pp["escalation_rate"],
+            tr.ratio(p["escalated"], r["incidents"]),
+        )
+        columns = (
+            tr("kpi"),
+            tr("this_week"),
+            tr("week_before"),
+            tr("change"),
+            tr("n"),
+            tr("target"),
+        )
         return Table(columns, tuple(rows))
 
     def severity_table(self) -> Table:
@@ -136,29 +194,53 @@ class _Review:
             ack_n, resolve_n = self.sla_n.get(row["severity"], (0, 0))
             t = self.targets.get(row["severity"], {"ack": None, "resolve": None})
             has = row["severity"] == "all"
-            rows.append((
-                tr.severity(row["severity"]), tr.num(row["incidents"]),
-                tr.dur(tta["mean"]), tr.dur(tta["median"]), tr.dur(tta["p90"]),
-                tr.dur(t["ack"]) if t["ack"] else "—",
-                f"{tr.pct(row['ack_sla_compliance'])} (n={ack_n})" if t["ack"] or has else "—",
-                tr.dur(ttr["mean"]), tr.dur(ttr["median"]), tr.dur(ttr["p90"]),
-                tr.dur(t["resolve"]) if t["resolve"] else "—",
-                f"{tr.pct(row['resolve_sla_compliance'])} (n={resolve_n})"
-                if t["resolve"] or has else "—",
-                "—" if row["breaching_open"] is None else tr.num(row["breaching_open"]),
-            ))
-        columns = (tr("severity"), tr("incidents"), "MTTA", tr("median"), "p90", tr("target"),
-                   tr("ack_sla"), "MTTR", tr("median"), "p90", tr("target"), tr("resolve_sla"),
-                   tr("breaching_open"))
+            rows.append(
+                (
+                    tr.severity(row["severity"]),
+                    tr.num(row["incidents"]),
+                    tr.dur(tta["mean"]),
+                    tr.dur(tta["median"]),
+                    tr.dur(tta["p90"]),
+                    tr.dur(t["ack"]) if t["ack"] else "—",
+                    f"{tr.pct(row['ack_sla_compliance'])} (n={ack_n})" if t["ack"] or has else "—",
+                    tr.dur(ttr["mean"]),
+                    tr.dur(ttr["median"]),
+                    tr.dur(ttr["p90"]),
+                    tr.dur(t["resolve"]) if t["resolve"] else "—",
+                    f"{tr.pct(row['resolve_sla_compliance'])} (n={resolve_n})"
+                    if t["resolve"] or has
+                    else "—",
+                    "—" if row["breaching_open"] is None else tr.num(row["breaching_open"]),
+                )
+            )
+        columns = (
+            tr("severity"),
+            tr("incidents"),
+            "MTTA",
+            tr("median"),
+            "p90",
+            tr("target"),
+            tr("ack_sla"),
+            "MTTR",
+            tr("median"),
+            "p90",
+            tr("target"),
+            tr("resolve_sla"),
+            tr("breaching_open"),
+        )
         return Table(columns, tuple(rows))
 
     def cause_table(self) -> Table:
         tr = self.tr
         before = {r["root_cause"]: r for r in self.before["root_causes"]}
         rows = tuple(
-            (tr.cause(r["root_cause"], self.labels.get(r["root_cause"])),
-             tr.num(r["incidents"]), tr.pct(r["share"]),
-             tr.num(before[r["root_cause"]]["incidents"]), tr.pct(before[r["root_cause"]]["share"]))
+            (
+                tr.cause(r["root_cause"], self.labels.get(r["root_cause"])),
+                tr.num(r["incidents"]),
+                tr.pct(r["share"]),
+                tr.num(before[r["root_cause"]]["incidents"]),
+                tr.pct(before[r["root_cause"]]["share"]),
+            )
             for r in self.now["root_causes"]
         )
         columns = (tr("root_cause"), tr("this_week"), tr("share"), tr("week_before"), tr("share"))
@@ -173,12 +255,16 @@ class _Review:
         runbooks = kpis.runbooks(self.con, self.period, self.filters, dimension="service")
         missing = dict(zip(runbooks["dimension_value"], runbooks["without_runbook"], strict=True))
         rows = tuple(
-            (_s(r["dimension_value"], tr("none")), tr.num(r["incidents"]), tr.dur(r["ttr_mean"]),
-             tr.pct(r["resolve_sla_compliance"]), tr.num(missing.get(r["dimension_value"], 0)))
+            (
+                _s(r["dimension_value"], tr("none")),
+                tr.num(r["incidents"]),
+                tr.dur(r["ttr_mean"]),
+                tr.pct(r["resolve_sla_compliance"]),
+                tr.num(missing.get(r["dimension_value"], 0)),
+            )
             for r in frame.head(TOP_SERVICES).to_dict("records")
         )
-        columns = (tr("service"), tr("incidents"), "MTTR", tr("resolve_sla"),
-                   tr("without_runbook"))
+        columns = (tr("service"), tr("incidents"), "MTTR", tr("resolve_sla"), tr("without_runbook"))
         return Table(columns, rows)
 
     def incidents(self, **options: Any) -> pd.DataFrame:
@@ -188,14 +274,30 @@ class _Review:
     def incident_table(self) -> Table:
         tr = self.tr
         rows = tuple(
-            (_incident_link(r), tr.when(r["created_local"]), r["severity"], _s(r["service"]),
-             tr.dur(r["tta_seconds"]), tr.dur(r["ttr_seconds"]) if not r["is_open"] else
-             tr("open"), tr.cause(r["root_cause"], self.labels.get(r["root_cause"])),
-             tr("yes") if _s(r["runbook_url"], "") else tr("no"), _s(r["release_key"]))
+            (
+                _incident_link(r),
+                tr.when(r["created_local"]),
+                r["severity"],
+                _s(r["service"]),
+                tr.dur(r["tta_seconds"]),
+                tr.dur(r["ttr_seconds"]) if not r["is_open"] else tr("open"),
+                tr.cause(r["root_cause"], self.labels.get(r["root_cause"])),
+                tr("yes") if _s(r["runbook_url"], "") else tr("no"),
+                _s(r["release_key"]),
+            )
             for r in self.incidents().to_dict("records")
         )
-        columns = (tr("incident"), tr("created"), tr("severity"), tr("service"), "TTA", "TTR",
-                   tr("root_cause"), tr("runbook"), tr("release"))
+        columns = (
+            tr("incident"),
+            tr("created"),
+            tr("severity"),
+            tr("service"),
+            "TTA",
+            "TTR",
+            tr("root_cause"),
+            tr("runbook"),
+            tr("release"),
+        )
         return Table(columns, rows)
 
     def without_runbook(self) -> Table:
@@ -209,26 +311,50 @@ class _Review:
     def action_table(self, frame: pd.DataFrame) -> Table:
         tr = self.tr
         rows = tuple(
-            (_s(r["action_id"], r["action_key"]), _s(r["title"]), _s(r["owner"]),
-             tr.day(r["due_date"]), tr.word("status", r["status"]),
-             tr.num(r["days_overdue"]) if _yes(r["is_overdue"]) else "—",
-             tr("yes") if _yes(r["must_fix"]) else tr("no"), _s(r["postmortem_id"]))
+            (
+                _s(r["action_id"], r["action_key"]),
+                _s(r["title"]),
+                _s(r["owner"]),
+                tr.day(r["due_date"]),
+                tr.word("status", r["status"]),
+                tr.num(r["days_overdue"]) if _yes(r["is_overdue"]) else "—",
+                tr("yes") if _yes(r["must_fix"]) else tr("no"),
+                _s(r["postmortem_id"]),
+            )
             for r in frame.head(MAX_ROWS).to_dict("records")
         )
-        columns = (tr("action"), tr("description"), tr("owner"), tr("due"), tr("status"),
-                   tr("days_overdue"), tr("must_fix"), tr("postmortem"))
+        columns = (
+            tr("action"),
+            tr("description"),
+            tr("owner"),
+            tr("due"),
+            tr("status"),
+            tr("days_overdue"),
+            tr("must_fix"),
+            tr("postmortem"),
+        )
         return Table(columns, rows)
 
     def postmortem_table(self) -> Table:
         tr = self.tr
         frame = lists.postmortem_status(self.con, self.period, self.filters)
         rows = tuple(
-            (_incident_link(r), r["severity"], tr.when(r["deadline_local"]),
-             tr.word("pm", r["postmortem_status"]), tr.dur(r["seconds_past_deadline"]))
+            (
+                _incident_link(r),
+                r["severity"],
+                tr.when(r["deadline_local"]),
+                tr.word("pm", r["postmortem_status"]),
+                tr.dur(r["seconds_past_deadline"]),
+            )
             for r in frame.to_dict("records")
         )
-        columns = (tr("incident"), tr("severity"), tr("deadline"), tr("status"),
-                   tr("past_deadline"))
+        columns = (
+            tr("incident"),
+            tr("severity"),
+            tr("deadline"),
+            tr("status"),
+            tr("past_deadline"),
+        )
         return Table(columns, rows)
 
 
@@ -253,8 +379,13 @@ def weekly_review(
     previous = week_of(period.previous().since)
     timezone = con.execute("select timezone from cfg_settings").fetchone()[0]
     meta = [
-        tr("meta_period", since=tr.day(period.since), until=tr.day(period.until - timedelta(1)),
-           tz=timezone, previous=previous),
+        tr(
+            "meta_period",
+            since=tr.day(period.since),
+            until=tr.day(period.until - timedelta(1)),
+            tz=timezone,
+            previous=previous,
+        ),
         tr("meta_as_of", as_of=as_of.isoformat()),
     ]
     names = {"severities": "severity", "services": "service", "teams": "team", "sources": "source"}
@@ -264,8 +395,14 @@ def weekly_review(
     if active:
         meta.append(tr("meta_filters", filters="; ".join(active)))
     overdue = lists.actions(con, as_of, filters, only_overdue=True)
-    upcoming = lists.actions(con, as_of, filters, only_open=True, due_since=period.until,
-                             due_until=period.until + timedelta(days=7))
+    upcoming = lists.actions(
+        con,
+        as_of,
+        filters,
+        only_open=True,
+        due_since=period.until,
+        due_until=period.until + timedelta(days=7),
+    )
     upcoming = upcoming[~upcoming["is_overdue"]]
     sections = (
         Section(tr("sec_kpis"), (review.kpi_table(),)),
@@ -274,8 +411,10 @@ def weekly_review(
         Section(tr("sec_top_services"), _or_empty(review.top_services(), tr)),
         Section(tr("sec_incidents"), _or_empty(review.incident_table(), tr)),
         Section(tr("sec_without_runbook"), _or_empty(review.without_runbook(), tr)),
-        Section(tr("sec_overdue_actions"), (tr("overdue_all_note"),
-                                            *_or_empty(review.action_table(overdue), tr))),
+        Section(
+            tr("sec_overdue_actions"),
+            (tr("overdue_all_note"), *_or_empty(review.action_table(overdue), tr)),
+        ),
         Section(tr("sec_upcoming_actions"), _or_empty(review.action_table(upcoming), tr)),
         Section(tr("sec_postmortems"), _or_empty(review.postmortem_table(), tr)),
     )

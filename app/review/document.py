@@ -128,9 +128,9 @@ def to_html(doc: Document) -> str:
     for section in doc.sections:
         out.append(f"<section><h2>{html.escape(section.title)}</h2>")
         for block in section.blocks:
-            out += _html_table(block) if isinstance(block, Table) else [
-                f"<p>{html.escape(block)}</p>"
-            ]
+            out += (
+                _html_table(block) if isinstance(block, Table) else [f"<p>{html.escape(block)}</p>"]
+            )
         out.append("</section>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"

@@ -74,8 +74,15 @@ def card(
             color = "off"
         if delta is not None and delta.startswith("±"):
             color, arrow = "off", "off"
-        st.metric(label, value, delta=delta, delta_color=color, delta_arrow=arrow, help=help,
-                  delta_description=context().tr("vs_previous") if delta else None)
+        st.metric(
+            label,
+            value,
+            delta=delta,
+            delta_color=color,
+            delta_arrow=arrow,
+            help=help,
+            delta_description=context().tr("vs_previous") if delta else None,
+        )
         if caption:
             st.caption(caption)
 
@@ -88,8 +95,11 @@ def table(frame: pd.DataFrame, columns: dict[str, Any], *, height: int | str = "
     }
     shown = frame[list(columns)].copy()
     for name, spec in columns.items():  # missing text reads "—", not "None" (links stay empty)
-        if isinstance(spec, str) and not pd.api.types.is_numeric_dtype(shown[name]) and not \
-                pd.api.types.is_bool_dtype(shown[name]):
+        if (
+            isinstance(spec, str)
+            and not pd.api.types.is_numeric_dtype(shown[name])
+            and not pd.api.types.is_bool_dtype(shown[name])
+        ):
             shown[name] = shown[name].astype(object).where(shown[name].notna(), "—")
     st.dataframe(shown, hide_index=True, column_config=config, width="stretch", height=height)
 
@@ -107,7 +117,11 @@ def human(frame: pd.DataFrame, ctx: Context, **columns: str) -> pd.DataFrame:
     (kinds: dur, pct, when, day, sev, cause)."""
     tr = ctx.tr
     formats = {
-        "dur": tr.dur, "pct": tr.pct, "when": tr.when, "day": tr.day, "sev": tr.severity,
+        "dur": tr.dur,
+        "pct": tr.pct,
+        "when": tr.when,
+        "day": tr.day,
+        "sev": tr.severity,
         "cause": ctx.cause,
     }
     out = frame.copy()

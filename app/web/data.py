@@ -169,7 +169,6 @@ def snapshot_info(snapshot: Snapshot) -> dict[str, Any]:
     return {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].to_dict().items()}
 
 
-
 @_cached
 def policy_targets(snapshot: Snapshot) -> dict[str, dict[str, float | None]]:
     with reader(snapshot) as con:

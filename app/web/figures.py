@@ -21,7 +21,13 @@ SEVERITY_COLORS = {
     "all": "#263238",
 }
 CAUSE_COLORS = (
-    "#5e35b1", "#00897b", "#f4511e", "#3949ab", "#c0ca33", "#6d4c41", "#9e9e9e",
+    "#5e35b1",
+    "#00897b",
+    "#f4511e",
+    "#3949ab",
+    "#c0ca33",
+    "#6d4c41",
+    "#9e9e9e",
 )
 LAYOUT: dict[str, Any] = {
     "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
@@ -40,12 +46,11 @@ def _weeks(buckets: pd.Series) -> list[str]:
     return [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in pd.to_datetime(buckets)]
 
 
-
-
 def _week_axis(frame: pd.DataFrame) -> dict[str, Any]:
     """A categorical week axis in calendar order (traces may lack some weeks)."""
     weeks = _weeks(pd.Series(sorted(set(pd.to_datetime(frame["bucket"])))))
     return {"type": "category", "categoryorder": "array", "categoryarray": weeks}
+
 
 _TICK_MINUTES = (1, 5, 15, 60, 240, 1440, 10080)
 MINUTE_TICKS: dict[str, Any] = {  # a log axis in minutes, labelled as durations for people
@@ -91,8 +96,12 @@ def response_distribution(
                 x=with_target,
                 y=[_minutes(targets[s]) for s in with_target],
                 mode="markers",
-                marker={"symbol": "line-ew-open", "size": 46, "line": {"width": 3},
-                        "color": "#000"},
+                marker={
+                    "symbol": "line-ew-open",
+                    "size": 46,
+                    "line": {"width": 3},
+                    "color": "#000",
+                },
                 name=tr("sla_target"),
                 customdata=[tr.dur(targets[s]) for s in with_target],
                 hovertemplate=tr("sla_target") + ": %{customdata}<extra></extra>",
@@ -108,7 +117,10 @@ def response_distribution(
 
 
 def weekly_trend(
-    weekly: pd.DataFrame, metric: str, stat: str, targets: dict[str, float | None],
+    weekly: pd.DataFrame,
+    metric: str,
+    stat: str,
+    targets: dict[str, float | None],
     tr: Translator,
 ) -> go.Figure:
     """One line per severity of the weekly ``stat`` (mean, median, p90) of ``metric``, with the
@@ -120,8 +132,12 @@ def weekly_trend(
         color = SEVERITY_COLORS[severity]
         fig.add_trace(
             go.Scatter(
-                x=_weeks(rows["bucket"]), y=_minutes(rows[column]), mode="lines+markers",
-                name=severity, line={"color": color}, connectgaps=False,
+                x=_weeks(rows["bucket"]),
+                y=_minutes(rows[column]),
+                mode="lines+markers",
+                name=severity,
+                line={"color": color},
+                connectgaps=False,
                 customdata=list(zip(rows[column].map(tr.dur), rows[n_column], strict=True)),
                 hovertemplate="%{x}: %{customdata[0]} (n=%{customdata[1]})"
                 "<extra>" + severity + "</extra>",
@@ -131,16 +147,20 @@ def weekly_trend(
             # a dashed trace, not a shape: shapes on a log axis take log10 coordinates
             fig.add_trace(
                 go.Scatter(
-                    x=_weeks(rows["bucket"]), y=[_minutes(targets[severity])] * len(rows),
-                    mode="lines", name=f"{tr('sla_target')} {severity}",
+                    x=_weeks(rows["bucket"]),
+                    y=[_minutes(targets[severity])] * len(rows),
+                    mode="lines",
+                    name=f"{tr('sla_target')} {severity}",
                     line={"color": color, "dash": "dash", "width": 1},
                     hovertemplate=f"{tr('sla_target')} {severity}: {tr.dur(targets[severity])}"
                     "<extra></extra>",
                 )
             )
     fig.update_layout(
-        title=tr(f"trend_{metric}_{stat}"), yaxis={"title": tr("duration_log"), **MINUTE_TICKS},
-        xaxis={"title": tr("week"), **_week_axis(weekly)}, **LAYOUT,
+        title=tr(f"trend_{metric}_{stat}"),
+        yaxis={"title": tr("duration_log"), **MINUTE_TICKS},
+        xaxis={"title": tr("week"), **_week_axis(weekly)},
+        **LAYOUT,
     )
     return fig
 
@@ -156,17 +176,23 @@ def weekly_compliance(weekly: pd.DataFrame, kind: str, tr: Translator) -> go.Fig
             continue
         fig.add_trace(
             go.Scatter(
-                x=_weeks(rows["bucket"]), y=rows[column] * 100, mode="lines+markers",
+                x=_weeks(rows["bucket"]),
+                y=rows[column] * 100,
+                mode="lines+markers",
                 name=tr.severity(severity),
-                line={"color": SEVERITY_COLORS[severity],
-                      "dash": "dot" if severity == "all" else "solid"},
+                line={
+                    "color": SEVERITY_COLORS[severity],
+                    "dash": "dot" if severity == "all" else "solid",
+                },
                 customdata=rows[n_column],
                 hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra></extra>",
             )
         )
     fig.update_layout(
-        title=tr(f"compliance_{kind}"), yaxis={"title": "%", "range": [0, 105]},
-        xaxis={"title": tr("week"), **_week_axis(weekly)}, **LAYOUT,
+        title=tr(f"compliance_{kind}"),
+        yaxis={"title": "%", "range": [0, 105]},
+        xaxis={"title": tr("week"), **_week_axis(weekly)},
+        **LAYOUT,
     )
     return fig
 
@@ -177,13 +203,20 @@ def weekly_incidents(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
     for severity in _severities(weekly[weekly["severity"] != "all"]):
         rows = weekly[weekly["severity"] == severity]
         fig.add_trace(
-            go.Bar(x=_weeks(rows["bucket"]), y=rows["incidents"], name=severity,
-                   marker_color=SEVERITY_COLORS[severity])
+            go.Bar(
+                x=_weeks(rows["bucket"]),
+                y=rows["incidents"],
+                name=severity,
+                marker_color=SEVERITY_COLORS[severity],
+            )
         )
     fig.update_layout(
-        barmode="stack", bargap=0.5, title=tr("incidents_per_week"),
+        barmode="stack",
+        bargap=0.5,
+        title=tr("incidents_per_week"),
         yaxis={"title": tr("incidents")},
-        xaxis={"title": tr("week"), **_week_axis(weekly)}, **LAYOUT,
+        xaxis={"title": tr("week"), **_week_axis(weekly)},
+        **LAYOUT,
     )
     return fig
 
@@ -196,15 +229,20 @@ def root_cause_trend(weekly: pd.DataFrame, labels: dict[str, str], tr: Translato
         rows = weekly[weekly["root_cause"] == key]
         fig.add_trace(
             go.Bar(
-                x=_weeks(rows["bucket"]), y=rows["incidents"], name=labels.get(key, key),
+                x=_weeks(rows["bucket"]),
+                y=rows["incidents"],
+                name=labels.get(key, key),
                 marker_color=CAUSE_COLORS[i % len(CAUSE_COLORS)],
                 customdata=rows["share"].map(tr.pct),
                 hovertemplate="%{x}: %{y} (%{customdata})<extra></extra>",
             )
         )
     fig.update_layout(
-        barmode="stack", title=tr("causes_over_time"), yaxis={"title": tr("incidents")},
-        xaxis={"title": tr("week"), **_week_axis(weekly)}, **LAYOUT,
+        barmode="stack",
+        title=tr("causes_over_time"),
+        yaxis={"title": tr("incidents")},
+        xaxis={"title": tr("week"), **_week_axis(weekly)},
+        **LAYOUT,
     )
     return fig
 
@@ -214,10 +252,13 @@ def root_cause_share(period: pd.DataFrame, labels: dict[str, str], tr: Translato
     rows = period.iloc[::-1]
     fig = go.Figure(
         go.Bar(
-            y=[labels.get(k, k) for k in rows["root_cause"]], x=rows["incidents"],
-            orientation="h", marker_color="#5e35b1",
-            text=[f"{n} · {tr.pct(s)}" for n, s in zip(rows["incidents"], rows["share"],
-                                                       strict=True)],
+            y=[labels.get(k, k) for k in rows["root_cause"]],
+            x=rows["incidents"],
+            orientation="h",
+            marker_color="#5e35b1",
+            text=[
+                f"{n} · {tr.pct(s)}" for n, s in zip(rows["incidents"], rows["share"], strict=True)
+            ],
             textposition="auto",
             hovertemplate="%{y}: %{x}<extra></extra>",
         )
@@ -237,28 +278,42 @@ def deploy_timeline(
     kinds = (
         (~deploys["has_incident"] & ~deploys["is_rollback"], tr("deploy"), "circle", "#2e7d32"),
         (deploys["has_incident"], tr("deploy_with_incident"), "circle", "#c62828"),
-        (deploys["is_rollback"] & ~deploys["has_incident"], tr("rollback"), "diamond",
-         "#6a1b9a"),
+        (deploys["is_rollback"] & ~deploys["has_incident"], tr("rollback"), "diamond", "#6a1b9a"),
     )
     for mask, name, symbol, color in kinds:
         rows = deploys[mask]
         fig.add_trace(
             go.Scatter(
-                x=rows["deployed_local"], y=rows["app"], mode="markers", name=name,
-                marker={"symbol": symbol, "size": 12, "color": color,
-                        "line": {"width": 1, "color": "#fff"}},
-                customdata=list(zip(rows["revision"].str.slice(0, 10),
-                                    rows["incident_keys"].map(lambda k: ", ".join(k) or "—"),
-                                    strict=True)),
+                x=rows["deployed_local"],
+                y=rows["app"],
+                mode="markers",
+                name=name,
+                marker={
+                    "symbol": symbol,
+                    "size": 12,
+                    "color": color,
+                    "line": {"width": 1, "color": "#fff"},
+                },
+                customdata=list(
+                    zip(
+                        rows["revision"].str.slice(0, 10),
+                        rows["incident_keys"].map(lambda k: ", ".join(k) or "—"),
+                        strict=True,
+                    )
+                ),
                 hovertemplate="%{y} @ %{customdata[0]}<br>%{x|%d/%m %H:%M}<br>"
-                + tr("incidents") + ": %{customdata[1]}<extra></extra>",
+                + tr("incidents")
+                + ": %{customdata[1]}<extra></extra>",
             )
         )
     if len(failures):
         fig.add_trace(
             go.Scatter(
-                x=failures["started_local"], y=failures["app"], mode="markers",
-                name=tr("failed_sync"), marker={"symbol": "x", "size": 12, "color": "#000"},
+                x=failures["started_local"],
+                y=failures["app"],
+                mode="markers",
+                name=tr("failed_sync"),
+                marker={"symbol": "x", "size": 12, "color": "#000"},
                 customdata=failures["message"].fillna(""),
                 hovertemplate="%{y}: %{customdata}<extra></extra>",
             )
@@ -267,12 +322,17 @@ def deploy_timeline(
         rows = incidents[incidents["severity"] == severity]
         fig.add_trace(
             go.Scatter(
-                x=rows["created_local"], y=rows["app"].fillna(no_app), mode="markers",
+                x=rows["created_local"],
+                y=rows["app"].fillna(no_app),
+                mode="markers",
                 name=f"{tr('incident')} {severity}",
-                marker={"symbol": "triangle-down", "size": 13,
-                        "color": SEVERITY_COLORS[severity], "opacity": 0.85},
-                customdata=list(zip(rows["incident_key"], rows["title"].fillna(""),
-                                    strict=True)),
+                marker={
+                    "symbol": "triangle-down",
+                    "size": 13,
+                    "color": SEVERITY_COLORS[severity],
+                    "opacity": 0.85,
+                },
+                customdata=list(zip(rows["incident_key"], rows["title"].fillna(""), strict=True)),
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{x|%d/%m %H:%M}"
                 "<extra></extra>",
             )
@@ -281,9 +341,11 @@ def deploy_timeline(
     if incidents["app"].isna().any():
         apps.append(no_app)
     fig.update_layout(
-        title=tr("deploy_timeline"), yaxis={"title": None, "categoryorder": "array",
-                                            "categoryarray": apps[::-1]},
-        xaxis={"title": None}, height=max(260, 70 * len(apps) + 120), **LAYOUT,
+        title=tr("deploy_timeline"),
+        yaxis={"title": None, "categoryorder": "array", "categoryarray": apps[::-1]},
+        xaxis={"title": None},
+        height=max(260, 70 * len(apps) + 120),
+        **LAYOUT,
     )
     return fig
 
@@ -292,22 +354,37 @@ def rca_trend(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
     """Actions due per week (bars) and RCA adherence (line, right axis), from kpis/rca."""
     fig = go.Figure()
     fig.add_trace(
-        go.Bar(x=_weeks(weekly["bucket"]), y=weekly["actions_due"], name=tr("actions_due"),
-               marker_color="#b0bec5")
+        go.Bar(
+            x=_weeks(weekly["bucket"]),
+            y=weekly["actions_due"],
+            name=tr("actions_due"),
+            marker_color="#b0bec5",
+        )
     )
     fig.add_trace(
         go.Scatter(
-            x=_weeks(weekly["bucket"]), y=weekly["rca_adherence"] * 100,
-            name=tr("rca_adherence"), mode="lines+markers", yaxis="y2", line={"color": "#2e7d32"},
+            x=_weeks(weekly["bucket"]),
+            y=weekly["rca_adherence"] * 100,
+            name=tr("rca_adherence"),
+            mode="lines+markers",
+            yaxis="y2",
+            line={"color": "#2e7d32"},
             customdata=list(zip(weekly["actions_on_time"], weekly["actions_due"], strict=True)),
             hovertemplate="%{y:.1f} % (%{customdata[0]}/%{customdata[1]})<extra></extra>",
         )
     )
     fig.update_layout(
-        title=tr("rca_trend"), xaxis={"title": tr("week"), **_week_axis(weekly)},
+        title=tr("rca_trend"),
+        xaxis={"title": tr("week"), **_week_axis(weekly)},
         yaxis={"title": tr("actions_due")},
-        yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105],
-                "tickvals": [0, 25, 50, 75, 100], "showgrid": False},
+        yaxis2={
+            "title": "%",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 105],
+            "tickvals": [0, 25, 50, 75, 100],
+            "showgrid": False,
+        },
         **LAYOUT,
     )
     return fig
@@ -318,15 +395,28 @@ def overdue_by_owner(owners: pd.DataFrame, tr: Translator) -> go.Figure:
     rows = owners.iloc[::-1]
     fig = go.Figure()
     fig.add_trace(
-        go.Bar(y=rows["owner"], x=rows["overdue_must_fix"], orientation="h",
-               name=tr("must_fix"), marker_color="#c62828")
+        go.Bar(
+            y=rows["owner"],
+            x=rows["overdue_must_fix"],
+            orientation="h",
+            name=tr("must_fix"),
+            marker_color="#c62828",
+        )
     )
     fig.add_trace(
-        go.Bar(y=rows["owner"], x=rows["overdue_other"],
-               orientation="h", name=tr("other_actions"), marker_color="#ffb300")
+        go.Bar(
+            y=rows["owner"],
+            x=rows["overdue_other"],
+            orientation="h",
+            name=tr("other_actions"),
+            marker_color="#ffb300",
+        )
     )
     fig.update_layout(
-        barmode="stack", title=tr("overdue_by_owner"), xaxis={"title": tr("overdue_actions")},
-        height=max(240, 40 * len(rows) + 120), **LAYOUT,
+        barmode="stack",
+        title=tr("overdue_by_owner"),
+        xaxis={"title": tr("overdue_actions")},
+        height=max(240, 40 * len(rows) + 120),
+        **LAYOUT,
     )
     return fig

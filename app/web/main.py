@@ -52,9 +52,13 @@ def header_caption(tr: Translator, period: Period, timezone: str, built_at: Any)
     built = built_at.astimezone(ZoneInfo(timezone)).replace(tzinfo=None) if built_at else None
     return tr(
         "header_caption",
-        since=tr.day(period.since), until=tr.day(period.until - day), tz=timezone,
-        prev_since=tr.day(previous.since), prev_until=tr.day(previous.until - day),
-        built=tr.when(built), as_of=period.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+        since=tr.day(period.since),
+        until=tr.day(period.until - day),
+        tz=timezone,
+        prev_since=tr.day(previous.since),
+        prev_until=tr.day(previous.until - day),
+        built=tr.when(built),
+        as_of=period.as_of.strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
@@ -85,14 +89,24 @@ def main() -> None:
     view = sidebar.render(tr, options, timezone)
     period = view.period(timezone)
     if not info["incidents"] and not info["deploys"]:
-        start = st.Page(lambda: getting_started(tr, where, origin, missing=False),
-                        title=tr("page.start"), icon=":material/info:", url_path="inicio")
+        start = st.Page(
+            lambda: getting_started(tr, where, origin, missing=False),
+            title=tr("page.start"),
+            icon=":material/info:",
+            url_path="inicio",
+        )
         health = next(p for p in PAGES if p[0] == "health")
-        pages = [start, st.Page(health[1], title=tr("page.health"), icon=health[2],
-                                url_path=health[3])]
+        pages = [
+            start,
+            st.Page(health[1], title=tr("page.health"), icon=health[2], url_path=health[3]),
+        ]
     else:
-        pages = [st.Page(file, title=tr(f"page.{key}"), icon=icon, url_path=path,
-                         default=key == "overview") for key, file, icon, path in PAGES]
+        pages = [
+            st.Page(
+                file, title=tr(f"page.{key}"), icon=icon, url_path=path, default=key == "overview"
+            )
+            for key, file, icon, path in PAGES
+        ]
     current = st.navigation(pages)
     current_key = next((k for k, file, _, _ in PAGES if current.title == tr(f"page.{k}")), "")
     for key, params in PAGE_PARAMS.items():
@@ -101,8 +115,13 @@ def main() -> None:
                 if param in st.query_params:
                     del st.query_params[param]
     st.session_state[CONTEXT_KEY] = Context(
-        settings=settings, tr=tr, snapshot=snapshot, view=view, period=period,
-        targets=targets, labels=labels,
+        settings=settings,
+        tr=tr,
+        snapshot=snapshot,
+        view=view,
+        period=period,
+        targets=targets,
+        labels=labels,
         page_paths={k: "./" if k == "overview" else path for k, _, _, path in PAGES},
     )
     if current_key:

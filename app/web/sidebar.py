@@ -82,13 +82,18 @@ def render(tr: Translator, options: dict[str, list[str]], timezone: str) -> View
         if preset == "week":
             state.setdefault(_key("week"), previous_full_week(today))
             week = st.selectbox(
-                tr("iso_week"), week_options(today, state[_key("week")]), key=_key("week"),
+                tr("iso_week"),
+                week_options(today, state[_key("week")]),
+                key=_key("week"),
                 format_func=lambda w: week_label_for(tr, w),
             )
         elif preset == "custom":
             state.setdefault(_key("range"), (today - timedelta(days=27), today))
-            picked = st.date_input(tr("date_range"), key=_key("range"),
-                                   format="DD/MM/YYYY" if tr.is_pt else "YYYY-MM-DD")
+            picked = st.date_input(
+                tr("date_range"),
+                key=_key("range"),
+                format="DD/MM/YYYY" if tr.is_pt else "YYYY-MM-DD",
+            )
             picked = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
             if picked:
                 since = picked[0]
@@ -100,16 +105,25 @@ def render(tr: Translator, options: dict[str, list[str]], timezone: str) -> View
                 values = _ordered_severities(values)
             chosen[name] = tuple(
                 st.multiselect(
-                    tr(f"filter.{name}"), values, key=_key(name), placeholder=tr("all"),
+                    tr(f"filter.{name}"),
+                    values,
+                    key=_key(name),
+                    placeholder=tr("all"),
                     format_func=tr.severity if name == "severity" else str,
                 )
             )
         if state.get(AS_OF):
             st.caption(tr("as_of_pinned", as_of=state[AS_OF].isoformat()))
     view = ViewState(
-        preset=preset, week=week, since=since, until=until,
-        severities=chosen["severity"], services=chosen["service"], teams=chosen["team"],
-        sources=chosen["source"], as_of=state.get(AS_OF),
+        preset=preset,
+        week=week,
+        since=since,
+        until=until,
+        severities=chosen["severity"],
+        services=chosen["service"],
+        teams=chosen["team"],
+        sources=chosen["source"],
+        as_of=state.get(AS_OF),
     )
     write_url(view)
     return view

@@ -95,7 +95,9 @@ class SnapshotCache:
             self.loads += 1
             log.log(
                 logging.INFO if changed else logging.DEBUG,  # TTL reloads are routine
-                "loaded the KPI snapshot %s in %.2f s", self.path, self.last_load_seconds,
+                "loaded the KPI snapshot %s in %.2f s",
+                self.path,
+                self.last_load_seconds,
             )
             return True
 

@@ -45,24 +45,48 @@ def add_response_times(samples: Samples, win: WindowKpis, sources: list[str]) ->
     for severity in (*SEVERITIES, POOLED):
         for source in sources:
             row = by_source.get((source, severity))
-            samples.add("opskpi_incidents", row["incidents"] if row else 0,
-                        severity=severity, source=source, window=w)
+            samples.add(
+                "opskpi_incidents",
+                row["incidents"] if row else 0,
+                severity=severity,
+                source=source,
+                window=w,
+            )
     rows = _by_severity(win.report["response_times"])
     for severity in (*SEVERITIES, POOLED):
         row = rows.get(severity)
-        samples.add("opskpi_incidents_merged", row["merged"] if row else 0,
-                    severity=severity, window=w)
+        samples.add(
+            "opskpi_incidents_merged", row["merged"] if row else 0, severity=severity, window=w
+        )
         if row is None:
             continue
         for statistic in STATISTICS:
-            samples.add("opskpi_time_to_acknowledge_seconds", row["tta_seconds"][statistic],
-                        severity=severity, window=w, statistic=statistic)
-            samples.add("opskpi_time_to_resolve_seconds", row["ttr_seconds"][statistic],
-                        severity=severity, window=w, statistic=statistic)
-        samples.add("opskpi_ack_sla_compliance_ratio", row["ack_sla_compliance"],
-                    severity=severity, window=w)
-        samples.add("opskpi_resolve_sla_compliance_ratio", row["resolve_sla_compliance"],
-                    severity=severity, window=w)
+            samples.add(
+                "opskpi_time_to_acknowledge_seconds",
+                row["tta_seconds"][statistic],
+                severity=severity,
+                window=w,
+                statistic=statistic,
+            )
+            samples.add(
+                "opskpi_time_to_resolve_seconds",
+                row["ttr_seconds"][statistic],
+                severity=severity,
+                window=w,
+                statistic=statistic,
+            )
+        samples.add(
+            "opskpi_ack_sla_compliance_ratio",
+            row["ack_sla_compliance"],
+            severity=severity,
+            window=w,
+        )
+        samples.add(
+            "opskpi_resolve_sla_compliance_ratio",
+            row["resolve_sla_compliance"],
+            severity=severity,
+            window=w,
+        )
 
 
 def add_open_now(samples: Samples, kpis: SnapshotKpis) -> None:
@@ -73,11 +97,15 @@ def add_open_now(samples: Samples, kpis: SnapshotKpis) -> None:
         row = rows.get(severity, {})
         samples.add("opskpi_open_incidents", row.get("open") or 0, severity=severity)
         if severity in resolve or (severity == POOLED and resolve):
-            samples.add("opskpi_open_breaching_incidents", row.get("breaching_open") or 0,
-                        severity=severity)
+            samples.add(
+                "opskpi_open_breaching_incidents", row.get("breaching_open") or 0, severity=severity
+            )
         if severity in ack or (severity == POOLED and ack):
-            samples.add("opskpi_open_unacknowledged_over_target_incidents",
-                        row.get("unacked_over_target") or 0, severity=severity)
+            samples.add(
+                "opskpi_open_unacknowledged_over_target_incidents",
+                row.get("unacked_over_target") or 0,
+                severity=severity,
+            )
     for severity, seconds in ack.items():
         samples.add("opskpi_ack_sla_target_seconds", seconds, severity=severity)
     for severity, seconds in resolve.items():
@@ -88,8 +116,9 @@ def add_window_groups(samples: Samples, win: WindowKpis) -> None:
     """Root causes, releases, runbooks, RCA and paging of one window."""
     w, report = win.window, win.report
     for row in report["root_causes"]:
-        samples.add("opskpi_root_cause_incidents", row["incidents"],
-                    root_cause=row["root_cause"], window=w)
+        samples.add(
+            "opskpi_root_cause_incidents", row["incidents"], root_cause=row["root_cause"], window=w
+        )
     rel = report["releases"]
     for link, key in zip(LINKS, ("release_caused", "explicit", "window"), strict=True):
         samples.add("opskpi_release_caused_incidents", rel[key], link=link, window=w)
@@ -101,12 +130,14 @@ def add_window_groups(samples: Samples, win: WindowKpis) -> None:
     samples.add("opskpi_runbook_coverage_ratio", runbooks["coverage"], window=w)
     samples.add("opskpi_incidents_without_runbook", runbooks["without_runbook"], window=w)
     samples.add("opskpi_rca_adherence_ratio", report["rca"]["rca_adherence"], window=w)
-    samples.add("opskpi_postmortem_on_time_ratio", report["rca"]["postmortem_on_time_share"],
-                window=w)
+    samples.add(
+        "opskpi_postmortem_on_time_ratio", report["rca"]["postmortem_on_time_share"], window=w
+    )
     paging = report["paging"]
     samples.add("opskpi_escalation_rate_ratio", paging["escalation_rate"], window=w)
-    samples.add("opskpi_acked_within_paging_window_ratio", paging["acked_within_paging_window"],
-                window=w)
+    samples.add(
+        "opskpi_acked_within_paging_window_ratio", paging["acked_within_paging_window"], window=w
+    )
 
 
 def add_sync(samples: Samples, kpis: SnapshotKpis, sources: list[str]) -> None:
@@ -115,10 +146,14 @@ def add_sync(samples: Samples, kpis: SnapshotKpis, sources: list[str]) -> None:
     for source in sources:
         row: dict[str, Any] = rows.get(source, {})
         success = row.get("last_success_at")
-        samples.add("opskpi_sync_last_success_timestamp_seconds",
-                    success.timestamp() if success else 0, source=source)
-        samples.add("opskpi_sync_last_run_duration_seconds", row.get("last_duration_seconds"),
-                    source=source)
+        samples.add(
+            "opskpi_sync_last_success_timestamp_seconds",
+            success.timestamp() if success else 0,
+            source=source,
+        )
+        samples.add(
+            "opskpi_sync_last_run_duration_seconds", row.get("last_duration_seconds"), source=source
+        )
         samples.add("opskpi_sync_last_run_records", row.get("last_records"), source=source)
         samples.add("opskpi_sync_errors_total", row.get("failed_runs") or 0, source=source)
 

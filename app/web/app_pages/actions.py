@@ -14,33 +14,52 @@ before = data.report(ctx.snapshot, ctx.period.previous(), ctx.filters)["rca"]
 
 cols = st.columns(4)
 with cols[0]:
-    card(tr("kpi.rca_adherence"), tr.pct(now["rca_adherence"]),
-         delta=tr.delta_pp(now["rca_adherence"], before["rca_adherence"]),
-         caption=tr.ratio(now["actions_on_time"], now["actions_due"]) + " · "
-         + tr("rca_caption"))
+    card(
+        tr("kpi.rca_adherence"),
+        tr.pct(now["rca_adherence"]),
+        delta=tr.delta_pp(now["rca_adherence"], before["rca_adherence"]),
+        caption=tr.ratio(now["actions_on_time"], now["actions_due"]) + " · " + tr("rca_caption"),
+    )
 with cols[1]:
-    card(tr("kpi.overdue_actions"), tr.num(now["overdue_actions"]),
-         delta=tr.delta_count(now["overdue_actions"], before["overdue_actions"]),
-         lower_is_better=True)
+    card(
+        tr("kpi.overdue_actions"),
+        tr.num(now["overdue_actions"]),
+        delta=tr.delta_count(now["overdue_actions"], before["overdue_actions"]),
+        lower_is_better=True,
+    )
 with cols[2]:
-    card(tr("kpi.overdue_must_fix"), tr.num(now["overdue_must_fix"]),
-         delta=tr.delta_count(now["overdue_must_fix"], before["overdue_must_fix"]),
-         lower_is_better=True, caption=tr("must_fix_help"))
+    card(
+        tr("kpi.overdue_must_fix"),
+        tr.num(now["overdue_must_fix"]),
+        delta=tr.delta_count(now["overdue_must_fix"], before["overdue_must_fix"]),
+        lower_is_better=True,
+        caption=tr("must_fix_help"),
+    )
 with cols[3]:
-    card(tr("kpi.postmortems_on_time"), tr.pct(now["postmortem_on_time_share"]),
-         delta=tr.delta_pp(now["postmortem_on_time_share"], before["postmortem_on_time_share"]),
-         caption=tr.ratio(now["postmortems_on_time"], now["postmortems_due"]))
+    card(
+        tr("kpi.postmortems_on_time"),
+        tr.pct(now["postmortem_on_time_share"]),
+        delta=tr.delta_pp(now["postmortem_on_time_share"], before["postmortem_on_time_share"]),
+        caption=tr.ratio(now["postmortems_on_time"], now["postmortems_due"]),
+    )
 
-scope = st.segmented_control(
-    tr("scope"), ["period", "all"], key="act_scope", default="period",
-    format_func=lambda s: tr(f"scope.{s}"),
-) or "period"
+scope = (
+    st.segmented_control(
+        tr("scope"),
+        ["period", "all"],
+        key="act_scope",
+        default="period",
+        format_func=lambda s: tr(f"scope.{s}"),
+    )
+    or "period"
+)
 in_period = scope == "period"
 due = {"due_since": ctx.period.since, "due_until": ctx.period.until} if in_period else {}
 
 st.subheader(tr("overdue_by_owner"))
-owners = data.overdue_by_owner(ctx.snapshot, ctx.period if in_period else None, ctx.filters,
-                               ctx.as_of)
+owners = data.overdue_by_owner(
+    ctx.snapshot, ctx.period if in_period else None, ctx.filters, ctx.as_of
+)
 if owners.empty:
     st.success(tr("none_overdue"))
 else:
@@ -48,14 +67,25 @@ else:
     with left:
         st.plotly_chart(figures.overdue_by_owner(owners, tr), width="stretch")
     with right:
-        table(owners, {"owner": tr("owner"), "overdue_actions": tr("kpi.overdue_actions"),
-                       "overdue_must_fix": tr("must_fix"),
-                       "oldest_days_overdue": tr("oldest_days")})
+        table(
+            owners,
+            {
+                "owner": tr("owner"),
+                "overdue_actions": tr("kpi.overdue_actions"),
+                "overdue_must_fix": tr("must_fix"),
+                "oldest_days_overdue": tr("oldest_days"),
+            },
+        )
 
 action_columns = {
-    "action_id": tr("action"), "title": tr("description"), "owner": tr("owner"),
-    "due_date_text": tr("due"), "status_text": tr("status"), "days_overdue": tr("days_overdue"),
-    "must_fix_text": tr("must_fix"), "postmortem_id": tr("postmortem"),
+    "action_id": tr("action"),
+    "title": tr("description"),
+    "owner": tr("owner"),
+    "due_date_text": tr("due"),
+    "status_text": tr("status"),
+    "days_overdue": tr("days_overdue"),
+    "must_fix_text": tr("must_fix"),
+    "postmortem_id": tr("postmortem"),
     "incidents_text": tr("incidents"),
 }
 
@@ -69,8 +99,9 @@ def action_table(frame: pd.DataFrame) -> None:
 
 
 st.subheader(tr("blockers_title"))
-blockers = data.actions(ctx.snapshot, ctx.as_of, ctx.filters, only_open=True,
-                        only_must_fix=True, **due)
+blockers = data.actions(
+    ctx.snapshot, ctx.as_of, ctx.filters, only_open=True, only_must_fix=True, **due
+)
 if blockers.empty:
     st.success(tr("none_blockers"))
 else:
@@ -78,8 +109,7 @@ else:
     action_table(blockers)
 
 with st.expander(tr("all_actions_title")):
-    action_table(data.actions(ctx.snapshot, ctx.as_of, ctx.filters, include_cancelled=True,
-                              **due))
+    action_table(data.actions(ctx.snapshot, ctx.as_of, ctx.filters, include_cancelled=True, **due))
 
 weekly = data.kpi(ctx.snapshot, "rca", ctx.period, ctx.filters, grain="week")
 st.plotly_chart(figures.rca_trend(weekly, tr), width="stretch")
@@ -93,11 +123,17 @@ else:
     shown["status_text"] = problems["postmortem_status"].map(lambda s: tr.word("pm", s))
     shown["past_text"] = problems["seconds_past_deadline"].map(tr.dur)
     shown["detail"] = [ctx.incident_link(k) for k in problems["incident_key"]]
-    table(shown, {
-        "incident_key": tr("incident"),
-        "url": link_column(tr("source_link"), text=tr("open_source")),
-        "detail": link_column(tr("detail"), text=tr("open_detail")),
-        "severity": tr("severity"), "service": tr("service"),
-        "deadline_local_text": tr("deadline"), "status_text": tr("status"),
-        "past_text": tr("past_deadline"), "published_local_text": tr("published"),
-    })
+    table(
+        shown,
+        {
+            "incident_key": tr("incident"),
+            "url": link_column(tr("source_link"), text=tr("open_source")),
+            "detail": link_column(tr("detail"), text=tr("open_detail")),
+            "severity": tr("severity"),
+            "service": tr("service"),
+            "deadline_local_text": tr("deadline"),
+            "status_text": tr("status"),
+            "past_text": tr("past_deadline"),
+            "published_local_text": tr("published"),
+        },
+    )

@@ -18,13 +18,21 @@ else:
     shown = human(fresh, ctx, last_success_local="when", last_fetched_local="when")
     shown["age_text"] = fresh["seconds_since_success"].map(tr.dur)
     shown["status_text"] = fresh["last_status"].map(
-        lambda s: tr.word("run", s) if isinstance(s, str) else "—")
-    table(shown, {
-        "source": tr("source"), "status_text": tr("last_status"),
-        "last_success_local_text": tr("last_success"), "age_text": tr("age"),
-        "failed_runs": tr("failed_runs"), "objects": tr("objects"),
-        "last_fetched_local_text": tr("last_fetched"), "last_error": tr("last_error"),
-    })
+        lambda s: tr.word("run", s) if isinstance(s, str) else "—"
+    )
+    table(
+        shown,
+        {
+            "source": tr("source"),
+            "status_text": tr("last_status"),
+            "last_success_local_text": tr("last_success"),
+            "age_text": tr("age"),
+            "failed_runs": tr("failed_runs"),
+            "objects": tr("objects"),
+            "last_fetched_local_text": tr("last_fetched"),
+            "last_error": tr("last_error"),
+        },
+    )
     failed = fresh[fresh["last_status"] == "failed"]
     for row in failed.to_dict("records"):
         st.error(tr("source_failing", source=row["source"], error=row["last_error"] or "?"))
@@ -36,11 +44,18 @@ if runs.empty:
 else:
     shown = human(runs, ctx, started_local="when", finished_local="when", duration="dur")
     shown["status_text"] = runs["status"].map(lambda s: tr.word("run", s))
-    table(shown, {
-        "run_id": tr("run"), "source": tr("source"), "status_text": tr("status"),
-        "started_local_text": tr("started"), "duration_text": tr("duration"),
-        "records": tr("records"), "error": tr("error"),
-    })
+    table(
+        shown,
+        {
+            "run_id": tr("run"),
+            "source": tr("source"),
+            "status_text": tr("status"),
+            "started_local_text": tr("started"),
+            "duration_text": tr("duration"),
+            "records": tr("records"),
+            "error": tr("error"),
+        },
+    )
 
 st.subheader(tr("issues_title"))
 issues = data.plain_list(ctx.snapshot, "data_quality_issues")
@@ -48,19 +63,33 @@ if issues.empty:
     st.success(tr("no_issues"))
 else:
     st.caption(tr("issues_caption", n=len(issues)))
-    table(issues, {"entity": tr("entity"), "object_key": tr("object"), "field": tr("field"),
-                   "problem": tr("problem"), "detail": tr("detail")})
+    table(
+        issues,
+        {
+            "entity": tr("entity"),
+            "object_key": tr("object"),
+            "field": tr("field"),
+            "problem": tr("problem"),
+            "detail": tr("detail"),
+        },
+    )
 
 st.subheader(tr("gaps_title"))
 gaps = data.plain_list(ctx.snapshot, "history_gaps")
 if gaps.empty:
     st.success(tr("no_gaps"))
 else:
-    table(human(gaps, ctx, gap_starts_after_local="when", gap_ends_before_local="when"), {
-        "app": tr("app"), "last_seen_id": tr("last_seen"), "next_seen_id": tr("next_seen"),
-        "lost_deploys": tr("lost_deploys"), "gap_starts_after_local_text": tr("gap_after"),
-        "gap_ends_before_local_text": tr("gap_before"),
-    })
+    table(
+        human(gaps, ctx, gap_starts_after_local="when", gap_ends_before_local="when"),
+        {
+            "app": tr("app"),
+            "last_seen_id": tr("last_seen"),
+            "next_seen_id": tr("next_seen"),
+            "lost_deploys": tr("lost_deploys"),
+            "gap_starts_after_local_text": tr("gap_after"),
+            "gap_ends_before_local_text": tr("gap_before"),
+        },
+    )
     st.caption(tr("gaps_help"))
 
 st.subheader(tr("bad_times_title"))
@@ -68,22 +97,32 @@ bad = data.plain_list(ctx.snapshot, "bad_timestamps")
 if bad.empty:
     st.success(tr("no_bad_times"))
 else:
-    shown = human(bad, ctx, created_local="when", acknowledged_local="when",
-                  resolved_local="when")
+    shown = human(bad, ctx, created_local="when", acknowledged_local="when", resolved_local="when")
     shown["reason"] = [
-        ", ".join(tr(f"bad.{flag}") for flag in
-                  ("is_creation_missing", "is_ack_before_creation",
-                   "is_resolve_before_creation", "is_resolve_in_future") if row[flag])
+        ", ".join(
+            tr(f"bad.{flag}")
+            for flag in (
+                "is_creation_missing",
+                "is_ack_before_creation",
+                "is_resolve_before_creation",
+                "is_resolve_in_future",
+            )
+            if row[flag]
+        )
         for row in bad.to_dict("records")
     ]
     shown["detail"] = [ctx.incident_link(k) for k in bad["incident_key"]]
-    table(shown, {
-        "incident_key": tr("incident"),
-        "url": link_column(tr("source_link"), text=tr("open_source")),
-        "detail": link_column(tr("detail"), text=tr("open_detail")),
-        "reason": tr("problem"), "created_local_text": tr("created"),
-        "acknowledged_local_text": tr("acknowledged_at"),
-        "resolved_local_text": tr("resolved_at"),
-        "created_at_raw": tr("raw_created"),
-    })
+    table(
+        shown,
+        {
+            "incident_key": tr("incident"),
+            "url": link_column(tr("source_link"), text=tr("open_source")),
+            "detail": link_column(tr("detail"), text=tr("open_detail")),
+            "reason": tr("problem"),
+            "created_local_text": tr("created"),
+            "acknowledged_local_text": tr("acknowledged_at"),
+            "resolved_local_text": tr("resolved_at"),
+            "created_at_raw": tr("raw_created"),
+        },
+    )
     st.caption(tr("bad_times_help"))

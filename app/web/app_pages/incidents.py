@@ -28,7 +28,7 @@ def mirror(param: str, value: str | None, default: str | None = None) -> None:
 
 
 def sla_marks(ack_ok: object, resolve_ok: object) -> str:
-    """"ack ✓ · res ✗": each duration against its severity's target (blank: not measured)."""
+    """ "ack ✓ · res ✗": each duration against its severity's target (blank: not measured)."""
     marks = []
     for label, ok in ((tr("ack_short"), ack_ok), (tr("resolve_short"), resolve_ok)):
         if ok is not None and ok is not pd.NA:
@@ -46,32 +46,53 @@ order = right.selectbox(tr("sort_by"), SORTS, key="inc_sort", format_func=lambda
 mirror("q", search.strip())
 mirror("sort", order, "created")
 
-rows = data.incidents(ctx.snapshot, ctx.period, ctx.filters, search=search, order_by=order,
-                      include_merged=True, limit=2000)
+rows = data.incidents(
+    ctx.snapshot,
+    ctx.period,
+    ctx.filters,
+    search=search,
+    order_by=order,
+    include_merged=True,
+    limit=2000,
+)
 if rows.empty:
     empty(ctx, "no_incidents_match")
 else:
     shown = human(rows, ctx, created_local="when", tta="dur", ttr="dur")
-    shown["ttr_text"] = [tr("open") if o else t for o, t in
-                         zip(rows["is_open"], shown["ttr_text"], strict=True)]
+    shown["ttr_text"] = [
+        tr("open") if o else t for o, t in zip(rows["is_open"], shown["ttr_text"], strict=True)
+    ]
     shown["cause_text"] = rows["root_cause"].map(ctx.cause)
     shown["sla_text"] = [
-        sla_marks(a, r) for a, r in zip(rows["is_ack_within_target"].astype(object),
-                                        rows["is_resolve_within_target"].astype(object),
-                                        strict=True)
+        sla_marks(a, r)
+        for a, r in zip(
+            rows["is_ack_within_target"].astype(object),
+            rows["is_resolve_within_target"].astype(object),
+            strict=True,
+        )
     ]
     shown["merged_text"] = rows["merged_into"].fillna("")
     shown["detail"] = [ctx.incident_link(k) for k in rows["incident_key"]]
-    table(shown, {
-        "incident_key": tr("incident"),
-        "url": link_column(tr("source_link"), text=tr("open_source")),
-        "detail": link_column(tr("detail"), text=tr("open_detail")),
-        "title": tr("title"), "severity": tr("severity"), "service": tr("service"),
-        "team": tr("team"), "created_local_text": tr("created"), "tta_text": "TTA",
-        "ttr_text": "TTR", "sla_text": "SLA", "cause_text": tr("root_cause"),
-        "runbook_url": link_column(tr("runbook"), text=tr("open_runbook")),
-        "release_key": tr("release"), "merged_text": tr("merged_into"),
-    })
+    table(
+        shown,
+        {
+            "incident_key": tr("incident"),
+            "url": link_column(tr("source_link"), text=tr("open_source")),
+            "detail": link_column(tr("detail"), text=tr("open_detail")),
+            "title": tr("title"),
+            "severity": tr("severity"),
+            "service": tr("service"),
+            "team": tr("team"),
+            "created_local_text": tr("created"),
+            "tta_text": "TTA",
+            "ttr_text": "TTR",
+            "sla_text": "SLA",
+            "cause_text": tr("root_cause"),
+            "runbook_url": link_column(tr("runbook"), text=tr("open_runbook")),
+            "release_key": tr("release"),
+            "merged_text": tr("merged_into"),
+        },
+    )
     st.caption(tr("list_caption", n=len(rows)))
 
 # -- one incident ---------------------------------------------------------------------------------
@@ -82,8 +103,13 @@ if wanted and wanted not in keys:
 if "inc_detail" not in st.session_state and wanted:
     st.session_state["inc_detail"] = wanted
 st.subheader(tr("detail_title"))
-chosen = st.selectbox(tr("choose_incident"), keys, index=None, key="inc_detail",
-                      placeholder=tr("choose_incident_hint"))
+chosen = st.selectbox(
+    tr("choose_incident"),
+    keys,
+    index=None,
+    key="inc_detail",
+    placeholder=tr("choose_incident_hint"),
+)
 mirror("incident", chosen)
 if chosen:
     bundle = data.incident_detail(ctx.snapshot, chosen)
@@ -100,19 +126,31 @@ if chosen:
     cols[1].metric(tr("status"), tr("open") if inc["is_open"] else tr("resolved"))
     for col, metric, kind in ((cols[2], "tta", "ack_target"), (cols[3], "ttr", "resolve_target")):
         target = inc[f"{kind}_seconds"]
-        col.metric(metric.upper(), tr.dur(inc[f"{metric}_seconds"]),
-                   help=tr("target_is", target=tr.dur(target)) if target else tr("no_targets"))
+        col.metric(
+            metric.upper(),
+            tr.dur(inc[f"{metric}_seconds"]),
+            help=tr("target_is", target=tr.dur(target)) if target else tr("no_targets"),
+        )
         if target:
             col.caption(tr("target_is", target=tr.dur(target)))
     cols[4].metric(tr("escalations"), inc["escalation_count"])
     release = "—"
     if inc["release_key"]:
-        how = " + ".join(w for w, on in ((tr("explicit"), inc["is_release_explicit"]),
-                                         (tr("window"), inc["is_release_window"])) if on)
-        release = (f"{inc['release_app']} @ {inc['release_revision']} · "
-                   f"{tr.when(inc['release_deployed_local'])} ({how})")
+        how = " + ".join(
+            w
+            for w, on in (
+                (tr("explicit"), inc["is_release_explicit"]),
+                (tr("window"), inc["is_release_window"]),
+            )
+            if on
+        )
+        release = (
+            f"{inc['release_app']} @ {inc['release_revision']} · "
+            f"{tr.when(inc['release_deployed_local'])} ({how})"
+        )
     facts = {
-        tr("service"): inc["service"] or "—", tr("team"): inc["team"] or "—",
+        tr("service"): inc["service"] or "—",
+        tr("team"): inc["team"] or "—",
         tr("created"): tr.when(inc["created_local"]),
         tr("acknowledged_at"): tr.when(inc["acknowledged_local"]),
         tr("resolved_at"): tr.when(inc["resolved_local"]),
@@ -125,29 +163,54 @@ if chosen:
         tr("published"): tr.when(inc["postmortem_published_local"]),
         tr("merged_into"): inc["merged_into"] or "—",
     }
-    st.dataframe([{tr("field"): k, tr("value"): v} for k, v in facts.items()],
-                 hide_index=True, width="stretch", height=36 * (len(facts) + 1) + 2)
+    st.dataframe(
+        [{tr("field"): k, tr("value"): v} for k, v in facts.items()],
+        hide_index=True,
+        width="stretch",
+        height=36 * (len(facts) + 1) + 2,
+    )
     st.markdown(f"**{tr('timeline')}**")
     timeline = human(bundle["timeline"], ctx, event_local="when", offset="dur")
     timeline["kind_text"] = bundle["timeline"]["kind"].map(lambda k: tr.word("event", k))
     timeline["offset_text"] = ["+" + t for t in timeline["offset_text"]]
-    table(timeline, {"event_local_text": tr("when"), "offset_text": tr("since_trigger"),
-                     "kind_text": tr("event"), "actor": tr("actor"), "detail": tr("detail")})
+    table(
+        timeline,
+        {
+            "event_local_text": tr("when"),
+            "offset_text": tr("since_trigger"),
+            "kind_text": tr("event"),
+            "actor": tr("actor"),
+            "detail": tr("detail"),
+        },
+    )
     if not bundle["postmortems"].empty:
         st.markdown(f"**{tr('postmortem')}**")
-        table(human(bundle["postmortems"], ctx, published_local="when"), {
-            "postmortem_id": tr("postmortem"), "title": tr("title"),
-            "root_cause": tr("root_cause"), "published_local_text": tr("published"),
-            "release_ref": tr("release"),
-        })
-    actions = data.actions(ctx.snapshot, ctx.as_of, Filters(), incident_key=chosen,
-                           include_cancelled=True)
+        table(
+            human(bundle["postmortems"], ctx, published_local="when"),
+            {
+                "postmortem_id": tr("postmortem"),
+                "title": tr("title"),
+                "root_cause": tr("root_cause"),
+                "published_local_text": tr("published"),
+                "release_ref": tr("release"),
+            },
+        )
+    actions = data.actions(
+        ctx.snapshot, ctx.as_of, Filters(), incident_key=chosen, include_cancelled=True
+    )
     if not actions.empty:
         st.markdown(f"**{tr('actions_title')}**")
         shown = human(actions, ctx, due_date="day")
         shown["status_text"] = actions["status"].map(lambda s: tr.word("status", s))
-        table(shown, {"action_id": tr("action"), "title": tr("description"),
-                      "owner": tr("owner"), "due_date_text": tr("due"),
-                      "status_text": tr("status")})
+        table(
+            shown,
+            {
+                "action_id": tr("action"),
+                "title": tr("description"),
+                "owner": tr("owner"),
+                "due_date_text": tr("due"),
+                "status_text": tr("status"),
+            },
+        )
 else:
     st.caption(tr("detail_hint"))

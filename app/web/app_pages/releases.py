@@ -25,22 +25,41 @@ failures = data.period_list(ctx.snapshot, "deploy_failures", ctx.period, ctx.fil
 
 cols = st.columns(4)
 with cols[0]:
-    card(tr("kpi.change_failure_rate"), tr.pct(now["change_failure_rate"]),
-         delta=tr.delta_pp(now["change_failure_rate"], before["change_failure_rate"]),
-         lower_is_better=True,
-         caption=tr("deploys_n", part=now["deploys_with_incident"], whole=now["deploys"]))
+    card(
+        tr("kpi.change_failure_rate"),
+        tr.pct(now["change_failure_rate"]),
+        delta=tr.delta_pp(now["change_failure_rate"], before["change_failure_rate"]),
+        lower_is_better=True,
+        caption=tr("deploys_n", part=now["deploys_with_incident"], whole=now["deploys"]),
+    )
 with cols[1]:
-    card(tr("kpi.release_caused"), tr.pct(now["release_caused_share"]),
-         delta=tr.delta_pp(now["release_caused_share"], before["release_caused_share"]),
-         lower_is_better=True,
-         caption=tr("release_n", part=now["release_caused"], whole=now["incidents"],
-                    explicit=now["explicit"], window=now["window"]))
+    card(
+        tr("kpi.release_caused"),
+        tr.pct(now["release_caused_share"]),
+        delta=tr.delta_pp(now["release_caused_share"], before["release_caused_share"]),
+        lower_is_better=True,
+        caption=tr(
+            "release_n",
+            part=now["release_caused"],
+            whole=now["incidents"],
+            explicit=now["explicit"],
+            window=now["window"],
+        ),
+    )
 with cols[2]:
-    card(tr("kpi.deploys"), tr.num(now["deploys"]),
-         delta=tr.delta_count(now["deploys"], before["deploys"]), neutral=True)
+    card(
+        tr("kpi.deploys"),
+        tr.num(now["deploys"]),
+        delta=tr.delta_count(now["deploys"], before["deploys"]),
+        neutral=True,
+    )
 with cols[3]:
-    card(tr("kpi.rollbacks"), tr.num(now["rollbacks"]),
-         delta=tr.delta_count(now["rollbacks"], before["rollbacks"]), lower_is_better=True)
+    card(
+        tr("kpi.rollbacks"),
+        tr.num(now["rollbacks"]),
+        delta=tr.delta_count(now["rollbacks"], before["rollbacks"]),
+        lower_is_better=True,
+    )
 
 if deploys.empty and overlay.empty and failures.empty:
     empty(ctx)
@@ -60,17 +79,20 @@ else:
     ]
     shown["deploy"] = attributed["app"] + " @ " + attributed["revision"].str.slice(0, 10)
     shown["detail"] = [ctx.incident_link(k) for k in shown["incident_key"]]
-    table(shown, {
-        "deploy": tr("deploy"),
-        "deployed_local_text": tr("deployed_at"),
-        "incident_key": tr("incident"),
-        "url": link_column(tr("source_link"), text=tr("open_source")),
-        "detail": link_column(tr("detail"), text=tr("open_detail")),
-        "severity": tr("severity"),
-        "created_local_text": tr("created"),
-        "after_text": tr("after_deploy"),
-        "how": tr("attribution"),
-    })
+    table(
+        shown,
+        {
+            "deploy": tr("deploy"),
+            "deployed_local_text": tr("deployed_at"),
+            "incident_key": tr("incident"),
+            "url": link_column(tr("source_link"), text=tr("open_source")),
+            "detail": link_column(tr("detail"), text=tr("open_detail")),
+            "severity": tr("severity"),
+            "created_local_text": tr("created"),
+            "after_text": tr("after_deploy"),
+            "how": tr("attribution"),
+        },
+    )
 
 st.subheader(tr("deploys_title"))
 if deploys.empty:
@@ -80,23 +102,32 @@ else:
     shown["rollback_text"] = deploys["is_rollback"].map(lambda v: tr("yes") if v else "")
     shown["incidents_text"] = deploys["incident_keys"].map(join_list)
     shown["services_text"] = deploys["services"].map(join_list)
-    table(shown, {
-        "app": tr("app"),
-        "revision": tr("revision"),
-        "deployed_local_text": tr("deployed_at"),
-        "initiated_by": tr("initiated_by"),
-        "rollback_text": tr("kpi.rollbacks"),
-        "services_text": tr("service"),
-        "incidents_text": tr("attributed_incidents"),
-    })
+    table(
+        shown,
+        {
+            "app": tr("app"),
+            "revision": tr("revision"),
+            "deployed_local_text": tr("deployed_at"),
+            "initiated_by": tr("initiated_by"),
+            "rollback_text": tr("kpi.rollbacks"),
+            "services_text": tr("service"),
+            "incidents_text": tr("attributed_incidents"),
+        },
+    )
 
 st.subheader(tr("failures_title"))
 if failures.empty:
     st.success(tr("none_failures"))
 else:
-    table(human(failures, ctx, started_local="when", finished_local="when"), {
-        "app": tr("app"), "phase": tr("phase"), "started_local_text": tr("started"),
-        "finished_local_text": tr("finished"), "revision": tr("revision"),
-        "message": tr("message"),
-    })
+    table(
+        human(failures, ctx, started_local="when", finished_local="when"),
+        {
+            "app": tr("app"),
+            "phase": tr("phase"),
+            "started_local_text": tr("started"),
+            "finished_local_text": tr("finished"),
+            "revision": tr("revision"),
+            "message": tr("message"),
+        },
+    )
     st.caption(tr("failures_help"))

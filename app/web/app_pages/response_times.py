@@ -7,10 +7,16 @@ from opskpi.app.web.components import context, empty, human, link_column, table
 
 ctx = context()
 tr = ctx.tr
-metric = st.segmented_control(
-    tr("measure"), ["tta", "ttr"], key="rt_metric", default="ttr",
-    format_func=lambda m: tr(f"metric.{m}"),
-) or "ttr"
+metric = (
+    st.segmented_control(
+        tr("measure"),
+        ["tta", "ttr"],
+        key="rt_metric",
+        default="ttr",
+        format_func=lambda m: tr(f"metric.{m}"),
+    )
+    or "ttr"
+)
 kind = "ack" if metric == "tta" else "resolve"
 targets = {sev: t[kind] for sev, t in ctx.targets.items()}
 
@@ -24,8 +30,9 @@ if incidents.empty:
 
 st.subheader(tr("sec_per_severity"))
 cols = st.columns(max(1, len(times) - 1))
-for col, row in zip(cols, [r for r in times.to_dict("records") if r["severity"] != "all"],
-                    strict=False):
+for col, row in zip(
+    cols, [r for r in times.to_dict("records") if r["severity"] != "all"], strict=False
+):
     target = targets.get(row["severity"])
     with col, st.container(border=True):
         st.metric(
@@ -33,37 +40,57 @@ for col, row in zip(cols, [r for r in times.to_dict("records") if r["severity"] 
             tr.dur(row[f"{metric}_mean"]),
         )
         st.caption(
-            tr("stats_caption", median=tr.dur(row[f"{metric}_median"]),
-               p90=tr.dur(row[f"{metric}_p90"]), n=row[f"{metric}_n"])
+            tr(
+                "stats_caption",
+                median=tr.dur(row[f"{metric}_median"]),
+                p90=tr.dur(row[f"{metric}_p90"]),
+                n=row[f"{metric}_n"],
+            )
             + "  \n"
-            + (tr("sla_line", target=tr.dur(target), share=tr.pct(row[f"{kind}_sla_compliance"]),
-                  n=row[f"{kind}_sla_n"]) if target else tr("no_targets"))
+            + (
+                tr(
+                    "sla_line",
+                    target=tr.dur(target),
+                    share=tr.pct(row[f"{kind}_sla_compliance"]),
+                    n=row[f"{kind}_sla_n"],
+                )
+                if target
+                else tr("no_targets")
+            )
         )
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(figures.response_distribution(incidents, metric, targets, tr),
-                    width="stretch")
+    st.plotly_chart(figures.response_distribution(incidents, metric, targets, tr), width="stretch")
 with right:
-    stat = st.radio(tr("statistic"), ["median", "mean", "p90"], horizontal=True, key="rt_stat",
-                    format_func=lambda s: tr(s))
+    stat = st.radio(
+        tr("statistic"),
+        ["median", "mean", "p90"],
+        horizontal=True,
+        key="rt_stat",
+        format_func=lambda s: tr(s),
+    )
     st.plotly_chart(figures.weekly_trend(weekly, metric, stat, targets, tr), width="stretch")
 st.plotly_chart(figures.weekly_compliance(weekly, kind, tr), width="stretch")
 
 st.subheader(tr("slowest", metric=tr(f"metric.{metric}")))
 slowest = incidents[incidents[f"{metric}_seconds"].notna()].head(15)
 slowest = human(slowest, ctx, **{metric: "dur", "created_local": "when"})
-slowest["target_text"] = [tr.dur(targets.get(s)) if targets.get(s) else "—"
-                          for s in slowest["severity"]]
+slowest["target_text"] = [
+    tr.dur(targets.get(s)) if targets.get(s) else "—" for s in slowest["severity"]
+]
 slowest["detail"] = [ctx.incident_link(k) for k in slowest["incident_key"]]
-table(slowest, {
-    "incident_key": tr("incident"),
-    "url": link_column(tr("source_link"), text=tr("open_source")),
-    "detail": link_column(tr("detail"), text=tr("open_detail")),
-    "title": tr("title"),
-    "severity": tr("severity"),
-    "service": tr("service"),
-    "created_local_text": tr("created"),
-    f"{metric}_text": tr(f"metric.{metric}"),
-    "target_text": tr("target"),
-})
+table(
+    slowest,
+    {
+        "incident_key": tr("incident"),
+        "url": link_column(tr("source_link"), text=tr("open_source")),
+        "detail": link_column(tr("detail"), text=tr("open_detail")),
+        "title": tr("title"),
+        "severity": tr("severity"),
+        "service": tr("service"),
+        "created_local_text": tr("created"),
+        f"{metric}_text": tr(f"metric.{metric}"),
+        "target_text": tr("target"),
+    },
+)

@@ -19,8 +19,9 @@ with left:
         label=[labels[k] for k in period["root_cause"]],
         share_text=period["share"].map(tr.pct),
     )
-    table(shown, {"label": tr("root_cause"), "incidents": tr("incidents"),
-                  "share_text": tr("share")})
+    table(
+        shown, {"label": tr("root_cause"), "incidents": tr("incidents"), "share_text": tr("share")}
+    )
     st.caption(tr("causes_caption", n=total))
 with right:
     st.plotly_chart(figures.root_cause_share(period, labels, tr), width="stretch")
@@ -35,14 +36,17 @@ else:
     shown = human(unclassified, ctx, created_local="when")
     shown["detail"] = [ctx.incident_link(k) for k in shown["incident_key"]]
     shown["postmortem_text"] = shown["postmortem_ids"].map(join_list)
-    table(shown, {
-        "incident_key": tr("incident"),
-        "url": link_column(tr("source_link"), text=tr("open_source")),
-        "detail": link_column(tr("detail"), text=tr("open_detail")),
-        "title": tr("title"),
-        "severity": tr("severity"),
-        "service": tr("service"),
-        "team": tr("team"),
-        "created_local_text": tr("created"),
-        "postmortem_text": tr("postmortem"),
-    })
+    table(
+        shown,
+        {
+            "incident_key": tr("incident"),
+            "url": link_column(tr("source_link"), text=tr("open_source")),
+            "detail": link_column(tr("detail"), text=tr("open_detail")),
+            "title": tr("title"),
+            "severity": tr("severity"),
+            "service": tr("service"),
+            "team": tr("team"),
+            "created_local_text": tr("created"),
+            "postmortem_text": tr("postmortem"),
+        },
+    )

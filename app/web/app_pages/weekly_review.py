@@ -15,15 +15,17 @@ from opskpi.app.web.state import previous_full_week
 ctx = context()
 tr = ctx.tr
 today = ctx.view.today(ctx.timezone, ctx.as_of)
-default = ctx.view.week if ctx.view.preset == "week" and ctx.view.week else previous_full_week(
-    today)
+default = (
+    ctx.view.week if ctx.view.preset == "week" and ctx.view.week else previous_full_week(today)
+)
 if "review_week" not in st.session_state:
     st.session_state["review_week"] = st.query_params.get("review_week", default)
 options = week_options(today, st.session_state["review_week"])
 if st.session_state["review_week"] not in options:
     st.session_state["review_week"] = default
-week = st.selectbox(tr("iso_week"), options, key="review_week",
-                    format_func=lambda w: week_label_for(tr, w))
+week = st.selectbox(
+    tr("iso_week"), options, key="review_week", format_func=lambda w: week_label_for(tr, w)
+)
 if week != default or "review_week" in st.query_params:
     st.query_params["review_week"] = week
 
@@ -31,13 +33,27 @@ doc = data.weekly_review(ctx.snapshot, week, ctx.as_of, ctx.filters, tr.language
 markdown, html = to_markdown(doc), to_html(doc)
 name = f"opskpi-review-{week}"
 left, middle, right = st.columns([1, 1, 3])
-left.download_button(tr("download_md"), markdown, file_name=f"{name}.md",
-                     mime="text/markdown", icon=":material/download:")
-middle.download_button(tr("download_html"), html, file_name=f"{name}.html", mime="text/html",
-                       icon=":material/download:")
+left.download_button(
+    tr("download_md"),
+    markdown,
+    file_name=f"{name}.md",
+    mime="text/markdown",
+    icon=":material/download:",
+)
+middle.download_button(
+    tr("download_html"),
+    html,
+    file_name=f"{name}.html",
+    mime="text/html",
+    icon=":material/download:",
+)
 command = ["opskpi", "report", "--week", week, "--as-of", ctx.as_of.isoformat()]
-for flag, values in (("--severity", ctx.view.severities), ("--service", ctx.view.services),
-                     ("--team", ctx.view.teams), ("--source", ctx.view.sources)):
+for flag, values in (
+    ("--severity", ctx.view.severities),
+    ("--service", ctx.view.services),
+    ("--team", ctx.view.teams),
+    ("--source", ctx.view.sources),
+):
     for value in values:
         command += [flag, value]
 right.caption(tr("same_as_cli"))
