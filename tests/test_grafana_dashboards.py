@@ -183,3 +183,14 @@ def test_provisioning_matches_the_dashboards() -> None:
     [files] = provider["providers"]
     assert files["folder"] == "opskpi"
     assert files["type"] == "file"
+
+
+def test_series_takes_the_exporters_family_and_its_labels_only() -> None:
+    from opskpi.grafana.panels.common import series
+    from opskpi.metrics.exporter import families
+
+    assert series(families.DEPLOYS, 'window="$window"') == (
+        'opskpi_deploys{job="opskpi",window="$window"}'
+    )
+    with pytest.raises(ValueError, match="opskpi_deploys has no label 'severity'"):
+        series(families.DEPLOYS, 'severity=~"$severity"')

@@ -14,6 +14,7 @@ from opskpi.grafana.panels.common import (
     streamlit_link,
     with_panel_ids,
 )
+from opskpi.metrics.exporter import families
 
 UID = "opskpi-incident-kpis"
 FILENAME = "incident-kpis.json"
@@ -28,7 +29,7 @@ def severity_variable() -> dashboard.QueryVariable:
         dashboard.QueryVariable("severity")
         .label("Severity")
         .datasource(DATASOURCE)
-        .query(f"label_values({series('opskpi_incidents')}, severity)")
+        .query(f"label_values({series(families.INCIDENTS)}, severity)")
         .regex(NOT_POOLED)
         .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
@@ -43,7 +44,7 @@ def source_variable() -> dashboard.QueryVariable:
         dashboard.QueryVariable("source")
         .label("Source")
         .datasource(DATASOURCE)
-        .query(f"label_values({series('opskpi_incidents')}, source)")
+        .query(f"label_values({series(families.INCIDENTS)}, source)")
         .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
         .multi(True)

@@ -7,11 +7,14 @@ your Prometheus scrapes opskpi under another job name, then run `python -m opskp
 
 from __future__ import annotations
 
+import re
+
 from grafana_foundation_sdk.builders import bargauge, dashboard, prometheus, stat, timeseries
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
 from grafana_foundation_sdk.models import units
+from opskpi.metrics.exporter.families import Family
 
 # The one label selector every query starts with (the scrape job of prometheus.example.yml).
 SELECTOR = 'job="opskpi"'
@@ -44,9 +47,19 @@ STAT_HEIGHT = 5
 GRAPH_HEIGHT = 8
 
 
-def series(name: str, *matchers: str) -> str:
-    """`name{job="opskpi",<matchers>}`: a vector selector that always carries SELECTOR."""
-    return f"{name}{{{','.join((SELECTOR, *matchers))}}}"
+def series(family: Family, *matchers: str) -> str:
+    """`name{job="opskpi",<matchers>}`: a vector selector that always carries SELECTOR.
+
+    The family comes from the exporter's own catalogue, so a renamed family or a matcher on a
+    label it does not carry fails the generation instead of leaving a panel that queries nothing.
+    """
+    for matcher in matchers:
+        label = re.split(r"[=!~]", matcher, maxsplit=1)[0].strip()
+        if label not in family.labels:
+            raise ValueError(
+                f"{family.name} has no label {label!r} (its labels: {', '.join(family.labels)})"
+            )
+    return f"{family.name}{{{','.join((SELECTOR, *matchers))}}}"
 
 
 def prom_query(expr: str, legend: str = "", ref_id: str = "A") -> prometheus.Dataquery:

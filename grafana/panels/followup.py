@@ -25,9 +25,11 @@ from opskpi.grafana.panels.common import (
     ratio_timeseries,
     series,
 )
+from opskpi.metrics.exporter import families
+from opskpi.metrics.exporter.families import Family
 
 
-def _ratio(title: str, family: str, description: str) -> stat.Panel:
+def _ratio(title: str, family: Family, description: str) -> stat.Panel:
     return ratio_stat(title, description).with_target(instant_query(series(family, WINDOW)))
 
 
@@ -36,15 +38,15 @@ def _beside_graph(panel: stat.Panel) -> stat.Panel:
     return panel.height(GRAPH_HEIGHT)
 
 
-def _count(title: str, family: str, description: str, *matchers: str) -> stat.Panel:
+def _count(title: str, family: Family, description: str, *matchers: str) -> stat.Panel:
     return count_stat(title, description).with_target(
         instant_query(series(family, *matchers, WINDOW))
     )
 
 
-def _ratio_trend(title: str, families: list[tuple[str, str]]) -> timeseries.Panel:
+def _ratio_trend(title: str, lines: list[tuple[Family, str]]) -> timeseries.Panel:
     panel = ratio_timeseries(title, 'Rolling $window ratios; gaps are "no data", not 0 %.')
-    for ref_id, (family, legend) in zip("ABCDEFGH", families, strict=False):
+    for ref_id, (family, legend) in zip("ABCDEFGH", lines, strict=False):
         panel = panel.with_target(prom_query(series(family, WINDOW), legend, ref_id))
     return panel
 
@@ -77,7 +79,7 @@ def root_cause_share() -> piechart.Panel:
                 ]
             )
         )
-        .with_target(instant_query(series("opskpi_root_cause_incidents", WINDOW), "{{root_cause}}"))
+        .with_target(instant_query(series(families.ROOT_CAUSE_INCIDENTS, WINDOW), "{{root_cause}}"))
     )
 
 
@@ -87,7 +89,7 @@ def root_cause_trend() -> timeseries.Panel:
         .span(16)
         .decimals(0)
         .stacking(common_builders.StackingConfig().mode(common_models.StackingMode.NORMAL))
-        .with_target(prom_query(series("opskpi_root_cause_incidents", WINDOW), "{{root_cause}}"))
+        .with_target(prom_query(series(families.ROOT_CAUSE_INCIDENTS, WINDOW), "{{root_cause}}"))
     )
 
 
@@ -97,7 +99,7 @@ def root_cause_trend() -> timeseries.Panel:
 def release_caused_ratio() -> stat.Panel:
     return _ratio(
         "Release-caused incidents",
-        "opskpi_release_caused_ratio",
+        families.RELEASE_CAUSED_RATIO,
         "Release-caused incidents (explicit link or deploy window) / incidents.",
     )
 
@@ -105,17 +107,17 @@ def release_caused_ratio() -> stat.Panel:
 def change_failure_rate() -> stat.Panel:
     return _ratio(
         "Change failure rate",
-        "opskpi_change_failure_rate_ratio",
+        families.CHANGE_FAILURE_RATE_RATIO,
         "Deploys with at least one attributed incident / deploys.",
     )
 
 
 def deploys() -> stat.Panel:
-    return _count("Deploys", "opskpi_deploys", "Successful Argo CD syncs in the window.")
+    return _count("Deploys", families.DEPLOYS, "Successful Argo CD syncs in the window.")
 
 
 def rollbacks() -> stat.Panel:
-    return _count("Rollbacks", "opskpi_rollbacks", "Deploys back to an earlier revision.")
+    return _count("Rollbacks", families.ROLLBACKS, "Deploys back to an earlier revision.")
 
 
 def release_links() -> bargauge.Panel:
@@ -126,7 +128,7 @@ def release_links() -> bargauge.Panel:
             "any = explicit or window; explicit = named deploy; window = deploy shortly before.",
         )
         .decimals(0)
-        .with_target(instant_query(series("opskpi_release_caused_incidents", WINDOW), "{{link}}"))
+        .with_target(instant_query(series(families.RELEASE_CAUSED_INCIDENTS, WINDOW), "{{link}}"))
     )
 
 
@@ -134,8 +136,8 @@ def release_trend() -> timeseries.Panel:
     return _ratio_trend(
         "Release-caused share and change failure rate",
         [
-            ("opskpi_release_caused_ratio", "release-caused share"),
-            ("opskpi_change_failure_rate_ratio", "change failure rate"),
+            (families.RELEASE_CAUSED_RATIO, "release-caused share"),
+            (families.CHANGE_FAILURE_RATE_RATIO, "change failure rate"),
         ],
     )
 
@@ -145,8 +147,8 @@ def deploy_trend() -> timeseries.Panel:
         default_timeseries("Deploys and rollbacks", COUNT)
         .span(24)
         .decimals(0)
-        .with_target(prom_query(series("opskpi_deploys", WINDOW), "deploys", "A"))
-        .with_target(prom_query(series("opskpi_rollbacks", WINDOW), "rollbacks", "B"))
+        .with_target(prom_query(series(families.DEPLOYS, WINDOW), "deploys", "A"))
+        .with_target(prom_query(series(families.ROLLBACKS, WINDOW), "rollbacks", "B"))
     )
 
 
@@ -157,7 +159,7 @@ def runbook_coverage() -> stat.Panel:
     return _beside_graph(
         _ratio(
             "Runbook coverage",
-            "opskpi_runbook_coverage_ratio",
+            families.RUNBOOK_COVERAGE_RATIO,
             "Incidents with a runbook / incidents.",
         )
     )
@@ -167,14 +169,14 @@ def incidents_without_runbook() -> stat.Panel:
     return _beside_graph(
         _count(
             "Incidents without runbook",
-            "opskpi_incidents_without_runbook",
+            families.INCIDENTS_WITHOUT_RUNBOOK,
             "Incidents with no runbook on the incident, its alerts or the service config.",
         )
     )
 
 
 def runbook_trend() -> timeseries.Panel:
-    return _ratio_trend("Runbook coverage", [("opskpi_runbook_coverage_ratio", "coverage")])
+    return _ratio_trend("Runbook coverage", [(families.RUNBOOK_COVERAGE_RATIO, "coverage")])
 
 
 # Postmortems and corrective actions
@@ -183,7 +185,7 @@ def runbook_trend() -> timeseries.Panel:
 def rca_adherence() -> stat.Panel:
     return _ratio(
         "RCA adherence",
-        "opskpi_rca_adherence_ratio",
+        families.RCA_ADHERENCE_RATIO,
         "Corrective actions completed by their due date / actions due in the window.",
     )
 
@@ -191,14 +193,14 @@ def rca_adherence() -> stat.Panel:
 def postmortem_on_time() -> stat.Panel:
     return _ratio(
         "Postmortems on time",
-        "opskpi_postmortem_on_time_ratio",
+        families.POSTMORTEM_ON_TIME_RATIO,
         "Postmortems published by the deadline (sev1 48 h, sev2 3, sev3 5 business days) / due.",
     )
 
 
 def _overdue(title: str, must_fix: str, description: str) -> stat.Panel:
     panel = count_stat(title, description).with_target(
-        instant_query(series("opskpi_overdue_actions", f'must_fix="{must_fix}"'))
+        instant_query(series(families.OVERDUE_ACTIONS, f'must_fix="{must_fix}"'))
     )
     return panel.thresholds(nonzero_is_red()) if must_fix == "true" else panel
 
@@ -217,8 +219,8 @@ def followup_trend() -> timeseries.Panel:
     return _ratio_trend(
         "RCA adherence and postmortem timeliness",
         [
-            ("opskpi_rca_adherence_ratio", "RCA adherence"),
-            ("opskpi_postmortem_on_time_ratio", "postmortems on time"),
+            (families.RCA_ADHERENCE_RATIO, "RCA adherence"),
+            (families.POSTMORTEM_ON_TIME_RATIO, "postmortems on time"),
         ],
     )
 
@@ -227,7 +229,7 @@ def overdue_trend() -> timeseries.Panel:
     return (
         default_timeseries("Overdue corrective actions", COUNT)
         .decimals(0)
-        .with_target(prom_query(series("opskpi_overdue_actions"), "must_fix={{must_fix}}"))
+        .with_target(prom_query(series(families.OVERDUE_ACTIONS), "must_fix={{must_fix}}"))
     )
 
 
@@ -238,7 +240,7 @@ def escalation_rate() -> stat.Panel:
     return _beside_graph(
         _ratio(
             "Escalation rate",
-            "opskpi_escalation_rate_ratio",
+            families.ESCALATION_RATE_RATIO,
             "Incidents escalated to a next level before the first ack / incidents.",
         )
     )
@@ -248,7 +250,7 @@ def acked_within_paging_window() -> stat.Panel:
     return _beside_graph(
         _ratio(
             "Acked within paging window",
-            "opskpi_acked_within_paging_window_ratio",
+            families.ACKED_WITHIN_PAGING_WINDOW_RATIO,
             "Acknowledged incidents with tta ≤ the paging escalation timeout / acknowledged.",
         )
     )
@@ -258,7 +260,7 @@ def paging_trend() -> timeseries.Panel:
     return _ratio_trend(
         "Paging",
         [
-            ("opskpi_escalation_rate_ratio", "escalation rate"),
-            ("opskpi_acked_within_paging_window_ratio", "acked within paging window"),
+            (families.ESCALATION_RATE_RATIO, "escalation rate"),
+            (families.ACKED_WITHIN_PAGING_WINDOW_RATIO, "acked within paging window"),
         ],
     )

@@ -28,6 +28,8 @@ from opskpi.grafana.panels.common import (
     sla_thresholds,
     sla_timeseries,
 )
+from opskpi.metrics.exporter import families
+from opskpi.metrics.exporter.families import Family
 
 TARGET_SERIES = "SLA target"
 STATISTICS = 'statistic=~"mean|median|p90"'
@@ -46,7 +48,7 @@ def _target_line() -> list[dashboard_models.DynamicConfigValue]:
     ]
 
 
-def response_time(kind: str, duration_family: str, target_family: str) -> timeseries.Panel:
+def response_time(kind: str, duration_family: Family, target_family: Family) -> timeseries.Panel:
     """Mean, median and p90 of one duration for one severity, against its SLA target.
 
     The panel repeats once per selected severity (inside a repeat `$severity` is a single
@@ -71,13 +73,13 @@ def response_time(kind: str, duration_family: str, target_family: str) -> timese
 
 def mtta() -> timeseries.Panel:
     return response_time(
-        "MTTA", "opskpi_time_to_acknowledge_seconds", "opskpi_ack_sla_target_seconds"
+        "MTTA", families.TIME_TO_ACKNOWLEDGE_SECONDS, families.ACK_SLA_TARGET_SECONDS
     )
 
 
 def mttr() -> timeseries.Panel:
     return response_time(
-        "MTTR", "opskpi_time_to_resolve_seconds", "opskpi_resolve_sla_target_seconds"
+        "MTTR", families.TIME_TO_RESOLVE_SECONDS, families.RESOLVE_SLA_TARGET_SECONDS
     )
 
 
@@ -95,7 +97,7 @@ def _compliance_stat(title: str, expr: str, legend: str, width: int) -> stat.Pan
     )
 
 
-def compliance_pooled(kind: str, family: str) -> stat.Panel:
+def compliance_pooled(kind: str, family: Family) -> stat.Panel:
     return _compliance_stat(
         f"{kind} SLA compliance (all severities)",
         series(family, 'severity="all"', WINDOW),
@@ -104,7 +106,7 @@ def compliance_pooled(kind: str, family: str) -> stat.Panel:
     )
 
 
-def compliance_by_severity(kind: str, family: str) -> stat.Panel:
+def compliance_by_severity(kind: str, family: Family) -> stat.Panel:
     return _compliance_stat(
         f"{kind} SLA compliance by severity",
         series(family, SEVERITY, WINDOW),
@@ -113,7 +115,7 @@ def compliance_by_severity(kind: str, family: str) -> stat.Panel:
     )
 
 
-def compliance_trend(kind: str, family: str) -> timeseries.Panel:
+def compliance_trend(kind: str, family: Family) -> timeseries.Panel:
     return sla_timeseries(
         f"{kind} SLA compliance",
         f"Rolling $window compliance per severity; the dashed line is the "
@@ -121,8 +123,8 @@ def compliance_trend(kind: str, family: str) -> timeseries.Panel:
     ).with_target(prom_query(series(family, SEVERITY, WINDOW), "{{severity}}"))
 
 
-ACK = ("Ack", "opskpi_ack_sla_compliance_ratio")
-RESOLVE = ("Resolve", "opskpi_resolve_sla_compliance_ratio")
+ACK = ("Ack", families.ACK_SLA_COMPLIANCE_RATIO)
+RESOLVE = ("Resolve", families.RESOLVE_SLA_COMPLIANCE_RATIO)
 
 
 def incidents_total() -> stat.Panel:
@@ -130,7 +132,7 @@ def incidents_total() -> stat.Panel:
         count_stat("Incidents", "Incidents created in the window (merged duplicates excluded).")
         .span(4)
         .height(GRAPH_HEIGHT)
-        .with_target(instant_query(f"sum({series('opskpi_incidents', SEVERITY, SOURCE, WINDOW)})"))
+        .with_target(instant_query(f"sum({series(families.INCIDENTS, SEVERITY, SOURCE, WINDOW)})"))
     )
 
 
@@ -141,7 +143,7 @@ def merged_total() -> stat.Panel:
         )
         .span(4)
         .height(GRAPH_HEIGHT)
-        .with_target(instant_query(f"sum({series('opskpi_incidents_merged', SEVERITY, WINDOW)})"))
+        .with_target(instant_query(f"sum({series(families.INCIDENTS_MERGED, SEVERITY, WINDOW)})"))
     )
 
 
@@ -153,7 +155,7 @@ def volume_breakdown() -> bargauge.Panel:
         .with_target(
             instant_query(
                 "sum by (severity, source) "
-                f"({series('opskpi_incidents', SEVERITY, SOURCE, WINDOW)})",
+                f"({series(families.INCIDENTS, SEVERITY, SOURCE, WINDOW)})",
                 "{{severity}} · {{source}}",
             )
         )
@@ -169,7 +171,7 @@ def _volume_trend(by: str) -> timeseries.Panel:
         .stacking(common_builders.StackingConfig().mode(common_models.StackingMode.NORMAL))
         .with_target(
             prom_query(
-                f"sum by ({by}) ({series('opskpi_incidents', SEVERITY, SOURCE, WINDOW)})",
+                f"sum by ({by}) ({series(families.INCIDENTS, SEVERITY, SOURCE, WINDOW)})",
                 f"{{{{{by}}}}}",
             )
         )
@@ -184,7 +186,7 @@ def volume_by_source() -> timeseries.Panel:
     return _volume_trend("source")
 
 
-def _open_stat(title: str, family: str, description: str, alarming: bool) -> stat.Panel:
+def _open_stat(title: str, family: Family, description: str, alarming: bool) -> stat.Panel:
     panel = (
         count_stat(title, description)
         .span(8)
@@ -195,14 +197,14 @@ def _open_stat(title: str, family: str, description: str, alarming: bool) -> sta
 
 def open_incidents() -> stat.Panel:
     return _open_stat(
-        "Open incidents", "opskpi_open_incidents", "Open now, whatever their creation date.", False
+        "Open incidents", families.OPEN_INCIDENTS, "Open now, whatever their creation date.", False
     )
 
 
 def open_breaching() -> stat.Panel:
     return _open_stat(
         "Open past resolve target",
-        "opskpi_open_breaching_incidents",
+        families.OPEN_BREACHING_INCIDENTS,
         "Open incidents older than their severity's resolve target.",
         True,
     )
@@ -211,7 +213,7 @@ def open_breaching() -> stat.Panel:
 def open_unacknowledged() -> stat.Panel:
     return _open_stat(
         "Open, unacknowledged past ack target",
-        "opskpi_open_unacknowledged_over_target_incidents",
+        families.OPEN_UNACKNOWLEDGED_OVER_TARGET_INCIDENTS,
         "Open incidents never acknowledged and older than the ack target.",
         True,
     )
@@ -222,17 +224,17 @@ def open_trend() -> timeseries.Panel:
         default_timeseries("Open and breaching incidents", COUNT)
         .span(24)
         .decimals(0)
-        .with_target(prom_query(f"sum({series('opskpi_open_incidents', SEVERITY)})", "open", "A"))
+        .with_target(prom_query(f"sum({series(families.OPEN_INCIDENTS, SEVERITY)})", "open", "A"))
         .with_target(
             prom_query(
-                f"sum({series('opskpi_open_breaching_incidents', SEVERITY)})",
+                f"sum({series(families.OPEN_BREACHING_INCIDENTS, SEVERITY)})",
                 "past resolve target",
                 "B",
             )
         )
         .with_target(
             prom_query(
-                f"sum({series('opskpi_open_unacknowledged_over_target_incidents', SEVERITY)})",
+                f"sum({series(families.OPEN_UNACKNOWLEDGED_OVER_TARGET_INCIDENTS, SEVERITY)})",
                 "unacknowledged past ack target",
                 "C",
             )

@@ -8,6 +8,7 @@ from grafana_foundation_sdk.models import dashboard as dashboard_models
 from opskpi.grafana.panels.common import (
     COUNT,
     SECONDS,
+    SELECTOR,
     STALE_SYNC_HOURS,
     age_thresholds,
     count_stat,
@@ -19,11 +20,14 @@ from opskpi.grafana.panels.common import (
     series,
     steps,
 )
+from opskpi.metrics.exporter import families
 
-SYNC_AGE = f"time() - {series('opskpi_sync_last_success_timestamp_seconds')}"
-SNAPSHOT_AGE = f"time() - {series('opskpi_snapshot_timestamp_seconds')}"
-SYNC_ERRORS_1D = f"increase({series('opskpi_sync_errors_total')}[1d])"
-SNAPSHOT_LOAD_ERRORS_1D = f"increase({series('opskpi_snapshot_load_errors_total')}[1d])"
+# Prometheus's own per-target series, not an exporter family.
+SCRAPE_UP = f"up{{{SELECTOR}}}"
+SYNC_AGE = f"time() - {series(families.SYNC_LAST_SUCCESS_TIMESTAMP_SECONDS)}"
+SNAPSHOT_AGE = f"time() - {series(families.SNAPSHOT_TIMESTAMP_SECONDS)}"
+SYNC_ERRORS_1D = f"increase({series(families.SYNC_ERRORS_TOTAL)}[1d])"
+SNAPSHOT_LOAD_ERRORS_1D = f"increase({series(families.SNAPSHOT_LOAD_ERRORS_TOTAL)}[1d])"
 
 
 def last_success_age() -> stat.Panel:
@@ -64,7 +68,7 @@ def last_success_age_trend() -> timeseries.Panel:
 
 def last_run_duration() -> timeseries.Panel:
     return default_timeseries("Last run duration", SECONDS).with_target(
-        prom_query(series("opskpi_sync_last_run_duration_seconds"), "{{source}}")
+        prom_query(series(families.SYNC_LAST_RUN_DURATION_SECONDS), "{{source}}")
     )
 
 
@@ -72,7 +76,7 @@ def last_run_records() -> timeseries.Panel:
     return (
         default_timeseries("Records landed by the last run", COUNT)
         .decimals(0)
-        .with_target(prom_query(series("opskpi_sync_last_run_records"), "{{source}}"))
+        .with_target(prom_query(series(families.SYNC_LAST_RUN_RECORDS), "{{source}}"))
     )
 
 
@@ -82,7 +86,7 @@ def sync_errors_trend() -> timeseries.Panel:
         .decimals(0)
         .with_target(
             prom_query(
-                f"increase({series('opskpi_sync_errors_total')}[$__rate_interval])", "{{source}}"
+                f"increase({series(families.SYNC_ERRORS_TOTAL)}[$__rate_interval])", "{{source}}"
             )
         )
     )
@@ -103,7 +107,7 @@ def exporter_up() -> stat.Panel:
                 )
             ]
         )
-        .with_target(instant_query(series("up"), "{{instance}}"))
+        .with_target(instant_query(SCRAPE_UP, "{{instance}}"))
     )
 
 

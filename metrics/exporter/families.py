@@ -30,171 +30,203 @@ class Family:
     labels: tuple[str, ...] = ()
 
 
+INCIDENTS = Family(
+    "opskpi_incidents",
+    "gauge",
+    "Incidents created in the window (merged excluded).",
+    ("severity", "source", "window"),
+)
+INCIDENTS_MERGED = Family(
+    "opskpi_incidents_merged",
+    "gauge",
+    "Merged duplicate incidents created in the window, counted apart.",
+    ("severity", "window"),
+)
+TIME_TO_ACKNOWLEDGE_SECONDS = Family(
+    "opskpi_time_to_acknowledge_seconds",
+    "gauge",
+    "Time to acknowledge statistics of the window's incidents (valid durations only).",
+    ("severity", "window", "statistic"),
+)
+TIME_TO_RESOLVE_SECONDS = Family(
+    "opskpi_time_to_resolve_seconds",
+    "gauge",
+    "Time to resolve statistics of the window's incidents (valid durations only).",
+    ("severity", "window", "statistic"),
+)
+ACK_SLA_COMPLIANCE_RATIO = Family(
+    "opskpi_ack_sla_compliance_ratio",
+    "gauge",
+    "Incidents acknowledged within the SLA target / incidents with a valid ack time.",
+    ("severity", "window"),
+)
+RESOLVE_SLA_COMPLIANCE_RATIO = Family(
+    "opskpi_resolve_sla_compliance_ratio",
+    "gauge",
+    "Incidents resolved within the SLA target / resolved incidents.",
+    ("severity", "window"),
+)
+ACK_SLA_TARGET_SECONDS = Family(
+    "opskpi_ack_sla_target_seconds",
+    "gauge",
+    "Acknowledgement SLA target of the policy.",
+    ("severity",),
+)
+RESOLVE_SLA_TARGET_SECONDS = Family(
+    "opskpi_resolve_sla_target_seconds",
+    "gauge",
+    "Resolution SLA target of the policy.",
+    ("severity",),
+)
+OPEN_INCIDENTS = Family(
+    "opskpi_open_incidents", "gauge", "Open incidents now (any creation date).", ("severity",)
+)
+OPEN_BREACHING_INCIDENTS = Family(
+    "opskpi_open_breaching_incidents",
+    "gauge",
+    "Open incidents older than the resolve target.",
+    ("severity",),
+)
+OPEN_UNACKNOWLEDGED_OVER_TARGET_INCIDENTS = Family(
+    "opskpi_open_unacknowledged_over_target_incidents",
+    "gauge",
+    "Open, never acknowledged incidents older than the ack target.",
+    ("severity",),
+)
+ROOT_CAUSE_INCIDENTS = Family(
+    "opskpi_root_cause_incidents",
+    "gauge",
+    "Incidents per root-cause taxonomy key.",
+    ("root_cause", "window"),
+)
+RELEASE_CAUSED_INCIDENTS = Family(
+    "opskpi_release_caused_incidents",
+    "gauge",
+    "Release-caused incidents by link kind (any, explicit, window).",
+    ("link", "window"),
+)
+RELEASE_CAUSED_RATIO = Family(
+    "opskpi_release_caused_ratio", "gauge", "Release-caused incidents / incidents.", ("window",)
+)
+DEPLOYS = Family(
+    "opskpi_deploys", "gauge", "Argo CD deploys (successful syncs) in the window.", ("window",)
+)
+CHANGE_FAILURE_RATE_RATIO = Family(
+    "opskpi_change_failure_rate_ratio",
+    "gauge",
+    "Deploys with at least one attributed incident / deploys.",
+    ("window",),
+)
+ROLLBACKS = Family("opskpi_rollbacks", "gauge", "Rollbacks in the window.", ("window",))
+RUNBOOK_COVERAGE_RATIO = Family(
+    "opskpi_runbook_coverage_ratio",
+    "gauge",
+    "Incidents with a runbook / incidents.",
+    ("window",),
+)
+INCIDENTS_WITHOUT_RUNBOOK = Family(
+    "opskpi_incidents_without_runbook", "gauge", "Incidents without a runbook.", ("window",)
+)
+RCA_ADHERENCE_RATIO = Family(
+    "opskpi_rca_adherence_ratio",
+    "gauge",
+    "Corrective actions completed on time / actions due (by due date in the window).",
+    ("window",),
+)
+OVERDUE_ACTIONS = Family(
+    "opskpi_overdue_actions",
+    "gauge",
+    "Corrective actions not completed and past due, now.",
+    ("must_fix",),
+)
+POSTMORTEM_ON_TIME_RATIO = Family(
+    "opskpi_postmortem_on_time_ratio",
+    "gauge",
+    "Postmortems published by the deadline / postmortems due.",
+    ("window",),
+)
+ESCALATION_RATE_RATIO = Family(
+    "opskpi_escalation_rate_ratio",
+    "gauge",
+    "Incidents escalated before the first ack / incidents.",
+    ("window",),
+)
+ACKED_WITHIN_PAGING_WINDOW_RATIO = Family(
+    "opskpi_acked_within_paging_window_ratio",
+    "gauge",
+    "Acknowledged incidents with tta within the paging timeout / acknowledged.",
+    ("window",),
+)
+SYNC_LAST_SUCCESS_TIMESTAMP_SECONDS = Family(
+    "opskpi_sync_last_success_timestamp_seconds",
+    "gauge",
+    "End of the last successful sync of the source (0: never).",
+    ("source",),
+)
+SYNC_LAST_RUN_DURATION_SECONDS = Family(
+    "opskpi_sync_last_run_duration_seconds",
+    "gauge",
+    "Duration of the last sync run of the source.",
+    ("source",),
+)
+SYNC_LAST_RUN_RECORDS = Family(
+    "opskpi_sync_last_run_records",
+    "gauge",
+    "Records landed by the last sync run of the source.",
+    ("source",),
+)
+SYNC_ERRORS_TOTAL = Family(
+    "opskpi_sync_errors_total",
+    "counter",
+    "Failed sync runs since the warehouse was created.",
+    ("source",),
+)
+SNAPSHOT_TIMESTAMP_SECONDS = Family(
+    "opskpi_snapshot_timestamp_seconds",
+    "gauge",
+    "When the KPI snapshot being served was built.",
+)
+SNAPSHOT_LOAD_ERRORS_TOTAL = Family(
+    "opskpi_snapshot_load_errors_total", "counter", "Failed attempts to read the KPI snapshot."
+)
+
+# The contract's order (docs/metrics-exporter.md): exposition, describe() and the docs follow it.
 CATALOGUE: tuple[Family, ...] = (
-    Family(
-        "opskpi_incidents",
-        "gauge",
-        "Incidents created in the window (merged excluded).",
-        ("severity", "source", "window"),
-    ),
-    Family(
-        "opskpi_incidents_merged",
-        "gauge",
-        "Merged duplicate incidents created in the window, counted apart.",
-        ("severity", "window"),
-    ),
-    Family(
-        "opskpi_time_to_acknowledge_seconds",
-        "gauge",
-        "Time to acknowledge statistics of the window's incidents (valid durations only).",
-        ("severity", "window", "statistic"),
-    ),
-    Family(
-        "opskpi_time_to_resolve_seconds",
-        "gauge",
-        "Time to resolve statistics of the window's incidents (valid durations only).",
-        ("severity", "window", "statistic"),
-    ),
-    Family(
-        "opskpi_ack_sla_compliance_ratio",
-        "gauge",
-        "Incidents acknowledged within the SLA target / incidents with a valid ack time.",
-        ("severity", "window"),
-    ),
-    Family(
-        "opskpi_resolve_sla_compliance_ratio",
-        "gauge",
-        "Incidents resolved within the SLA target / resolved incidents.",
-        ("severity", "window"),
-    ),
-    Family(
-        "opskpi_ack_sla_target_seconds",
-        "gauge",
-        "Acknowledgement SLA target of the policy.",
-        ("severity",),
-    ),
-    Family(
-        "opskpi_resolve_sla_target_seconds",
-        "gauge",
-        "Resolution SLA target of the policy.",
-        ("severity",),
-    ),
-    Family(
-        "opskpi_open_incidents", "gauge", "Open incidents now (any creation date).", ("severity",)
-    ),
-    Family(
-        "opskpi_open_breaching_incidents",
-        "gauge",
-        "Open incidents older than the resolve target.",
-        ("severity",),
-    ),
-    Family(
-        "opskpi_open_unacknowledged_over_target_incidents",
-        "gauge",
-        "Open, never acknowledged incidents older than the ack target.",
-        ("severity",),
-    ),
-    Family(
-        "opskpi_root_cause_incidents",
-        "gauge",
-        "Incidents per root-cause taxonomy key.",
-        ("root_cause", "window"),
-    ),
-    Family(
-        "opskpi_release_caused_incidents",
-        "gauge",
-        "Release-caused incidents by link kind (any, explicit, window).",
-        ("link", "window"),
-    ),
-    Family(
-        "opskpi_release_caused_ratio", "gauge", "Release-caused incidents / incidents.", ("window",)
-    ),
-    Family(
-        "opskpi_deploys", "gauge", "Argo CD deploys (successful syncs) in the window.", ("window",)
-    ),
-    Family(
-        "opskpi_change_failure_rate_ratio",
-        "gauge",
-        "Deploys with at least one attributed incident / deploys.",
-        ("window",),
-    ),
-    Family("opskpi_rollbacks", "gauge", "Rollbacks in the window.", ("window",)),
-    Family(
-        "opskpi_runbook_coverage_ratio",
-        "gauge",
-        "Incidents with a runbook / incidents.",
-        ("window",),
-    ),
-    Family(
-        "opskpi_incidents_without_runbook", "gauge", "Incidents without a runbook.", ("window",)
-    ),
-    Family(
-        "opskpi_rca_adherence_ratio",
-        "gauge",
-        "Corrective actions completed on time / actions due (by due date in the window).",
-        ("window",),
-    ),
-    Family(
-        "opskpi_overdue_actions",
-        "gauge",
-        "Corrective actions not completed and past due, now.",
-        ("must_fix",),
-    ),
-    Family(
-        "opskpi_postmortem_on_time_ratio",
-        "gauge",
-        "Postmortems published by the deadline / postmortems due.",
-        ("window",),
-    ),
-    Family(
-        "opskpi_escalation_rate_ratio",
-        "gauge",
-        "Incidents escalated before the first ack / incidents.",
-        ("window",),
-    ),
-    Family(
-        "opskpi_acked_within_paging_window_ratio",
-        "gauge",
-        "Acknowledged incidents with tta within the paging timeout / acknowledged.",
-        ("window",),
-    ),
-    Family(
-        "opskpi_sync_last_success_timestamp_seconds",
-        "gauge",
-        "End of the last successful sync of the source (0: never).",
-        ("source",),
-    ),
-    Family(
-        "opskpi_sync_last_run_duration_seconds",
-        "gauge",
-        "Duration of the last sync run of the source.",
-        ("source",),
-    ),
-    Family(
-        "opskpi_sync_last_run_records",
-        "gauge",
-        "Records landed by the last sync run of the source.",
-        ("source",),
-    ),
-    Family(
-        "opskpi_sync_errors_total",
-        "counter",
-        "Failed sync runs since the warehouse was created.",
-        ("source",),
-    ),
-    Family(
-        "opskpi_snapshot_timestamp_seconds",
-        "gauge",
-        "When the KPI snapshot being served was built.",
-    ),
-    Family(
-        "opskpi_snapshot_load_errors_total", "counter", "Failed attempts to read the KPI snapshot."
-    ),
+    INCIDENTS,
+    INCIDENTS_MERGED,
+    TIME_TO_ACKNOWLEDGE_SECONDS,
+    TIME_TO_RESOLVE_SECONDS,
+    ACK_SLA_COMPLIANCE_RATIO,
+    RESOLVE_SLA_COMPLIANCE_RATIO,
+    ACK_SLA_TARGET_SECONDS,
+    RESOLVE_SLA_TARGET_SECONDS,
+    OPEN_INCIDENTS,
+    OPEN_BREACHING_INCIDENTS,
+    OPEN_UNACKNOWLEDGED_OVER_TARGET_INCIDENTS,
+    ROOT_CAUSE_INCIDENTS,
+    RELEASE_CAUSED_INCIDENTS,
+    RELEASE_CAUSED_RATIO,
+    DEPLOYS,
+    CHANGE_FAILURE_RATE_RATIO,
+    ROLLBACKS,
+    RUNBOOK_COVERAGE_RATIO,
+    INCIDENTS_WITHOUT_RUNBOOK,
+    RCA_ADHERENCE_RATIO,
+    OVERDUE_ACTIONS,
+    POSTMORTEM_ON_TIME_RATIO,
+    ESCALATION_RATE_RATIO,
+    ACKED_WITHIN_PAGING_WINDOW_RATIO,
+    SYNC_LAST_SUCCESS_TIMESTAMP_SECONDS,
+    SYNC_LAST_RUN_DURATION_SECONDS,
+    SYNC_LAST_RUN_RECORDS,
+    SYNC_ERRORS_TOTAL,
+    SNAPSHOT_TIMESTAMP_SECONDS,
+    SNAPSHOT_LOAD_ERRORS_TOTAL,
 )
 
 BY_NAME = {family.name: family for family in CATALOGUE}
 # Served by the collector itself (a process counter), not read from the snapshot.
-LOAD_ERRORS = BY_NAME["opskpi_snapshot_load_errors_total"]
+LOAD_ERRORS = SNAPSHOT_LOAD_ERRORS_TOTAL
 
 
 def empty_family(family: Family) -> Metric:
