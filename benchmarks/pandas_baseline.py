@@ -1,7 +1,7 @@
 """The baseline: the ``opskpi kpis --json`` report computed with pandas, as a team would in a
 notebook: load the marts into DataFrames (``select *``), then masks, group-bys and ``quantile``.
 
-Same definitions as ``sql/kpis/*.sql`` (KPI_DEFINITIONS.md §3–8), for the default report: the
+Same definitions as ``sql/kpis/*.sql`` (docs/kpis.md §3–8), for the default report: the
 whole period as one bucket, no filters. ``load`` and ``compute`` are timed apart.
 """
 

@@ -1,7 +1,7 @@
 """The configuration schema: one TOML file, validated with pydantic (unknown keys are errors).
 
 The policy numbers are defaults here, taken from the organisation's incident-management policy
-(KPI_DEFINITIONS.md); they live in config, never as constants in the SQL or the code that uses them.
+(docs/kpis.md); they live in config, never as constants in the SQL or the code that uses them.
 """
 
 from __future__ import annotations
@@ -233,7 +233,7 @@ class TaxonomySettings(Strict):
 
 
 class ReleaseSettings(Strict):
-    """Where an incident names the deploy that caused it (KPI_DEFINITIONS.md §5, explicit link)."""
+    """Where an incident names the deploy that caused it (docs/kpis.md §5, explicit link)."""
 
     pagerduty_field: str | None = None  # opt-in, as [taxonomy] pagerduty_field
     opsgenie_tag_prefix: str | None = "release:"

@@ -161,7 +161,7 @@ def kpi_report(
     *,
     timezone: str | None = None,
 ) -> dict[str, Any]:
-    """Every KPI of KPI_DEFINITIONS.md §3–8 for ``period``, in the INTERFACES.md JSON shape."""
+    """Every KPI of docs/kpis.md §3–8 for ``period``, in the ``kpis --json`` shape."""
     query = Query(period, filters or Filters())
     if timezone is None:
         timezone = scalar(con, "select timezone from cfg_settings")

@@ -1,6 +1,6 @@
 """``write_postmortems``: the organisation's postmortem folder and ``actions.csv``.
 
-Files follow INTERFACES.md: mostly YAML front matter, some bare Portuguese template (the
+Files follow docs/postmortems.md: mostly YAML front matter, some bare Portuguese template (the
 reader takes incidents from URLs, the cause from the Causa-raiz section and the
 publication time from the file's modification time, which is set to ``published_at``),
 a few with English headings; plus one unreadable file and one unreadable CSV row.

@@ -1,4 +1,4 @@
-"""``opskpi kpis``: every KPI of KPI_DEFINITIONS.md §3–8 for a period, as a table, JSON or CSV."""
+"""``opskpi kpis``: every KPI of docs/kpis.md §3–8 for a period, as a table, JSON or CSV."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", metavar="DATE", help="end day (exclusive)")
     parser.add_argument("--as-of", metavar="TIME", help="ISO-8601 instant to judge open/overdue at")
     fmt = parser.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="one JSON object (INTERFACES.md shape)")
+    fmt.add_argument("--json", action="store_true", help="one JSON object (shape: docs/kpis.md)")
     fmt.add_argument("--csv", action="store_true", help="long CSV: group,key,metric,value")
     add_filter_options(parser)
     parser.set_defaults(handler=run)

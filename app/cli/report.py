@@ -1,5 +1,5 @@
 """``opskpi report [--week YYYY-Www] [--format md|html] [--output FILE]``: the weekly operational
-review (KPI_DEFINITIONS.md §9), the same document as the app's "Revisão semanal" page.
+review (docs/kpis.md §9), the same document as the app's "Revisão semanal" page.
 
 Extensions: ``--as-of TIME`` (judge open/overdue at that instant; default now) and the filters of
 ``opskpi kpis`` (``--severity``, ``--service``, ``--team``, ``--source``).

@@ -1,4 +1,4 @@
-"""The weekly operational review (KPI_DEFINITIONS §9, see ``docs/kpis.md``): ``build.py`` assembles
+"""The weekly operational review (``docs/kpis.md`` §9): ``build.py`` assembles
 the document from the KPI API, ``document.py`` is the document model and its Markdown and HTML
 renderings. ``opskpi report`` and the app's "Revisão semanal" page both use it.
 

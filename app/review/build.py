@@ -1,4 +1,4 @@
-"""The weekly operational review (KPI_DEFINITIONS.md §9) as a document, from the same queries as
+"""The weekly operational review (docs/kpis.md §9) as a document, from the same queries as
 the app: every KPI of the ISO week with its change from the week before, the KPIs per severity,
 root causes, top services, the incidents of the week, incidents without a runbook, overdue and
 upcoming corrective actions, and late or missing postmortems.

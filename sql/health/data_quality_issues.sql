@@ -1,5 +1,5 @@
 -- Everything that was fetched but could not be used as is, with the reason: nothing is
--- dropped silently (DESIGN.md). One row per problem; an object may have several.
+-- dropped silently (docs/architecture.md). One row per problem; an object may have several.
 with incident_issues as (
     select 'incident' as entity, incident_key as object_key, 'created_at' as field,
         'creation time missing or unreadable' as problem, created_at_raw as detail

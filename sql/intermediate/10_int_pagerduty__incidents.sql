@@ -61,7 +61,7 @@ runbook_places as (
 ),
 
 runbook_candidates as (
-    -- KPI_DEFINITIONS §6: a runbook in the details first, else a link context whose text or
+    -- docs/kpis.md §6: a runbook in the details first, else a link context whose text or
     -- href says runbook
     select
         incident_id,

@@ -1,4 +1,4 @@
--- Paging (KPI_DEFINITIONS.md §8): acks within the escalation timeout, and the escalation rate.
+-- Paging (docs/kpis.md §8): acks within the escalation timeout, and the escalation rate.
 with incidents as (
     select *, bucket_of(created_date, $since, $grain) as bucket
     from period_incidents($since, $until, $severities, $services, $teams, $sources)

@@ -1,4 +1,4 @@
--- RCA adherence and postmortem timeliness (KPI_DEFINITIONS.md §7), per bucket.
+-- RCA adherence and postmortem timeliness (docs/kpis.md §7), per bucket.
 -- Actions by due_date, postmortems by their incident's created_at; "today" is the date of
 -- $as_of in the reporting time zone. Cancelled actions leave every figure. With an incident
 -- filter, an action counts when one of its incidents matches.

@@ -1,4 +1,4 @@
--- Release-caused incidents and change failure rate (KPI_DEFINITIONS.md §5), per bucket.
+-- Release-caused incidents and change failure rate (docs/kpis.md §5), per bucket.
 -- Incidents by created_at, deploys by deployed_at. A deploy is failed when at least one
 -- (non-merged, filter-matching) incident is attributed to it, wherever that incident falls.
 -- The service filter also narrows deploys to the apps mapped to those services.

@@ -1,4 +1,4 @@
--- MTTA/MTTR and SLA compliance (KPI_DEFINITIONS.md §3): one row per bucket and severity
+-- MTTA/MTTR and SLA compliance (docs/kpis.md §3): one row per bucket and severity
 -- present, plus an 'all' row per bucket. Optional extra dimension ($dimension: service, team,
 -- source) splits each row further. Durations in seconds; null where nothing is measurable.
 -- Parameters: $since, $until (dates), $as_of, $grain, $dimension, $severities, $services,

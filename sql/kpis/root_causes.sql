@@ -1,4 +1,4 @@
--- Root-cause frequency (KPI_DEFINITIONS.md §4): every taxonomy key in every bucket, zeros
+-- Root-cause frequency (docs/kpis.md §4): every taxonomy key in every bucket, zeros
 -- included; share of the bucket's incidents (merged excluded), null when there are none.
 with incidents as (
     select *, bucket_of(created_date, $since, $grain) as bucket

@@ -1,4 +1,4 @@
--- Runbook coverage (KPI_DEFINITIONS.md §6) per bucket; $dimension = 'service' splits it per
+-- Runbook coverage (docs/kpis.md §6) per bucket; $dimension = 'service' splits it per
 -- service so the weekly review sees which services need a runbook.
 with incidents as (
     select

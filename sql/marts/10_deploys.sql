@@ -1,6 +1,6 @@
 -- One row per Argo CD deploy: a successful sync recorded in an application's status.history.
 -- A rollback is a deploy whose revision differs from the app's immediately preceding deploy and
--- equals the revision of some earlier deploy of it (KPI_DEFINITIONS.md §5).
+-- equals the revision of some earlier deploy of it (docs/kpis.md §5).
 with history as (
     select * from stg_argocd__history
     where deployed_at is not null and history_id is not null

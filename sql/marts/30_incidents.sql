@@ -1,4 +1,4 @@
--- One row per incident, whatever its source (KPI_DEFINITIONS.md §1). Key: incident_key.
+-- One row per incident, whatever its source (docs/kpis.md §1). Key: incident_key.
 -- Durations are computed once here; a bad one (ack or resolve before creation, resolve after
 -- the moment it was fetched) is null in tta/ttr and flagged, never clamped.
 with unioned as (

@@ -1,4 +1,4 @@
--- One row per corrective action (KPI_DEFINITIONS.md §7). Cancelled actions stay here (to be
+-- One row per corrective action (docs/kpis.md §7). Cancelled actions stay here (to be
 -- shown) but leave every KPI. is_done_without_date: marked done with no completion date, which
 -- can never count as on time.
 select

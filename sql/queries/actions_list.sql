@@ -1,4 +1,4 @@
--- Corrective actions for lists (KPI_DEFINITIONS.md §7), one row per action, with the same
+-- Corrective actions for lists (docs/kpis.md §7), one row per action, with the same
 -- "overdue" and "on time" predicates as kpis/rca.sql. "today" is the date of $as_of in the
 -- reporting time zone. With an incident filter, an action is listed when one of its incidents
 -- matches (as in kpis/rca.sql).

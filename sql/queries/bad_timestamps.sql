@@ -1,4 +1,4 @@
--- Incidents with a bad timestamp (KPI_DEFINITIONS.md §1): they stay in counts, the bad duration
+-- Incidents with a bad timestamp (docs/kpis.md §1): they stay in counts, the bad duration
 -- is left out of the time statistics. One row per incident, with every reason that applies.
 with settings as (
     select timezone from cfg_settings

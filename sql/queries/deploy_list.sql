@@ -1,5 +1,5 @@
 -- The deploys of a period (by deployed_at in the reporting time zone), one row per deploy, with
--- the incidents attributed to it (KPI_DEFINITIONS.md §5: non-merged, filter-matching incidents of
+-- the incidents attributed to it (docs/kpis.md §5: non-merged, filter-matching incidents of
 -- any period whose release_key is this deploy). The service filter narrows deploys to the apps
 -- mapped to those services, as kpis/releases.sql does.
 -- Parameters: $since, $until, filters.

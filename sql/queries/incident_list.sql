@@ -1,4 +1,4 @@
--- The incidents of a period for lists and tables (KPI_DEFINITIONS.md §1), one row per incident,
+-- The incidents of a period for lists and tables (docs/kpis.md §1), one row per incident,
 -- with links back to the source, durations against the severity's targets, root cause, runbook
 -- and release attribution. No counting here: counts and statistics come from sql/kpis/*.
 -- Parameters: $since, $until, filters, $search (text in key/title/service, or null),

@@ -1,4 +1,4 @@
--- Postmortem timeliness per incident (KPI_DEFINITIONS.md §7), for the list of late and missing
+-- Postmortem timeliness per incident (docs/kpis.md §7), for the list of late and missing
 -- postmortems. Same rows and predicates as kpis/rca.sql: non-merged incidents of the period with
 -- a deadline (sev1–3, resolved, valid resolve time). status: on_time | late (published after
 -- the deadline) | missing (deadline passed, none published) | pending (deadline ahead).

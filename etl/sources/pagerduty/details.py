@@ -4,7 +4,7 @@
   are its Events API ``custom_details`` and ``links``, and the incident's trigger log entry
   already carries the first alert's: ``contexts``, and ``channel.details`` (the log entries
   are listed with ``include[]=channels``). So the alerts are asked only when the trigger log
-  entry has no runbook (KPI_DEFINITIONS.md §6) **and** either more than one alert was grouped
+  entry has no runbook (docs/kpis.md §6) **and** either more than one alert was grouped
   into the incident (``alert_counts.all > 1``: a later alert may carry it) or the trigger
   carries no channel details at all (opened by email, in the web UI...); and only while fewer
   alerts are landed than ``alert_counts.all``: an alert's details do not change when the

@@ -20,7 +20,7 @@ DEFAULT_TAXONOMY: tuple[str, ...] = (
     "unclassified",
 )
 
-# Default pt-BR labels (KPI_DEFINITIONS.md §4) plus the English words, per taxonomy key.
+# Default pt-BR labels (docs/kpis.md §4) plus the English words, per taxonomy key.
 TAXONOMY_TERMS: dict[str, tuple[str, ...]] = {
     "change": ("mudanca", "change"),
     "capacity": ("capacidade", "capacity"),
