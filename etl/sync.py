@@ -22,6 +22,7 @@ import duckdb
 from opskpi.config import Settings
 from opskpi.etl.context import NullProgress, Progress, SyncContext
 from opskpi.etl.errors import ConfigurationError
+from opskpi.etl.http.factory import secrets_redactor
 from opskpi.etl.sources import connector_for
 from opskpi.etl.warehouse.connect import open_writer
 from opskpi.etl.warehouse.landing import LandResult
@@ -89,11 +90,13 @@ def requested_sources(settings: Settings, sources: list[str] | None) -> list[str
 
 
 def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
-    return scalar(
-        con,
-        "update sync_runs set status = 'failed', finished_at = now(), error = ? "
-        "where status = 'running'",
-        [INTERRUPTED],
+    return int(
+        scalar(
+            con,
+            "update sync_runs set status = 'failed', finished_at = now(), error = ? "
+            "where status = 'running'",
+            [INTERRUPTED],
+        )
     )
 
 
@@ -109,19 +112,6 @@ def counts_json(totals: dict[str, LandResult], requests: int) -> dict[str, Any]:
     }
     counts["requests"] = requests
     return counts
-
-
-def _scrub(message: str, settings: Settings, source: str) -> str:
-    """Defence in depth: the connectors' messages are safe, but never let a secret through."""
-    if source in ("pagerduty", "opsgenie", "argocd"):
-        try:
-            secret = settings.secret(source)
-        except Exception:  # an unreadable secret cannot leak
-            return message
-        value = secret.reveal()
-        if value and value in message:
-            message = message.replace(value, secret.last4)
-    return message
 
 
 def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
@@ -166,7 +156,8 @@ def sync_source(
     except Exception as exc:  # one source failing must not stop the others
         _rollback_quietly(con)
         text = str(exc).strip() or type(exc).__name__
-        status, error = "failed", _scrub(text, settings, source)
+        # defence in depth: the connectors' messages are safe, but never let a secret through
+        status, error = "failed", secrets_redactor(settings)(text)
         log.debug("source %s failed", source, exc_info=not isinstance(exc, ConfigurationError))
     result = _finish(con, run_id, source, status, ctx, error)
     result.seconds = time.perf_counter() - clock

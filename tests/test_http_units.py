@@ -1,4 +1,5 @@
-"""The HTTP layer's pure parts: URL/message redaction and the retry policy's decisions."""
+"""The HTTP layer's pure parts: URL/message redaction, the retry policy's decisions and the
+error messages."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from email.utils import format_datetime
 
 import pytest
 from opskpi.config.secrets import Secret
+from opskpi.etl.errors import HttpError, RateLimitedError, ServerHttpError
+from opskpi.etl.http.messages import (
+    http_error,
+    http_error_message,
+    not_json_message,
+    transport_error_message,
+)
+from opskpi.etl.http.policy import RetryPolicy, classify, rate_limit_wait
 from opskpi.etl.http.redaction import Redactor, sanitize_text, sanitize_url, truncate
-from opskpi.etl.http.retry import RetryPolicy, classify, rate_limit_wait
 
 KEY = "f00dcafe-1234-5678-9abc-deadbeef4242"
 
@@ -99,3 +107,104 @@ def test_delays_are_capped_and_jittered() -> None:
     # a 5xx ignores the rate-limit headers that ride on every response, but honours Retry-After
     assert policy.delay("server", 1, {"ratelimit-reset": "60"}) <= 1.25
     assert 4 <= policy.delay("server", 1, {"Retry-After": "4"}) <= 5
+
+
+# -- the shared policy: the one table both HTTP stacks follow ------------------------------------
+class _Highest(random.Random):
+    """Jitter at its top: ``uniform(a, b)`` is ``b``."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+class _Lowest(random.Random):
+    def uniform(self, a: float, b: float) -> float:
+        return a
+
+
+def test_the_default_table() -> None:
+    policy = RetryPolicy()
+    assert [policy.retries_for(k) for k in ("rate_limit", "server", "transport")] == [5, 4, 4]
+
+
+def test_backoff_doubles_from_one_second_and_jitter_only_adds() -> None:
+    # nominal 1, 2, 4, 8, 16, then the 30 s cap; jitter adds 0 .. 25 % of the nominal delay
+    top, bottom = RetryPolicy(rng=_Highest()), RetryPolicy(rng=_Lowest())
+    assert [bottom.backoff(n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+    assert [top.backoff(n) for n in range(1, 8)] == [1.25, 2.5, 5, 10, 20, 37.5, 37.5]
+
+
+def test_a_wait_the_server_names_is_used_as_given_and_capped() -> None:
+    policy = RetryPolicy(rng=_Highest())  # no jitter is added to a named wait, even at the top
+    assert policy.delay("rate_limit", 3, {"ratelimit-reset": "7"}) == 7
+    assert policy.delay("rate_limit", 1, {"Retry-After": "600"}) == 120  # max_rate_limit_wait
+    assert policy.delay("rate_limit", 2, {}) == 2.5  # nothing named: backoff(2) = 2 + 25 %
+    assert policy.delay("transport", 1, {"Retry-After": "9"}) == 1.25  # no answer, no header
+
+
+def test_retries_count_each_kind_against_its_own_limit() -> None:
+    slept: list[float] = []
+    policy = RetryPolicy(rate_limit_retries=2, transport_retries=1, sleep=slept.append)
+    retries = policy.start()
+    reset = {"ratelimit-reset": "3"}
+    assert retries.again("rate_limit", "x: GET u", "status 429", reset)
+    assert retries.again("transport", "x: GET u", "ReadTimeout")
+    assert retries.again("rate_limit", "x: GET u", "status 429", reset)
+    assert not retries.again("rate_limit", "x: GET u", "status 429", reset)  # 2 spent
+    assert not retries.again("transport", "x: GET u", "ReadTimeout")  # 1 spent
+    assert retries.made == {"rate_limit": 2, "transport": 1}
+    assert slept[0] == slept[2] == 3 and 1 <= slept[1] <= 1.25  # no wait when refused
+    assert len(slept) == 3
+    assert policy.start().made == {}  # a new request starts from zero
+
+
+# -- the one error-message builder --------------------------------------------------------------
+def test_http_error_message_is_one_safe_line() -> None:
+    secret = Secret(KEY, "test")
+    redact = Redactor([secret])
+    message = http_error_message(
+        redact,
+        "opsgenie",
+        "get",
+        f"https://h/v2/alerts?apiKey={KEY}&limit=5",
+        503,
+        f"<html>\n  bad key {KEY}\n</html>",
+        reason="Service Unavailable",
+        retries=4,
+        hint="check the region",
+    )
+    assert message == (
+        "opsgenie: GET https://h/v2/alerts?apiKey=***&limit=5: status 503: server error "
+        "(HTTP 503 Service Unavailable) after 4 retries: <html> bad key *4242 </html>. "
+        "check the region"
+    )
+    assert http_error_message(redact, "argocd", "GET", "https://h/x", 404, "", retries=1) == (
+        "argocd: GET https://h/x: status 404: client error (HTTP 404) after 1 retry: (empty body)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [(429, RateLimitedError), (500, ServerHttpError), (501, ServerHttpError), (404, HttpError)],
+)
+def test_http_error_picks_the_class_by_status(status: int, cls: type[HttpError]) -> None:
+    error = http_error(Redactor(), "s", "GET", "https://h/x", status, "{}", response="r")
+    assert type(error) is cls
+    assert (error.status, error.response) == (status, "r")
+    assert str(error) == http_error_message(Redactor(), "s", "GET", "https://h/x", status, "{}")
+
+
+def test_transport_and_not_json_messages() -> None:
+    redact = Redactor([Secret(KEY, "test")])
+    url = f"https://h/x?token={KEY}"
+    failure = ConnectionError(f"refused for {url}")
+    assert transport_error_message(redact, "pagerduty", "GET", url, failure, 2) == (
+        "pagerduty: GET https://h/x?token=***: ConnectionError after 2 retries: "
+        "refused for https://h/x?token=***"
+    )
+    assert transport_error_message(redact, "pagerduty", "GET", url, failure, 1).endswith(
+        "ConnectionError after 1 retry: refused for https://h/x?token=***"
+    )
+    assert not_json_message(redact, "s", "GET", "https://h/x", 200, "<html>login</html>") == (
+        "s: GET https://h/x: status 200: the body is not JSON: <html>login</html>"
+    )

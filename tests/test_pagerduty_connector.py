@@ -19,7 +19,8 @@ import duckdb
 import pytest
 from opskpi.config import Settings, settings_from_dict
 from opskpi.etl.context import SyncContext
-from opskpi.etl.errors import HttpError, RateLimitedError, ServerHttpError
+from opskpi.etl.errors import HttpError, RateLimitedError, ServerHttpError, TransportError
+from opskpi.etl.http.policy import RetryPolicy
 from opskpi.etl.sources.pagerduty import details as pagerduty_details
 from opskpi.etl.sources.pagerduty.connector import PagerDutyConnector
 from opskpi.etl.sources.pagerduty.windows import span_windows
@@ -71,6 +72,7 @@ def sync(
     slept: list[float],
     *,
     full: bool = False,
+    retry: RetryPolicy | None = None,
 ) -> SyncContext:
     ctx = SyncContext(
         con=con,
@@ -82,7 +84,7 @@ def sync(
         now=lambda: server.now,
     )
     server.reset_counts()
-    PagerDutyConnector(settings, sleep=slept.append).sync(ctx)
+    PagerDutyConnector(settings, retry=retry, sleep=slept.append).sync(ctx)
     return ctx
 
 
@@ -444,7 +446,9 @@ def test_5xx_backs_off_and_then_fails_after_the_cap(
     server.add_fault(path="/pagerduty/priorities$", kind="status", status=500, count=10)
     with pytest.raises(ServerHttpError, match="HTTP 500"):
         sync(con, settings, server, slept)
-    assert len(slept) == 3
+    # the one HTTP policy (etl/http/policy.py) retries a 5xx 4 times, as for Opsgenie and
+    # Argo CD; PagerDuty's own table, 3, went with the second retry table
+    assert len(slept) == 4
 
 
 def test_timeouts_and_dropped_connections_are_retried(
@@ -455,6 +459,81 @@ def test_timeouts_and_dropped_connections_are_retried(
     ctx = sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
     assert len(slept) == 2
     assert ctx.totals["service"].received > 0 and ctx.totals["team"].received > 0
+
+
+# -- the shared policy (etl.http.policy) decides the wrapper's retries -------------------------
+def test_the_wrapper_takes_its_retry_counts_from_the_policy_it_is_given(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    policy = RetryPolicy(rate_limit_retries=2, server_retries=1, sleep=slept.append)
+    server.add_fault(path="/pagerduty/services$", kind="rate_limit", retry_after=4, count=50)
+    with pytest.raises(RateLimitedError) as failure:
+        sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept, retry=policy)
+    assert slept == [4.0, 4.0]  # 2 retries, each waiting ratelimit-reset as given
+    assert by_path(server, "/services") == 1 + 2
+    message = str(failure.value)
+    assert message.startswith(f"pagerduty: GET {server.pagerduty_url}/services?")
+    assert ": status 429: client error (HTTP 429 Too Many Requests) after 2 retries: " in message
+
+
+def test_the_default_policy_is_the_shared_table(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    """RetryPolicy(): 4 retries of a 5xx, backing off 1, 2, 4, 8 s plus at most 25 %."""
+    server.add_fault(path="/pagerduty/priorities$", kind="status", status=500, count=10)
+    with pytest.raises(ServerHttpError, match="after 4 retries"):
+        sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    assert by_path(server, "/priorities") == 1 + 4
+    assert len(slept) == 4
+    for nominal, waited in zip([1, 2, 4, 8], slept, strict=True):
+        assert nominal <= waited <= nominal * 1.25
+
+
+def test_a_ratelimit_reset_over_the_cap_waits_the_cap(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    server.add_fault(path="/pagerduty/teams$", kind="rate_limit", retry_after=600, count=1)
+    sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    assert slept == [120.0]  # RetryPolicy.max_rate_limit_wait, not 600
+
+
+def test_501_is_not_retried(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    server.add_fault(path="/pagerduty/priorities$", kind="status", status=501, count=1)
+    with pytest.raises(ServerHttpError, match=r": status 501: server error \(HTTP 501 "):
+        sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    assert slept == []
+    assert by_path(server, "/priorities") == 1
+
+
+def test_a_connection_dropped_past_the_retries_is_a_transport_error(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    policy = RetryPolicy(transport_retries=1, sleep=slept.append)
+    server.add_fault(path="/pagerduty/teams$", kind="drop", count=50)
+    with pytest.raises(TransportError) as failure:
+        sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept, retry=policy)
+    assert by_path(server, "/teams") == 1 + 1
+    assert len(slept) == 1 and 1 <= slept[0] <= 1.25
+    message = str(failure.value)
+    assert message.startswith(f"pagerduty: GET {server.pagerduty_url}/teams?")
+    assert " after 1 retry: " in message
+
+
+def test_an_error_status_message_has_the_shared_shape(
+    tmp_path: Path, server: SimulatorServer, con: duckdb.DuckDBPyConnection, slept: list[float]
+) -> None:
+    server.add_fault(path="/pagerduty/log_entries$", kind="status", status=400)
+    with pytest.raises(HttpError) as failure:
+        sync(con, make_settings(tmp_path, server.pagerduty_url), server, slept)
+    message = str(failure.value)
+    assert message.startswith(f"pagerduty: GET {server.pagerduty_url}/log_entries?")
+    # the simulator's error body for a 400 fault (simulator/faults.py), verbatim
+    assert message.endswith(
+        ': status 400: client error (HTTP 400 Bad Request): {"error":{"message":'
+        '"Internal Server Error","code":2000}}'
+    )
 
 
 # -- secrets and errors -----------------------------------------------------------------------
@@ -473,6 +552,7 @@ def test_a_refused_token_fails_with_its_last_four_characters_only(
     message = str(failure.value)
     assert failure.value.status == 401
     assert "*5f4e" in message and wrong not in message
+    assert message.endswith(". the token *5f4e was refused (wrong token or wrong base_url?)")
     assert wrong not in caplog.text
     assert slept == []
 

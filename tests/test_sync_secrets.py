@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from opskpi.app.cli.demo import prepare_folder
 from opskpi.app.cli.main import main
-from opskpi.config import load_settings
+from opskpi.config import load_settings, settings_from_dict
 from opskpi.etl.sync import run_sync
 from opskpi.simulator import Organisation, SimulatorServer, SimulatorTokens, generate
 
@@ -99,3 +99,29 @@ def test_tokens_appear_nowhere(
         for secret in SECRETS:
             assert secret.encode() not in raw
     assert checked > 10_000
+
+
+def test_a_failed_source_s_error_is_scrubbed_of_every_configured_secret(
+    sim: SimulatorServer, tmp_path: Path
+) -> None:
+    """Defence in depth in ``run_sync``: Opsgenie's client redacts its own key, not the
+    PagerDuty token, which here sits in Opsgenie's (misconfigured) base URL; the error kept in
+    ``sync_runs`` shows it by its last four characters only."""
+    (tmp_path / "pd.token").write_text(TOKENS.pagerduty)
+    (tmp_path / "og.key").write_text(TOKENS.opsgenie)
+    settings = settings_from_dict(
+        {
+            "sources": {
+                "pagerduty": {"base_url": sim.pagerduty_url, "token_file": "pd.token"},
+                "opsgenie": {"base_url": f"{sim.url}/{TOKENS.pagerduty}", "api_key_file": "og.key"},
+            },
+            "warehouse": {"path": "w.duckdb"},
+        },
+        base_dir=tmp_path,
+        origin="test",
+    )
+    report = run_sync(settings, sources=["opsgenie"])
+    error = report.results[0].error or ""
+    # "pd-Secret-7Q2w9E4r6T1y" → "*6T1y"; the simulator answers 404 outside its three APIs
+    assert error.startswith(f"opsgenie: GET {sim.url}/*6T1y/v2/teams: status 404: ")
+    assert_no_secret("the opsgenie error", error)

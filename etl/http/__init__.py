@@ -1,4 +1,5 @@
-"""The HTTP layer every API connector uses: client, retry policy, paginators, redaction."""
+"""The HTTP layer every API connector uses: client, the retry policy, error messages,
+paginators, redaction."""
 
 from opskpi.etl.http.client import HttpClient, Reply
 from opskpi.etl.http.paginators import (
@@ -12,8 +13,8 @@ from opskpi.etl.http.paginators import (
     paginate,
     select,
 )
+from opskpi.etl.http.policy import Retries, RetryPolicy, classify, rate_limit_wait
 from opskpi.etl.http.redaction import Redactor, sanitize_text, sanitize_url, truncate
-from opskpi.etl.http.retry import RetryPolicy, classify, rate_limit_wait
 
 __all__ = [
     "BasePaginator",
@@ -25,6 +26,7 @@ __all__ = [
     "PageRequest",
     "Redactor",
     "Reply",
+    "Retries",
     "RetryPolicy",
     "SinglePagePaginator",
     "classify",

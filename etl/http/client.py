@@ -1,11 +1,11 @@
 """A small ``requests.Session`` wrapper: base URL, auth header from a ``Secret``, a timeout on
-every request, TLS verification (a CA bundle path, never ``verify=False``), the retry policy,
-and errors from ``etl.errors`` whose messages never contain a credential."""
+every request, TLS verification (a CA bundle path, never ``verify=False``), the shared retry
+policy (``etl.http.policy``), and errors built by ``etl.http.messages``, whose messages never
+contain a credential."""
 
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -15,21 +15,13 @@ from urllib.parse import urlsplit
 
 import requests
 from opskpi.config.secrets import Secret
-from opskpi.etl.errors import (
-    ConfigurationError,
-    DataError,
-    HttpError,
-    RateLimitedError,
-    ServerHttpError,
-    TransportError,
-)
-from opskpi.etl.http.redaction import Redactor, truncate
-from opskpi.etl.http.retry import RetryKind, RetryPolicy, classify
+from opskpi.etl.errors import ConfigurationError, DataError, HttpError, TransportError
+from opskpi.etl.http.messages import http_error, not_json_message, transport_error_message, where
+from opskpi.etl.http.policy import RetryPolicy, classify
+from opskpi.etl.http.redaction import Redactor
 
 if TYPE_CHECKING:
     from opskpi.etl.http.paginators import BasePaginator, DataSelector, Page
-
-log = logging.getLogger(__name__)
 
 USER_AGENT = "opskpi/0.1 (+https://github.com/opskpi)"
 # worth retrying: the connection dropped, was refused or timed out. TLS failures are not
@@ -56,7 +48,7 @@ class Reply:
 
     def where(self) -> str:
         """``source: METHOD safe-url``, the start of every message about this reply."""
-        return f"{self.source}: {self.method} {self.safe_url}"
+        return where(self.source, self.method, self.safe_url)
 
 
 class HttpClient:
@@ -68,7 +60,8 @@ class HttpClient:
         auth_scheme: ``GenieKey``, ``Bearer``, ``Token token=`` (then no space is added).
         timeout: seconds, for connect and for each read.
         ca_bundle: a PEM file of CAs to trust instead of the system store.
-        retry: the retry policy (inject ``sleep`` in tests).
+        retry: the retry policy (default ``RetryPolicy()``, the one table; inject ``sleep``
+            in tests).
         on_request: called with the endpoint label before every attempt (request counting).
         status_hints: extra text for an error status, e.g. what a 401 means for this API.
         name: the source, first word of every error message.
@@ -154,7 +147,7 @@ class HttpClient:
         """One logical request: retried per the policy, then a parsed 2xx reply or an error."""
         url = self.url_for(path_or_url)
         label = endpoint or f"{method} {urlsplit(url).path}"
-        attempts: Counter[RetryKind] = Counter()
+        retries = self.retry.start()
         while True:
             self.stats[label] += 1
             if self.on_request is not None:
@@ -166,17 +159,23 @@ class HttpClient:
             except requests.exceptions.SSLError as exc:
                 raise TransportError(self._transport_message(method, url, params, exc)) from None
             except _RETRYABLE_TRANSPORT as exc:
-                if self._again("transport", attempts, None, method, url, params, exc):
+                full = self.redact.url(self._full_url(method, url, params))
+                if retries.again("transport", where(self.name, method, full), type(exc).__name__):
                     continue
-                retries = attempts["transport"] - 1
+                made = retries.made["transport"]
                 raise TransportError(
-                    self._transport_message(method, url, params, exc, retries)
+                    self._transport_message(method, url, params, exc, made)
                 ) from None
             kind = classify(response.status_code)
-            if kind is not None and self._again(kind, attempts, response, method, url, params):
+            if kind is not None and retries.again(
+                kind,
+                where(self.name, method, self.redact.url(response.url)),
+                f"status {response.status_code}",
+                response.headers,
+            ):
                 continue
             if response.status_code >= 400 or response.status_code < 200:
-                raise self._http_error(method, response, kind)
+                raise self._http_error(method, response, retries.made[kind] if kind else 0)
             return Reply(
                 method,
                 response.url,
@@ -188,36 +187,6 @@ class HttpClient:
                 source=self.name,
             )
 
-    def _again(
-        self,
-        kind: RetryKind,
-        attempts: Counter[RetryKind],
-        response: requests.Response | None,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None,
-        exc: Exception | None = None,
-    ) -> bool:
-        """Sleep and return True if another attempt of ``kind`` is allowed."""
-        attempts[kind] += 1
-        if attempts[kind] > self.retry.retries_for(kind):
-            return False
-        headers = response.headers if response is not None else None
-        delay = self.retry.delay(kind, attempts[kind], headers)
-        what = f"status {response.status_code}" if response is not None else type(exc).__name__
-        log.warning(
-            "%s %s %s: %s, retry %d/%d in %.1fs",
-            self.name,
-            method,
-            self.redact.url(response.url if response is not None else url),
-            what,
-            attempts[kind],
-            self.retry.retries_for(kind),
-            delay,
-        )
-        self.retry.wait(delay)
-        return True
-
     def _json(self, method: str, response: requests.Response) -> Any:
         if response.status_code == 204 or not response.content:
             return None
@@ -225,27 +194,35 @@ class HttpClient:
             return response.json()
         except (ValueError, json.JSONDecodeError):
             raise DataError(
-                f"{self.name}: {method} {self.redact.url(response.url)}: status "
-                f"{response.status_code}: the body is not JSON: "
-                f"{truncate(self.redact(response.text), 200)}"
+                not_json_message(
+                    self.redact,
+                    self.name,
+                    method,
+                    response.url,
+                    response.status_code,
+                    response.text,
+                )
             ) from None
 
-    def _http_error(
-        self, method: str, response: requests.Response, kind: RetryKind | None
-    ) -> HttpError:
+    def _http_error(self, method: str, response: requests.Response, retries: int) -> HttpError:
         status = response.status_code
-        message = (
-            f"{self.name}: {method} {self.redact.url(response.url)}: status {status}: "
-            f"{truncate(self.redact(response.text)) or response.reason or '(empty body)'}"
+        return http_error(
+            self.redact,
+            self.name,
+            method,
+            response.url,
+            status,
+            response.text,
+            reason=response.reason or "",
+            retries=retries,
+            hint=self.status_hints.get(status),
+            response=response,
         )
-        if kind is not None:
-            message += " (gave up after the retries)"
-        if status in self.status_hints:
-            message += f". {self.status_hints[status]}"
-        cls = {"rate_limit": RateLimitedError, "server": ServerHttpError}.get(kind or "", HttpError)
-        if kind is None and 500 <= status < 600:
-            cls = ServerHttpError  # 501
-        return cls(message, status=status, response=response)
+
+    @staticmethod
+    def _full_url(method: str, url: str, params: Mapping[str, Any] | None) -> str:
+        """The URL with its query, as it was sent (for messages about unanswered requests)."""
+        return requests.Request(method, url, params=params).prepare().url or url
 
     def _transport_message(
         self,
@@ -255,13 +232,8 @@ class HttpClient:
         exc: Exception,
         retries: int = 0,
     ) -> str:
-        prepared = requests.Request(method, url, params=params).prepare().url or url
-        tried = f" after {retries} retries" if retries else ""
-        detail = truncate(self.redact(str(exc)), 200)
-        return (
-            f"{self.name}: {method} {self.redact.url(prepared)}: {type(exc).__name__}{tried}: "
-            f"{detail}"
-        )
+        full = self._full_url(method, url, params)
+        return transport_error_message(self.redact, self.name, method, full, exc, retries)
 
     # -- pagination -------------------------------------------------------------------------
     def paginate(

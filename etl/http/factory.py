@@ -1,18 +1,63 @@
-"""Build the ``HttpClient`` of a configured source: its base URL, secret, timeout, request
-counting into the run's ``SyncContext``, and the source's error hints."""
+"""What a configured API source needs to talk HTTP, built from the settings in one place: its
+base URL, secret, timeout and retry policy (:func:`source_http`), the ``HttpClient`` made of
+them with request counting into the run's ``SyncContext`` (:func:`source_client`), and the
+redactor that keeps every configured secret out of messages (:func:`secrets_redactor`).
+
+The PagerDuty connector, which talks through the official client, takes the same
+:class:`SourceHttp`, so both HTTP stacks follow one policy (``etl.http.policy``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from opskpi.config import Settings
-from opskpi.config.secrets import SecretError
+from opskpi.config.secrets import Secret, SecretError
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.http.client import HttpClient
-from opskpi.etl.http.retry import RetryPolicy
+from opskpi.etl.http.policy import RetryPolicy
+from opskpi.etl.http.redaction import Redactor
+
+API_SOURCES = ("pagerduty", "opsgenie", "argocd")  # the sources with a secret
+DEFAULT_TIMEOUT = 30.0  # seconds
+
+
+@dataclass(frozen=True)
+class SourceHttp:
+    """``[sources.<name>]`` as an HTTP connector uses it."""
+
+    name: str
+    base_url: str
+    secret: Secret
+    timeout: float  # seconds, for connect and for each read
+    policy: RetryPolicy
+
+    @property
+    def redactor(self) -> Redactor:
+        return Redactor([self.secret])
+
+
+def source_http(settings: Settings, source: str, *, retry: RetryPolicy | None = None) -> SourceHttp:
+    """The HTTP settings of ``source``; ``retry`` replaces the default policy (tests inject
+    one whose ``sleep`` records the waits)."""
+    config = getattr(settings.model.sources, source)
+    if config is None:
+        raise ConfigurationError(f"{settings.origin}: [sources.{source}] is not configured")
+    try:
+        secret = settings.secret(source)
+    except SecretError as exc:
+        raise ConfigurationError(str(exc)) from None
+    return SourceHttp(
+        name=source,
+        base_url=config.base_url,
+        secret=secret,
+        timeout=config.timeout.seconds or DEFAULT_TIMEOUT,
+        policy=retry if retry is not None else RetryPolicy(),
+    )
 
 
 def source_client(
@@ -27,24 +72,34 @@ def source_client(
     status_hints: Mapping[int, str] | None = None,
 ) -> HttpClient:
     """The client for ``[sources.<source>]``; every attempt counts in ``ctx.requests``."""
-    config = getattr(settings.model.sources, source)
-    try:
-        secret = settings.secret(source)
-    except SecretError as exc:
-        raise ConfigurationError(str(exc)) from None
+    http = source_http(settings, source, retry=retry)
 
     def count(_endpoint: str) -> None:
         ctx.requests += 1
 
     return HttpClient(
-        config.base_url,
-        secret=secret,
+        http.base_url,
+        secret=http.secret,
         auth_scheme=auth_scheme,
-        timeout=config.timeout.seconds or 30.0,
+        timeout=http.timeout,
         ca_bundle=settings.resolve(ca_bundle) if ca_bundle else None,
-        retry=retry,
+        retry=http.policy,
         session=session,
         on_request=count,
         status_hints=status_hints,
         name=source,
     )
+
+
+def secrets_redactor(settings: Settings) -> Redactor:
+    """A redactor of every secret of the configured API sources; a secret that cannot be read
+    cannot leak, so it is skipped."""
+    redactor = Redactor()
+    for source in API_SOURCES:
+        if getattr(settings.model.sources, source, None) is None:
+            continue
+        try:
+            redactor.add(settings.secret(source))
+        except SecretError:
+            continue
+    return redactor

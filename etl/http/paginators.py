@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from opskpi.etl.errors import DataError
 from opskpi.etl.http.client import HttpClient, Reply
+from opskpi.etl.http.messages import where
 
 # a dotted path into the body ("data", "data.entries"), or a function of the body
 DataSelector = str | Callable[[Any], Any]
@@ -244,7 +245,8 @@ def paginate(
         if not paginator.has_next_page:
             return
         paginator.update_request(request)
-    raise DataError(f"{client.name}: GET {client.redact.url(request.url)}: over {MAX_PAGES} pages")
+    what = where(client.name, "GET", client.redact.url(request.url))
+    raise DataError(f"{what}: over {MAX_PAGES} pages")
 
 
 _MISSING: Any = object()

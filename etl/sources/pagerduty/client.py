@@ -1,38 +1,31 @@
 """The official ``pagerduty.RestApiV2Client``, made safe for a cron job.
 
 Left alone, the client retries a 429 without limit and sleeps its own exponential timer,
-ignoring ``ratelimit-reset``. Here every response passes through ``postprocess``, which
-turns a 429 or a 5xx into a signal caught by ``request``: 429s wait ``ratelimit-reset``
-seconds (else back off) and 5xx back off exponentially with jitter, each with a capped
-number of retries, after which the last response is returned and :class:`PagerDutyApi`
-raises a typed, secret-free :mod:`etl.errors` exception. Network errors and timeouts are
-retried here too (the base client would sleep on its own clock). Every request has a
-timeout.
+ignoring ``ratelimit-reset``. Here every response passes through ``postprocess``, which turns
+a status the shared policy (``etl.http.policy``) retries into a signal caught by ``request``;
+the policy decides how many retries each kind of failure gets and how long to wait (a 429
+waits ``ratelimit-reset``), exactly as for the other connectors. Network errors and timeouts
+are retried the same way (the base client would sleep on its own clock). Once the retries are
+spent the last response is returned and :class:`PagerDutyApi` raises the typed, secret-free
+:mod:`etl.errors` exception built by ``etl.http.messages``. Every request has a timeout.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 import pagerduty
 from opskpi.config.secrets import Secret
-from opskpi.etl.errors import (
-    ConfigurationError,
-    DataError,
-    HttpError,
-    RateLimitedError,
-    ServerHttpError,
-    TransportError,
-)
+from opskpi.etl.errors import ConfigurationError, DataError, HttpError, TransportError
+from opskpi.etl.http.messages import http_error, not_json_message, transport_error_message, where
+from opskpi.etl.http.policy import Retries, RetryPolicy, classify
+from opskpi.etl.http.redaction import Redactor
 
+SOURCE = "pagerduty"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-BODY_CHARS = 300
 
 
 class _RetrySignal(Exception):
@@ -44,36 +37,28 @@ class _RetrySignal(Exception):
 
 
 class CappedRetryClient(pagerduty.RestApiV2Client):
-    """``RestApiV2Client`` with capped retries that honour ``ratelimit-reset``.
+    """``RestApiV2Client`` retrying as the shared :class:`RetryPolicy` says.
 
     Plain ``http://`` is accepted for loopback hosts only (the simulator); anything else must
     be ``https://`` as the base client requires.
     """
 
-    max_429_retries = 5
-    max_5xx_retries = 3
-    max_network_retries = 2  # connection refused/reset, timeouts
-    max_reset_wait = 120.0  # seconds: never trust a huge ratelimit-reset blindly
-    backoff_base = 1.0
     max_network_attempts = 0  # the base client's own network loop: raise at once, retry here
 
     def __init__(
-        self,
-        token: str,
-        base_url: str,
-        *,
-        timeout: float,
-        sleep: Callable[[float], None] = time.sleep,
+        self, secret: Secret, base_url: str, *, timeout: float, policy: RetryPolicy
     ) -> None:
-        super().__init__(token, base_url=base_url)
-        self.timeout = timeout
-        self.retry = {}
-        self._sleep = sleep
+        super().__init__(secret.reveal(), base_url=base_url)
+        self.timeout = timeout  # type: ignore[assignment]  # declared int upstream; httpx2 takes float
+        self.retry = {}  # the base client's per-status table: empty, the policy decides
+        self.policy = policy
+        self.redact = Redactor([secret])
         self.http_requests = 0  # attempts, retries included
+        self.last_retries: Retries = policy.start()  # those of the latest request
 
     @property
     def url(self) -> str:
-        return self._url
+        return self._url or ""  # set by the base constructor through the setter below
 
     @url.setter
     def url(self, value: str) -> None:
@@ -87,68 +72,62 @@ class CappedRetryClient(pagerduty.RestApiV2Client):
 
     def postprocess(self, response: httpx2.Response, suffix: str | None = None) -> None:
         super().postprocess(response, suffix)
-        if response.status_code == 429 or response.status_code >= 500:
+        if classify(response.status_code) is not None:
             raise _RetrySignal(response)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:  # type: ignore[override]
-        retries = {"429": 0, "5xx": 0, "network": 0}
+        """The response once it is not retried any more (a success, or an error status whose
+        retries are spent); raises ``pagerduty.Error`` for a network error past its retries,
+        and ``pagerduty.HttpError`` for a 401 or a redirect (the base client's own checks)."""
+        retries = self.last_retries = self.policy.start()
         while True:
             self.http_requests += 1
             try:
                 return super().request(method, url, **kwargs)
             except _RetrySignal as signal:
                 response = signal.response
-                kind = "429" if response.status_code == 429 else "5xx"
-                cap = self.max_429_retries if kind == "429" else self.max_5xx_retries
-                if retries[kind] >= cap:
+                kind = classify(response.status_code)
+                assert kind is not None  # postprocess signals retryable statuses only
+                request = response.request
+                if not retries.again(
+                    kind,
+                    self.where(request.method, str(request.url)),
+                    f"status {response.status_code}",
+                    response.headers,
+                ):
                     return response
-                retries[kind] += 1
-                self._sleep(self.wait_for(response, retries[kind]))
             except pagerduty.Error as exc:
-                network = isinstance(exc.__cause__, httpx2.TransportError)
-                if not network or retries["network"] >= self.max_network_retries:
+                cause = exc.__cause__
+                if not isinstance(cause, httpx2.TransportError) or not retries.again(
+                    "transport",
+                    self.where(method, request_url(cause, self.normalize_url(url))),
+                    type(cause).__name__,
+                ):
                     raise
-                retries["network"] += 1
-                self._sleep(self.backoff(retries["network"]))
 
-    def wait_for(self, response: httpx2.Response, attempt: int) -> float:
-        """``ratelimit-reset`` for a 429 that carries it, else exponential backoff + jitter."""
-        if response.status_code == 429:
-            reset = response.headers.get("ratelimit-reset")
-            try:
-                seconds = float(reset) if reset is not None else None
-            except ValueError:
-                seconds = None
-            if seconds is not None and seconds >= 0:
-                return min(seconds, self.max_reset_wait)
-        return self.backoff(attempt)
-
-    def backoff(self, attempt: int) -> float:
-        """Exponential with jitter: about 1, 2, 4 … seconds."""
-        backoff = self.backoff_base * 2 ** (attempt - 1)
-        return min(backoff * (1 + 0.25 * random.random()), self.max_reset_wait)
+    def where(self, method: str, url: str) -> str:
+        """``pagerduty: METHOD safe-url`` (see ``etl.http.messages.where``)."""
+        return where(SOURCE, method, self.redact.url(url))
 
 
-def error_message(response: httpx2.Response, what: str) -> str:
-    body = response.text.strip().replace("\n", " ")
-    if len(body) > BODY_CHARS:
-        body = body[: BODY_CHARS - 1] + "…"
-    return f"PagerDuty {what}: HTTP {response.status_code}: {body}"
+def request_url(exc: BaseException, fallback: str) -> str:
+    """The URL (query included) of the request a transport error was raised for."""
+    try:
+        request = exc.request  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):  # httpx2 raises RuntimeError when none is set
+        return fallback
+    return str(request.url) if isinstance(request, httpx2.Request) else fallback
 
 
 class PagerDutyApi:
     """JSON in, JSON out; every failure is an :mod:`etl.errors` exception with a safe message."""
 
     def __init__(
-        self,
-        base_url: str,
-        secret: Secret,
-        *,
-        timeout: float,
-        sleep: Callable[[float], None] = time.sleep,
+        self, base_url: str, secret: Secret, *, timeout: float, policy: RetryPolicy
     ) -> None:
         self.secret = secret
-        self.client = CappedRetryClient(secret.reveal(), base_url, timeout=timeout, sleep=sleep)
+        self.client = CappedRetryClient(secret, base_url, timeout=timeout, policy=policy)
+        self.redact = self.client.redact
 
     @property
     def requests(self) -> int:
@@ -164,50 +143,54 @@ class PagerDutyApi:
         return self._call("POST", path, json=body)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        what = f"{method} {path}"
+        url = self.client.normalize_url(path)
         try:
             response = self.client.request(method, path, **kwargs)
         except pagerduty.HttpError as exc:  # the base client raises on 401 and 3xx itself
-            status = exc.response.status_code
-            reason = (
-                f"the token {self.secret.last4} was refused (wrong token or wrong base_url?)"
-                if status == 401
-                else "unexpected redirect (is base_url the API's address?)"
-            )
-            raise HttpError(
-                self._safe(f"PagerDuty {what}: HTTP {status}: {reason}"), status=status
-            ) from None
+            raise self._refused(exc) from None
         except (pagerduty.Error, httpx2.HTTPError) as exc:
             cause = exc.__cause__ if isinstance(exc.__cause__, httpx2.HTTPError) else exc
-            detail = f"{type(cause).__name__}: {cause}".rstrip(": ")
-            raise TransportError(
-                self._safe(f"PagerDuty {what}: no answer after retries ({detail})")
-            ) from None
-        status = response.status_code
-        if status == 429:
-            raise RateLimitedError(
-                self._safe(error_message(response, what) + " (retries exhausted)"),
-                status=status,
-                response=response,
-            )
-        if status >= 500:
-            raise ServerHttpError(
-                self._safe(error_message(response, what) + " (retries exhausted)"),
-                status=status,
-                response=response,
-            )
+            retries = self.client.last_retries.made["transport"]
+            full = request_url(cause, url)
+            message = transport_error_message(self.redact, SOURCE, method, full, cause, retries)
+            raise TransportError(message) from None
         if not response.is_success:
-            raise HttpError(
-                self._safe(error_message(response, what)), status=status, response=response
-            )
+            raise self._error(response)
         try:
             body = response.json()
         except (json.JSONDecodeError, ValueError):
-            raise DataError(self._safe(f"PagerDuty {what}: the answer is not JSON")) from None
+            full = str(response.request.url)
+            message = not_json_message(
+                self.redact, SOURCE, method, full, response.status_code, response.text
+            )
+            raise DataError(message) from None
         if not isinstance(body, dict):
-            raise DataError(f"PagerDuty {what}: expected a JSON object, got {type(body).__name__}")
+            what = self.client.where(method, str(response.request.url))
+            raise DataError(f"{what}: expected a JSON object, got {type(body).__name__}")
         return body
 
-    def _safe(self, message: str) -> str:
-        token = self.secret.reveal()
-        return message.replace(token, self.secret.last4) if token else message
+    def _refused(self, exc: pagerduty.HttpError) -> HttpError:
+        response = exc.response
+        assert isinstance(response, httpx2.Response)  # always set on a pagerduty.HttpError
+        hint = (
+            f"the token {self.secret.last4} was refused (wrong token or wrong base_url?)"
+            if response.status_code == 401
+            else "unexpected redirect (is base_url the API's address?)"
+        )
+        return self._error(response, hint=hint)
+
+    def _error(self, response: httpx2.Response, hint: str | None = None) -> HttpError:
+        kind = classify(response.status_code)
+        request = response.request
+        return http_error(
+            self.redact,
+            SOURCE,
+            request.method,
+            str(request.url),
+            response.status_code,
+            response.text,
+            reason=response.reason_phrase,
+            retries=self.client.last_retries.made[kind] if kind else 0,
+            hint=hint,
+            response=response,
+        )

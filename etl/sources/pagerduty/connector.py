@@ -24,7 +24,6 @@ uninterrupted run would.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +32,8 @@ from opskpi.config import Settings
 from opskpi.config.model import PagerDutySettings
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import ConfigurationError, HttpError
+from opskpi.etl.http.factory import source_http
+from opskpi.etl.http.policy import RetryPolicy
 from opskpi.etl.sources.pagerduty.client import PagerDutyApi
 from opskpi.etl.sources.pagerduty.details import DETAILS_STREAM, DetailsPass, analytics_pass
 from opskpi.etl.sources.pagerduty.windows import (
@@ -62,20 +63,27 @@ def incident_of(record: dict[str, Any]) -> str | None:
 class PagerDutyConnector:
     name = "pagerduty"
 
-    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        """``retry`` replaces the shared default policy; ``sleep`` alone keeps the default
+        policy but sleeps through it (tests record the waits)."""
         cfg = settings.model.sources.pagerduty
         if cfg is None:
             raise ConfigurationError("[sources.pagerduty] is not configured")
         self.settings = settings
         self.cfg: PagerDutySettings = cfg
-        self.sleep = sleep
+        if retry is None and sleep is not None:
+            retry = RetryPolicy(sleep=sleep)
+        self.retry = retry
 
     def sync(self, ctx: SyncContext) -> None:
-        secret = self.settings.secret("pagerduty")
-        assert self.cfg.timeout.seconds is not None
-        api = PagerDutyApi(
-            self.cfg.base_url, secret, timeout=self.cfg.timeout.seconds, sleep=self.sleep
-        )
+        http = source_http(self.settings, "pagerduty", retry=self.retry)
+        api = PagerDutyApi(http.base_url, http.secret, timeout=http.timeout, policy=http.policy)
         try:
             PagerDutyRun(ctx, api, self.settings, self.cfg).run()
         finally:

@@ -1,25 +1,42 @@
-"""An explicit, capped retry policy (after python-pagerduty's per-status ``retry`` table).
+"""The one retry policy of every connector (after python-pagerduty's per-status ``retry`` table).
 
-* 429: wait what the server says (``Retry-After``, ``ratelimit-reset``, ``X-RateLimit-Reset``,
-  ``X-RateLimit-Period-In-Sec``), capped, else back off; at most ``rate_limit_retries`` times,
-  because a cron job must finish.
-* 5xx except 501 (not implemented will not start working) and dropped, refused or timed-out
-  connections: exponential backoff with jitter, at most ``server_retries`` /
-  ``transport_retries`` times.
-* Anything else (4xx) is not retried: a 400 is a bug in the request, never "end of data".
+Both HTTP stacks, ``etl.http.client`` (requests) and the PagerDuty wrapper
+(``etl.sources.pagerduty.client``, around the official client), ask this module three
+questions: is this failure worth another attempt (:func:`classify`), how many attempts of its
+kind are allowed (:meth:`RetryPolicy.retries_for`), and how long to wait first
+(:meth:`RetryPolicy.delay`). :class:`Retries` counts one logical request's retries against the
+policy, logs each one, and sleeps.
 
-``sleep`` is injectable so tests never wait.
+The table (``RetryPolicy()``):
+
+* 429: at most 5 retries, because a cron job must finish. Each waits what the server says
+  (``Retry-After``, ``ratelimit-reset``, ``X-RateLimit-Reset``, ``X-RateLimit-Period-In-Sec``),
+  capped at 120 s, else backs off.
+* 5xx except 501 (not implemented will not start working): at most 4 retries, backing off; a
+  ``Retry-After`` on the response is honoured.
+* A dropped, refused or timed-out connection: at most 4 retries, backing off.
+* Anything else (4xx, 501) is not retried: a 400 is a bug in the request, never "end of data".
+
+Backoff is exponential from 1 s (1, 2, 4, 8 … s, each capped at 30 s) with up to 25 % added
+at random, never subtracted: a retry never comes before its nominal time. A wait the server
+named is used as given (capped), without jitter: it is the server's own schedule.
+
+``sleep`` and ``rng`` are injectable so tests never wait and can fix the jitter.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Literal
+
+log = logging.getLogger(__name__)
 
 RetryKind = Literal["rate_limit", "server", "transport"]
 
@@ -82,13 +99,15 @@ def rate_limit_wait(
 
 @dataclass
 class RetryPolicy:
+    """How many retries each kind of failure gets and how long to wait before each."""
+
     rate_limit_retries: int = 5
     server_retries: int = 4
     transport_retries: int = 4
-    base_delay: float = 0.5  # first backoff, doubled per attempt
-    max_delay: float = 30.0  # one backoff never exceeds this
+    base_delay: float = 1.0  # first backoff, doubled per attempt
+    max_delay: float = 30.0  # one backoff never exceeds this (before jitter)
     max_rate_limit_wait: float = 120.0  # a server-requested wait is capped at this
-    jitter: float = 0.25  # ± fraction of each delay
+    jitter: float = 0.25  # up to this fraction of a backoff is added at random
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
 
@@ -101,8 +120,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter for retry number ``attempt`` (1-based)."""
-        delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return self._jittered(delay)
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return delay + self.rng.uniform(0, delay * self.jitter)
 
     def delay(
         self, kind: RetryKind, attempt: int, headers: Mapping[str, str] | None = None
@@ -114,14 +133,43 @@ class RetryPolicy:
         if headers and kind != "transport":
             asked = rate_limit_wait(headers, names=names)
             if asked is not None:
-                # a small positive jitter so many clients do not return at the same instant
-                return min(self.max_rate_limit_wait, asked) + self.rng.uniform(0, self.base_delay)
+                return min(self.max_rate_limit_wait, asked)
         return self.backoff(attempt)
 
     def wait(self, seconds: float) -> None:
         if seconds > 0:
             self.sleep(seconds)
 
-    def _jittered(self, delay: float) -> float:
-        spread = delay * self.jitter
-        return max(0.0, delay + self.rng.uniform(-spread, spread))
+    def start(self) -> Retries:
+        """The retry count of one logical request (a fresh one per request)."""
+        return Retries(self)
+
+
+class Retries:
+    """One logical request's retries, counted per kind against a :class:`RetryPolicy`."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.made: Counter[RetryKind] = Counter()
+
+    def again(
+        self,
+        kind: RetryKind,
+        where: str,
+        reason: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Wait and return True if one more attempt after a failure of ``kind`` is allowed;
+        False (without waiting) once its retries are spent.
+
+        ``where`` (``source: METHOD safe-url``) and ``reason`` (``status 503``,
+        ``ReadTimeout``) only go into the log line, so they must already be redacted.
+        """
+        limit = self.policy.retries_for(kind)
+        if self.made[kind] >= limit:
+            return False
+        self.made[kind] += 1
+        delay = self.policy.delay(kind, self.made[kind], headers)
+        log.warning("%s: %s, retry %d/%d in %.1fs", where, reason, self.made[kind], limit, delay)
+        self.policy.wait(delay)
+        return True
