@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 from opskpi.config import Settings
+from opskpi.config.vocabulary import API_SOURCES
 from opskpi.etl.context import NullProgress, Progress, SyncContext
 from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.sources import connector_for
@@ -113,7 +114,7 @@ def counts_json(totals: dict[str, LandResult], requests: int) -> dict[str, Any]:
 
 def _scrub(message: str, settings: Settings, source: str) -> str:
     """Defence in depth: the connectors' messages are safe, but never let a secret through."""
-    if source in ("pagerduty", "opsgenie", "argocd"):
+    if source in API_SOURCES:
         try:
             secret = settings.secret(source)
         except Exception:  # an unreadable secret cannot leak

@@ -9,6 +9,7 @@ upcoming corrective actions, and late or missing postmortems.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ from opskpi.app.web.state import parse_week, week_of
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
+from opskpi.sql.session import scalar
 
 TOP_SERVICES = 5
 MAX_ROWS = 200
@@ -60,7 +62,7 @@ def _yes(value: Any) -> bool:
     return value is not None and value is not pd.NA and bool(value)
 
 
-def _incident_link(row: dict[str, Any]) -> Link:
+def _incident_link(row: Mapping[Hashable, Any]) -> Link:
     url = _s(row.get("url"), "")
     return Link(row["incident_key"], url or None)
 
@@ -160,7 +162,7 @@ class _Review:
     def top_services(self) -> Table:
         tr = self.tr
         frame = kpis.response_times(self.con, self.period, self.filters, dimension="service")
-        frame = frame[(frame["severity"] == "all") & (frame["incidents"] > 0)]
+        frame = frame[(frame["severity"] == POOLED) & (frame["incidents"] > 0)]
         frame = frame.sort_values(["incidents", "dimension_value"], ascending=[False, True])
         runbooks = kpis.runbooks(self.con, self.period, self.filters, dimension="service")
         missing = dict(zip(runbooks["dimension_value"], runbooks["without_runbook"], strict=True))
@@ -287,7 +289,7 @@ def weekly_review(
     period = Period.iso_week(*parsed, as_of)
     review = _Review(con, period, filters, tr)
     previous = week_of(period.previous().since)
-    timezone = con.execute("select timezone from cfg_settings").fetchone()[0]
+    timezone = scalar(con, "select timezone from cfg_settings")
     meta = [
         tr(
             "meta_period",
