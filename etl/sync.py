@@ -90,12 +90,13 @@ def requested_sources(settings: Settings, sources: list[str] | None) -> list[str
 
 
 def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
-    return scalar(
+    marked: int = scalar(
         con,
         "update sync_runs set status = 'failed', finished_at = now(), error = ? "
         "where status = 'running'",
         [INTERRUPTED],
     )
+    return marked
 
 
 def counts_json(totals: dict[str, LandResult], requests: int) -> dict[str, Any]:
