@@ -110,28 +110,28 @@ class Kpi:
 # -- the "n" of each KPI ---------------------------------------------------------------------------
 
 
-def _measured(stats: Callable[[KpiReport], Stats]) -> Text:
-    return lambda r, tr: tr("n_measured", n=stats(r).n)
+def _measured(stats_of: Callable[[KpiReport], Stats]) -> Text:
+    return lambda r, tr: tr("n_measured", n=stats_of(r).n)
 
 
-def _stats_caption(stats: Callable[[KpiReport], Stats]) -> Text:
-    def caption(r: KpiReport, tr: Translator) -> str:
-        s = stats(r)
-        return tr("stats_caption", median=tr.dur(s.median), p90=tr.dur(s.p90), n=s.n)
+def _stats_caption(stats_of: Callable[[KpiReport], Stats]) -> Text:
+    def caption(report: KpiReport, tr: Translator) -> str:
+        stats = stats_of(report)
+        return tr("stats_caption", median=tr.dur(stats.median), p90=tr.dur(stats.p90), n=stats.n)
 
     return caption
 
 
-def _tta(r: KpiReport) -> Stats:
-    return r.pooled.tta_seconds
+def _tta(report: KpiReport) -> Stats:
+    return report.pooled.tta_seconds
 
 
-def _ttr(r: KpiReport) -> Stats:
-    return r.pooled.ttr_seconds
+def _ttr(report: KpiReport) -> Stats:
+    return report.pooled.ttr_seconds
 
 
-def _release_n(r: KpiReport, tr: Translator) -> str:
-    releases = r.releases
+def _release_n(report: KpiReport, tr: Translator) -> str:
+    releases = report.releases
     return tr(
         "release_n",
         part=releases.release_caused,
@@ -141,10 +141,11 @@ def _release_n(r: KpiReport, tr: Translator) -> str:
     )
 
 
-def _actions_ratio(r: KpiReport, tr: Translator) -> str:
-    return tr.ratio(r.rca.actions_on_time, r.rca.actions_due)
+def _actions_ratio(report: KpiReport, tr: Translator) -> str:
+    return tr.ratio(report.rca.actions_on_time, report.rca.actions_due)
 
 
+# In the lambdas, r is the KpiReport and tr the Translator.
 _KPIS: tuple[Kpi, ...] = (
     Kpi(
         "incidents",
