@@ -7,8 +7,10 @@ One frozen dataclass per KPI group; a field is a column of the group's query and
 
 Adding a group (say ``oncall``, from ``sql/kpis/oncall.sql``): a ``Group`` subclass naming its
 query, whose fields are the query's columns in JSON order; a field of that type on
-``KpiReport`` before ``filters``; one line in ``KpiReport.read``. JSON, CSV and the exporter's
-reader follow from the fields.
+``KpiReport`` before ``filters``; one line in ``KpiReport.read``; a ``metrics.kpis`` function of
+the group's name (the app's DataFrames). JSON, CSV, ``group_names()`` and the exporter's reader
+follow from the fields; cards, review rows and exporter families are added where they are wanted
+(``app/catalogue.py``, ``metrics/exporter/``).
 """
 
 from __future__ import annotations
