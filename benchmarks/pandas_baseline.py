@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
+from opskpi.config.vocabulary import severity_rank
 from opskpi.metrics.period import Period
 
-SEVERITY_ORDER = {"sev1": 1, "sev2": 2, "sev3": 3, "sev4": 4, "unknown": 5}
 STATS = (("mean", None), ("median", 0.5), ("p90", 0.9), ("p95", 0.95), ("max", None))
 
 
@@ -103,7 +103,7 @@ def _response_times(period_df: pd.DataFrame, as_of: pd.Timestamp) -> list[dict[s
         _response_row(str(severity), group, age)
         for severity, group in period_df.groupby("severity", sort=False)
     ]
-    rows.sort(key=lambda r: SEVERITY_ORDER.get(r["severity"], 6))
+    rows.sort(key=lambda r: severity_rank(r["severity"]))
     if period_df.empty:
         empty = _response_row("all", period_df, age)
         empty.update(breaching_open=None, unacked_over_target=None)

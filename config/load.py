@@ -9,13 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opskpi.config.model import (
-    DEFAULT_PRIORITY_MAP,
-    DEFAULT_URGENCY_MAP,
-    SEVERITIES,
-    SettingsModel,
-)
+from opskpi.config.model import DEFAULT_PRIORITY_MAP, DEFAULT_URGENCY_MAP, SettingsModel
 from opskpi.config.secrets import Secret, read_secret
+from opskpi.config.vocabulary import API_SOURCES, POLICY_SEVERITIES, POSTMORTEMS
 from pydantic import ValidationError
 
 DEMO_DIR = Path("data/demo")
@@ -63,7 +59,7 @@ class Settings:
 
     def policy_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for sev in SEVERITIES:
+        for sev in POLICY_SEVERITIES:
             pol = self.model.policy.for_severity(sev)
             window = pol.postmortem_window
             rows.append(
@@ -95,9 +91,9 @@ class Settings:
 
     @property
     def configured_sources(self) -> list[str]:
-        names = [n for n in ("pagerduty", "opsgenie", "argocd") if getattr(self.model.sources, n)]
+        names = [name for name in API_SOURCES if getattr(self.model.sources, name, None)]
         if self.model.postmortems is not None:
-            names.append("postmortems")
+            names.append(POSTMORTEMS)
         return names
 
 

@@ -12,31 +12,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from opskpi.config.durations import Duration, parse_duration
+from opskpi.config.vocabulary import (
+    DEFAULT_TAXONOMY_LABELS,
+    POLICY_SEVERITIES,
+    TAXONOMY_KEYS,
+    Severity,
+)
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
-SEVERITY_VALUES = (*SEVERITIES, "unknown")
-TAXONOMY_KEYS = (
-    "change",
-    "capacity",
-    "external_dependency",
-    "data",
-    "security",
-    "process",
-    "unclassified",
-)
-DEFAULT_TAXONOMY_LABELS = {
-    "change": "Mudança (config, código, infra)",
-    "capacity": "Capacidade",
-    "external_dependency": "Dependência externa",
-    "data": "Dados",
-    "security": "Segurança",
-    "process": "Processo",
-    "unclassified": "Não classificado",
-}
 
-
-def _duration(allow_bd: bool):
+def _duration(allow_bd: bool) -> BeforeValidator:
     def parse(value: object) -> Duration:
         if isinstance(value, Duration):
             return value
@@ -107,10 +92,14 @@ class PolicySettings(Strict):
     release_window: WallDuration = Field(default_factory=lambda: parse_duration("60m"))
 
     def for_severity(self, severity: str) -> SeverityPolicy:
-        return getattr(self, severity)
+        policy: SeverityPolicy = getattr(self, severity)
+        return policy
 
 
-Severity = Literal["sev1", "sev2", "sev3", "sev4", "unknown"]
+# One [policy.sevN] table per severity of the vocabulary: a severity added there needs its field.
+_missing_policies = set(POLICY_SEVERITIES) - set(PolicySettings.model_fields)
+if _missing_policies:
+    raise RuntimeError(f"PolicySettings has no field for severity {sorted(_missing_policies)}")
 
 
 class SeverityMapping(Strict):

@@ -1,12 +1,12 @@
 """The KPI API: one function per KPI group, each running its ``sql/kpis/*.sql`` model with bound
-parameters and returning a DataFrame; ``kpi_report`` assembles the ``opskpi kpis --json`` object.
+parameters and returning a DataFrame; ``build_report`` runs them all once for a period into the
+typed ``KpiReport`` (``metrics/report.py``), whose ``to_json()`` is ``opskpi kpis --json``.
 
 All KPI logic is SQL. Python only binds parameters and reshapes rows.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime
 from functools import cache
@@ -16,10 +16,10 @@ import duckdb
 import pandas as pd
 from opskpi import sql
 from opskpi.metrics.period import Filters, Period, Query
+from opskpi.metrics.report import KpiReport
 from opskpi.sql.session import scalar
 
 _PARAM = re.compile(r"\$([a-z_]+)")
-STATS = ("mean", "median", "p90", "p95", "max")
 
 
 @cache
@@ -116,42 +116,22 @@ def paging(
     return frame(con, "kpis/paging", Query(period, filters or Filters(), grain))
 
 
-# -- the kpis --json object ----------------------------------------------------------------------
+# -- the report ---------------------------------------------------------------------------------
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _stats(row: dict[str, Any], prefix: str) -> dict[str, Any]:
-    out = {stat: _clean(row[f"{prefix}_{stat}"]) for stat in STATS}
-    out["n"] = row[f"{prefix}_n"]
-    return out
-
-
-def _response_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "severity": row["severity"],
-        "incidents": row["incidents"],
-        "merged": row["merged"],
-        "acknowledged": row["acknowledged"],
-        "unacknowledged": row["unacknowledged"],
-        "resolved": row["resolved"],
-        "open": row["open"],
-        "tta_seconds": _stats(row, "tta"),
-        "ttr_seconds": _stats(row, "ttr"),
-        "ack_sla_compliance": _clean(row["ack_sla_compliance"]),
-        "resolve_sla_compliance": _clean(row["resolve_sla_compliance"]),
-        "breaching_open": row["breaching_open"],
-        "unacked_over_target": row["unacked_over_target"],
-    }
-
-
-def _single(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
-    (row,) = rows
-    return {key: _clean(row[key]) for key in keys}
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    timezone: str | None = None,
+) -> KpiReport:
+    """Every KPI of docs/kpis.md for ``period``, each group's query run once, as types."""
+    filters = filters or Filters()
+    query = Query(period, filters)
+    if timezone is None:
+        timezone = str(scalar(con, "select timezone from cfg_settings"))
+    return KpiReport.read(lambda name: records(con, name, query), period, filters, timezone)
 
 
 def kpi_report(
@@ -161,64 +141,8 @@ def kpi_report(
     *,
     timezone: str | None = None,
 ) -> dict[str, Any]:
-    """Every KPI of docs/kpis.md §3–8 for ``period``, in the ``kpis --json`` shape."""
-    query = Query(period, filters or Filters())
-    if timezone is None:
-        timezone = scalar(con, "select timezone from cfg_settings")
-    report: dict[str, Any] = {
-        "as_of": period.as_of.isoformat(),
-        "timezone": timezone,
-        "since": period.since.isoformat(),
-        "until": period.until.isoformat(),
-        "response_times": [_response_row(r) for r in records(con, "kpis/response_times", query)],
-        "root_causes": [
-            {
-                "root_cause": r["root_cause"],
-                "incidents": r["incidents"],
-                "share": _clean(r["share"]),
-            }
-            for r in records(con, "kpis/root_causes", query)
-        ],
-        "releases": _single(
-            records(con, "kpis/releases", query),
-            (
-                "incidents",
-                "release_caused",
-                "explicit",
-                "window",
-                "release_caused_share",
-                "deploys",
-                "deploys_with_incident",
-                "change_failure_rate",
-                "rollbacks",
-            ),
-        ),
-        "runbooks": _single(
-            records(con, "kpis/runbooks", query),
-            ("incidents", "with_runbook", "without_runbook", "coverage"),
-        ),
-        "rca": _single(
-            records(con, "kpis/rca", query),
-            (
-                "actions_due",
-                "actions_on_time",
-                "rca_adherence",
-                "overdue_actions",
-                "overdue_must_fix",
-                "postmortems_due",
-                "postmortems_on_time",
-                "postmortem_on_time_share",
-            ),
-        ),
-        "paging": _single(
-            records(con, "kpis/paging", query),
-            ("acknowledged", "acked_within_paging_window", "escalated", "escalation_rate"),
-        ),
-    }
-    active = {k: v for k, v in (filters or Filters()).params().items() if v}
-    if active:
-        report["filters"] = active
-    return report
+    """The ``opskpi kpis --json`` object of ``period`` (``build_report(...).to_json()``)."""
+    return build_report(con, period, filters, timezone=timezone).to_json()
 
 
 def to_jsonable(value: Any) -> Any:

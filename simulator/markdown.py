@@ -16,6 +16,7 @@ from pathlib import Path
 from opskpi.simulator.org import Action, Incident, Organisation, Postmortem
 from opskpi.simulator.timeutil import local_date, zone
 
+# the organisation's labels as its authors write them (its own copy on purpose: see org.py)
 LABELS = {
     "change": "Mudança (config, código, infra)",
     "capacity": "Capacidade",

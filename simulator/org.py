@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+# The simulator stands in for the outside SaaS and the organisation's own writing, so it keeps its
+# own words on purpose instead of importing opskpi.config.vocabulary: if opskpi's vocabulary
+# drifted from what the sources and the postmortem authors write, the end-to-end tests must see
+# it, not agree with it by construction.
 SEVERITIES: tuple[str, ...] = ("sev1", "sev2", "sev3", "sev4")
 ROOT_CAUSES: tuple[str, ...] = (
     "change",

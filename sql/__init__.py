@@ -28,6 +28,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "argocd_history_gaps",
     "sync_runs",
     "cfg_policy",
+    "cfg_severities",
     "cfg_settings",
     "cfg_taxonomy",
     "cfg_services",

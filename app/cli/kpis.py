@@ -7,7 +7,7 @@ import csv
 import json
 import sys
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opskpi.app.cli.common import (
     CommandError,
@@ -17,6 +17,10 @@ from opskpi.app.cli.common import (
     parse_instant,
     settings_of,
 )
+
+if TYPE_CHECKING:
+    from opskpi.metrics.period import Period
+    from opskpi.metrics.report import KpiReport
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -39,7 +43,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
-def period_of(args: argparse.Namespace, timezone: str) -> Any:
+def period_of(args: argparse.Namespace, timezone: str) -> Period:
     from opskpi.metrics.period import Period, now_utc
 
     as_of = parse_instant(args.as_of, "--as-of") if args.as_of else now_utc()
@@ -49,6 +53,7 @@ def period_of(args: argparse.Namespace, timezone: str) -> Any:
     if since is None and until is None:
         return default
     if until is None:
+        assert since is not None
         until = default.until if since < default.until else since + timedelta(days=28)
     if since is None:
         since = until - timedelta(days=28)
@@ -58,18 +63,18 @@ def period_of(args: argparse.Namespace, timezone: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from opskpi.metrics.kpis import kpi_report
+    from opskpi.metrics.kpis import build_report
     from opskpi.metrics.snapshot import open_settings_snapshot
 
     settings = settings_of(args)
     period = period_of(args, settings.model.report.timezone)
     con = open_settings_snapshot(settings)
     try:
-        report = kpi_report(con, period, filters_of(args))
+        report = build_report(con, period, filters_of(args))
     finally:
         con.close()
     if args.json:
-        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.csv:
         write_csv(report)
@@ -80,39 +85,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def flatten(report: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
-    """``(group, key, metric, value)`` rows: one per number of the report."""
-    rows: list[tuple[str, str, str, Any]] = []
-    for row in report["response_times"]:
-        for metric, value in row.items():
-            if metric == "severity":
-                continue
-            if isinstance(value, dict):
-                for stat, v in value.items():
-                    rows.append(("response_times", row["severity"], f"{metric}.{stat}", v))
-            else:
-                rows.append(("response_times", row["severity"], metric, value))
-    for row in report["root_causes"]:
-        rows.append(("root_causes", row["root_cause"], "incidents", row["incidents"]))
-        rows.append(("root_causes", row["root_cause"], "share", row["share"]))
-    for group in ("releases", "runbooks", "rca", "paging"):
-        for metric, value in report[group].items():
-            rows.append((group, "", metric, value))
-    return rows
-
-
-def write_csv(report: dict[str, Any]) -> None:
+def write_csv(report: KpiReport) -> None:
+    """The long CSV: one row per number of the report (``KpiReport.long_rows``)."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["as_of", "since", "until", "group", "key", "metric", "value"])
-    for group, key, metric, value in flatten(report):
-        writer.writerow(
-            [
-                report["as_of"],
-                report["since"],
-                report["until"],
-                group,
-                key,
-                metric,
-                "" if value is None else value,
-            ]
-        )
+    as_of, since, until = (
+        report.as_of.isoformat(),
+        report.since.isoformat(),
+        report.until.isoformat(),
+    )
+    for group, key, metric, value in report.long_rows():
+        writer.writerow([as_of, since, until, group, key, metric, "" if value is None else value])

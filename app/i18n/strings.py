@@ -89,6 +89,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # -- KPI names ------------------------------------------------------------------------------
     "kpi": ("Indicador", "KPI"),
     "kpi.incidents": ("Incidentes", "Incidents"),
+    "kpi.mtta": ("MTTA", "MTTA"),
+    "kpi.mttr": ("MTTR", "MTTR"),
     "kpi.tta_mean": ("MTTA (média)", "MTTA (mean)"),
     "kpi.tta_median": ("Tempo de reconhecimento, mediana", "Time to acknowledge, median"),
     "kpi.tta_p90": ("Tempo de reconhecimento, p90", "Time to acknowledge, p90"),
@@ -444,14 +446,4 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.closed": ("fechado", "closed"),
     "event.reopened": ("reaberto", "reopened"),
     "event.note": ("nota", "note"),
-}
-
-TAXONOMY_EN: dict[str, str] = {
-    "change": "Change (config, code, infra)",
-    "capacity": "Capacity",
-    "external_dependency": "External dependency",
-    "data": "Data",
-    "security": "Security",
-    "process": "Process",
-    "unclassified": "Unclassified",
 }

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 from opskpi.app.i18n import format as fmt
-from opskpi.app.i18n.strings import STRINGS, TAXONOMY_EN
+from opskpi.app.i18n.strings import STRINGS
+from opskpi.config.vocabulary import POOLED, ROOT_CAUSE_BY_KEY, UNKNOWN_SEVERITY
 
 LANGUAGES = ("pt-BR", "en")
 MINUS = "-"  # ASCII: st.metric reads a leading "-" as a decrease
@@ -62,8 +63,8 @@ class Translator:
             return self.no_data
         return self._decimal(fmt.percent(share, digits=digits))
 
-    def num(self, value: float | int | None) -> str:
-        if _missing(value):
+    def num(self, value: float | None) -> str:
+        if value is None or _missing(value):
             return self.no_data
         if float(value) == int(value):
             text = f"{int(value):,}"
@@ -75,12 +76,12 @@ class Translator:
         return f"{part or 0}/{whole or 0}"
 
     def when(self, value: datetime | None) -> str:
-        if _missing(value):
+        if value is None or _missing(value):
             return "—"
         return value.strftime("%d/%m/%Y %H:%M" if self.is_pt else "%Y-%m-%d %H:%M")
 
     def day(self, value: date | None) -> str:
-        if _missing(value):
+        if value is None or _missing(value):
             return "—"
         return value.strftime("%d/%m/%Y" if self.is_pt else "%Y-%m-%d")
 
@@ -90,39 +91,38 @@ class Translator:
         return "+" if delta > 0 else (MINUS if delta < 0 else "±")
 
     def delta_dur(self, current: float | None, previous: float | None) -> str | None:
-        if _missing(current) or _missing(previous):
+        if current is None or previous is None or _missing(current) or _missing(previous):
             return None
         delta = current - previous
         return f"{self._sign(delta)}{fmt.duration(abs(delta))}"
 
     def delta_pp(self, current: float | None, previous: float | None) -> str | None:
         """Change of a share in percentage points."""
-        if _missing(current) or _missing(previous):
+        if current is None or previous is None or _missing(current) or _missing(previous):
             return None
         delta = (current - previous) * 100
         unit = "p.p." if self.is_pt else "pp"
         return f"{self._sign(delta)}{self._decimal(f'{abs(delta):.1f}')} {unit}"
 
-    def delta_count(self, current: int | None, previous: int | None) -> str | None:
-        if _missing(current) or _missing(previous):
+    def delta_count(self, current: float | None, previous: float | None) -> str | None:
+        if current is None or previous is None or _missing(current) or _missing(previous):
             return None
         delta = int(current) - int(previous)
         return f"{self._sign(delta)}{abs(delta)}"
 
     # -- vocabularies ----------------------------------------------------------------------
     def severity(self, key: str | None) -> str:
-        if not key or key == "all":
+        if not key or key == POOLED:
             return self("all_severities")
-        return self("sev_unknown") if key == "unknown" else key
+        return self("sev_unknown") if key == UNKNOWN_SEVERITY else key
 
     def cause(self, key: str, configured: str | None = None) -> str:
         """A taxonomy key's label: the config's (pt-BR as the organisation writes them), or the
         English default when the language is English and the config kept the default label."""
-        from opskpi.config.model import DEFAULT_TAXONOMY_LABELS
-
-        label = configured or DEFAULT_TAXONOMY_LABELS.get(key, key)
-        if not self.is_pt and label == DEFAULT_TAXONOMY_LABELS.get(key):
-            return TAXONOMY_EN.get(key, label)
+        default = ROOT_CAUSE_BY_KEY.get(key)
+        label = configured or (default.label if default else key)
+        if not self.is_pt and default is not None and label == default.label:
+            return default.english
         return label
 
     def word(self, group: str, key: Any) -> str:

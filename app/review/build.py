@@ -9,29 +9,46 @@ upcoming corrective actions, and late or missing postmortems.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 import pandas as pd
+from opskpi.app.catalogue import CATALOGUE
 from opskpi.app.i18n.translator import Translator
-from opskpi.app.review.document import Cell, Document, Link, Section, Table
+from opskpi.app.review.document import Document, Link, Section, Table
 from opskpi.app.web.state import parse_week, week_of
+from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
+from opskpi.sql.session import scalar
 
 TOP_SERVICES = 5
 MAX_ROWS = 200
-
-
-def _value(frame: pd.DataFrame, column: str) -> Any:
-    value = frame.iloc[0][column]
-    return None if pd.isna(value) else value
-
-
-def _target_text(targets: dict[str, dict[str, float | None]], kind: str, tr: Translator) -> str:
-    parts = [f"{sev} ≤ {tr.dur(t[kind])}" for sev, t in sorted(targets.items()) if t[kind]]
-    return " · ".join(parts) or "—"
+# The rows of the KPI table, in order (app/catalogue.py defines each KPI).
+REVIEW_KPIS = (
+    "incidents",
+    "tta_mean",
+    "tta_median",
+    "tta_p90",
+    "ttr_mean",
+    "ttr_median",
+    "ttr_p90",
+    "ack_sla",
+    "resolve_sla",
+    "breaching_open",
+    "release_caused",
+    "change_failure_rate",
+    "rollbacks",
+    "runbook_coverage",
+    "rca_adherence",
+    "overdue_actions",
+    "overdue_must_fix",
+    "postmortems_on_time",
+    "paging_window",
+    "escalation_rate",
+)
 
 
 def _s(value: Any, default: str = "—") -> str:
@@ -45,7 +62,7 @@ def _yes(value: Any) -> bool:
     return value is not None and value is not pd.NA and bool(value)
 
 
-def _incident_link(row: dict[str, Any]) -> Link:
+def _incident_link(row: Mapping[Hashable, Any]) -> Link:
     url = _s(row.get("url"), "")
     return Link(row["incident_key"], url or None)
 
@@ -58,123 +75,17 @@ class _Review:
     ) -> None:
         self.con, self.period, self.filters, self.tr = con, period, filters, tr
         self.previous = period.previous()
-        self.now = kpis.kpi_report(con, period, filters)
-        self.before = kpis.kpi_report(con, self.previous, filters)
-        times = kpis.response_times(con, period, filters)
-        self.sla_n = {
-            row["severity"]: (row["ack_sla_n"], row["resolve_sla_n"])
-            for row in times.to_dict("records")
-        }
+        self.now = kpis.build_report(con, period, filters)
+        self.before = kpis.build_report(con, self.previous, filters)
         self.targets = lists.policy_targets(con)
         self.labels = lists.taxonomy_labels(con)
 
     # -- the KPI table -------------------------------------------------------------------------
-    def _all(self, report: dict[str, Any]) -> dict[str, Any]:
-        return next(r for r in report["response_times"] if r["severity"] == "all")
-
     def kpi_table(self) -> Table:
-        tr, now, before = self.tr, self.now, self.before
-        a, b = self._all(now), self._all(before)
-        rows: list[tuple[Cell, ...]] = []
-
-        def count(label: str, cur: Any, prev: Any, n: str = "—", target: str = "—") -> None:
-            rows.append(
-                (label, tr.num(cur), tr.num(prev), tr.delta_count(cur, prev) or "—", n, target)
-            )
-
-        def dur(label: str, cur: Any, prev: Any, n: int, target: str = "—") -> None:
-            rows.append(
-                (label, tr.dur(cur), tr.dur(prev), tr.delta_dur(cur, prev) or "—", f"n={n}", target)
-            )
-
-        def share(label: str, cur: Any, prev: Any, n: str, target: str = "—") -> None:
-            rows.append(
-                (label, tr.pct(cur), tr.pct(prev), tr.delta_pp(cur, prev) or "—", n, target)
-            )
-
-        count(
-            tr("kpi.incidents"), a["incidents"], b["incidents"], tr("merged_apart", n=a["merged"])
-        )
-        for metric, kind in (("tta", "ack"), ("ttr", "resolve")):
-            target = _target_text(self.targets, kind, tr)
-            for stat in ("mean", "median", "p90"):
-                dur(
-                    tr(f"kpi.{metric}_{stat}"),
-                    a[f"{metric}_seconds"][stat],
-                    b[f"{metric}_seconds"][stat],
-                    a[f"{metric}_seconds"]["n"],
-                    target,
-                )
-        ack_n, resolve_n = self.sla_n["all"]
-        share(
-            tr("kpi.ack_sla"),
-            a["ack_sla_compliance"],
-            b["ack_sla_compliance"],
-            tr("n_measured", n=ack_n),
-            _target_text(self.targets, "ack", tr),
-        )
-        share(
-            tr("kpi.resolve_sla"),
-            a["resolve_sla_compliance"],
-            b["resolve_sla_compliance"],
-            tr("n_measured", n=resolve_n),
-            _target_text(self.targets, "resolve", tr),
-        )
-        count(tr("kpi.breaching_open"), a["breaching_open"], b["breaching_open"])
-        r, rp = now["releases"], before["releases"]
-        share(
-            tr("kpi.release_caused"),
-            r["release_caused_share"],
-            rp["release_caused_share"],
-            tr(
-                "release_n",
-                part=r["release_caused"],
-                whole=r["incidents"],
-                explicit=r["explicit"],
-                window=r["window"],
-            ),
-        )
-        share(
-            tr("kpi.change_failure_rate"),
-            r["change_failure_rate"],
-            rp["change_failure_rate"],
-            tr("deploys_n", part=r["deploys_with_incident"], whole=r["deploys"]),
-        )
-        count(tr("kpi.rollbacks"), r["rollbacks"], rp["rollbacks"])
-        rb, rbp = now["runbooks"], before["runbooks"]
-        share(
-            tr("kpi.runbook_coverage"),
-            rb["coverage"],
-            rbp["coverage"],
-            tr.ratio(rb["with_runbook"], rb["incidents"]),
-        )
-        c, cp = now["rca"], before["rca"]
-        share(
-            tr("kpi.rca_adherence"),
-            c["rca_adherence"],
-            cp["rca_adherence"],
-            tr.ratio(c["actions_on_time"], c["actions_due"]),
-        )
-        count(tr("kpi.overdue_actions"), c["overdue_actions"], cp["overdue_actions"])
-        count(tr("kpi.overdue_must_fix"), c["overdue_must_fix"], cp["overdue_must_fix"])
-        share(
-            tr("kpi.postmortems_on_time"),
-            c["postmortem_on_time_share"],
-            cp["postmortem_on_time_share"],
-            tr.ratio(c["postmortems_on_time"], c["postmortems_due"]),
-        )
-        p, pp = now["paging"], before["paging"]
-        share(
-            tr("kpi.paging_window"),
-            p["acked_within_paging_window"],
-            pp["acked_within_paging_window"],
-            tr("n_measured", n=p["acknowledged"]),
-        )
-        share(
-            tr("kpi.escalation_rate"),
-            p["escalation_rate"],
-            pp["escalation_rate"],
-            tr.ratio(p["escalated"], r["incidents"]),
+        tr = self.tr
+        rows = tuple(
+            CATALOGUE[key].review_row(tr, self.now, self.before, self.targets)
+            for key in REVIEW_KPIS
         )
         columns = (
             tr("kpi"),
@@ -184,33 +95,34 @@ class _Review:
             tr("n"),
             tr("target"),
         )
-        return Table(columns, tuple(rows))
+        return Table(columns, rows)
 
     def severity_table(self) -> Table:
         tr = self.tr
         rows = []
-        for row in self.now["response_times"]:
-            tta, ttr = row["tta_seconds"], row["ttr_seconds"]
-            ack_n, resolve_n = self.sla_n.get(row["severity"], (0, 0))
-            t = self.targets.get(row["severity"], {"ack": None, "resolve": None})
-            has = row["severity"] == "all"
+        for row in self.now.response_times:
+            tta, ttr = row.tta_seconds, row.ttr_seconds
+            target = self.targets.get(row.severity, {"ack": None, "resolve": None})
+            is_pooled = row.severity == POOLED
             rows.append(
                 (
-                    tr.severity(row["severity"]),
-                    tr.num(row["incidents"]),
-                    tr.dur(tta["mean"]),
-                    tr.dur(tta["median"]),
-                    tr.dur(tta["p90"]),
-                    tr.dur(t["ack"]) if t["ack"] else "—",
-                    f"{tr.pct(row['ack_sla_compliance'])} (n={ack_n})" if t["ack"] or has else "—",
-                    tr.dur(ttr["mean"]),
-                    tr.dur(ttr["median"]),
-                    tr.dur(ttr["p90"]),
-                    tr.dur(t["resolve"]) if t["resolve"] else "—",
-                    f"{tr.pct(row['resolve_sla_compliance'])} (n={resolve_n})"
-                    if t["resolve"] or has
+                    tr.severity(row.severity),
+                    tr.num(row.incidents),
+                    tr.dur(tta.mean),
+                    tr.dur(tta.median),
+                    tr.dur(tta.p90),
+                    tr.dur(target["ack"]) if target["ack"] else "—",
+                    f"{tr.pct(row.ack_sla_compliance)} (n={row.ack_sla_n})"
+                    if target["ack"] or is_pooled
                     else "—",
-                    "—" if row["breaching_open"] is None else tr.num(row["breaching_open"]),
+                    tr.dur(ttr.mean),
+                    tr.dur(ttr.median),
+                    tr.dur(ttr.p90),
+                    tr.dur(target["resolve"]) if target["resolve"] else "—",
+                    f"{tr.pct(row.resolve_sla_compliance)} (n={row.resolve_sla_n})"
+                    if target["resolve"] or is_pooled
+                    else "—",
+                    "—" if row.breaching_open is None else tr.num(row.breaching_open),
                 )
             )
         columns = (
@@ -232,16 +144,16 @@ class _Review:
 
     def cause_table(self) -> Table:
         tr = self.tr
-        before = {r["root_cause"]: r for r in self.before["root_causes"]}
+        before = {cause.root_cause: cause for cause in self.before.root_causes}
         rows = tuple(
             (
-                tr.cause(r["root_cause"], self.labels.get(r["root_cause"])),
-                tr.num(r["incidents"]),
-                tr.pct(r["share"]),
-                tr.num(before[r["root_cause"]]["incidents"]),
-                tr.pct(before[r["root_cause"]]["share"]),
+                tr.cause(cause.root_cause, self.labels.get(cause.root_cause)),
+                tr.num(cause.incidents),
+                tr.pct(cause.share),
+                tr.num(before[cause.root_cause].incidents),
+                tr.pct(before[cause.root_cause].share),
             )
-            for r in self.now["root_causes"]
+            for cause in self.now.root_causes
         )
         columns = (tr("root_cause"), tr("this_week"), tr("share"), tr("week_before"), tr("share"))
         return Table(columns, rows)
@@ -250,7 +162,7 @@ class _Review:
     def top_services(self) -> Table:
         tr = self.tr
         frame = kpis.response_times(self.con, self.period, self.filters, dimension="service")
-        frame = frame[(frame["severity"] == "all") & (frame["incidents"] > 0)]
+        frame = frame[(frame["severity"] == POOLED) & (frame["incidents"] > 0)]
         frame = frame.sort_values(["incidents", "dimension_value"], ascending=[False, True])
         runbooks = kpis.runbooks(self.con, self.period, self.filters, dimension="service")
         missing = dict(zip(runbooks["dimension_value"], runbooks["without_runbook"], strict=True))
@@ -377,7 +289,7 @@ def weekly_review(
     period = Period.iso_week(*parsed, as_of)
     review = _Review(con, period, filters, tr)
     previous = week_of(period.previous().since)
-    timezone = con.execute("select timezone from cfg_settings").fetchone()[0]
+    timezone = scalar(con, "select timezone from cfg_settings")
     meta = [
         tr(
             "meta_period",

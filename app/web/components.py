@@ -3,19 +3,23 @@ entrypoint sets before ``page.run()``, KPI cards and tables with links."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
+from opskpi.app.catalogue import CATALOGUE
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.web.data import Snapshot
 from opskpi.app.web.state import ViewState
 from opskpi.config import Settings
 from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.report import KpiReport
 
 CONTEXT_KEY = "opskpi_context"
+CARDS_PER_ROW = 4
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ class Context:
 
 
 def context() -> Context:
-    return st.session_state[CONTEXT_KEY]
+    ctx: Context = st.session_state[CONTEXT_KEY]
+    return ctx
 
 
 def card(
@@ -69,7 +74,8 @@ def card(
     """A KPI card: value, change from the previous period, and a caption with n and target.
     ``neutral``: a change that is neither good nor bad (e.g. the number of deploys)."""
     with st.container(border=True):
-        color, arrow = ("inverse" if lower_is_better else "normal"), "auto"
+        color: Literal["normal", "inverse", "off"] = "inverse" if lower_is_better else "normal"
+        arrow: Literal["auto", "off"] = "auto"
         if neutral:
             color = "off"
         if delta is not None and delta.startswith("±"):
@@ -87,7 +93,27 @@ def card(
             st.caption(caption)
 
 
-def table(frame: pd.DataFrame, columns: dict[str, Any], *, height: int | str = "auto") -> None:
+def kpi_cards(keys: Sequence[str], now: KpiReport, before: KpiReport, ctx: Context) -> None:
+    """The cards of the catalogue's KPIs ``keys`` (``app/catalogue.py``), four to a row, each
+    with its change from ``before``."""
+    cards = [CATALOGUE[key].card(ctx.tr, now, before, ctx.targets) for key in keys]
+    rows = range(0, len(cards), CARDS_PER_ROW)
+    columns = [column for _ in rows for column in st.columns(CARDS_PER_ROW)]
+    for column, spec in zip(columns, cards, strict=False):
+        with column:
+            card(
+                spec.label,
+                spec.value,
+                delta=spec.delta,
+                lower_is_better=spec.lower_is_better,
+                neutral=spec.neutral,
+                caption=spec.caption,
+            )
+
+
+def table(
+    frame: pd.DataFrame, columns: dict[str, Any], *, height: int | Literal["auto"] = "auto"
+) -> None:
     """``frame`` with only (and in the order of) ``columns``: name → label or column config."""
     config = {
         name: (spec if not isinstance(spec, str) else st.column_config.Column(spec))
@@ -116,7 +142,7 @@ def human(frame: pd.DataFrame, ctx: Context, **columns: str) -> pd.DataFrame:
     """Add display columns: ``human(df, ctx, tta="dur")`` adds ``tta_text`` from ``tta_seconds``
     (kinds: dur, pct, when, day, sev, cause)."""
     tr = ctx.tr
-    formats = {
+    formats: dict[str, Callable[[Any], str]] = {
         "dur": tr.dur,
         "pct": tr.pct,
         "when": tr.when,

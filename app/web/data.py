@@ -23,11 +23,12 @@ from opskpi.app.review.document import Document
 from opskpi.config import Settings, load_settings
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.report import KpiReport, group_names
 from opskpi.metrics.snapshot import open_snapshot
 
 TTL = "5m"
 MAX_ENTRIES = 256
-KPI_GROUPS = ("response_times", "root_causes", "releases", "runbooks", "rca", "paging")
+KPI_GROUPS = group_names()
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,15 @@ def kpi(
     if dimension is not None:
         kwargs["dimension"] = dimension
     with reader(snapshot) as con:
-        return function(con, period, filters, **kwargs)
+        frame: pd.DataFrame = function(con, period, filters, **kwargs)
+        return frame
 
 
 @_cached
-def report(snapshot: Snapshot, period: Period, filters: Filters) -> dict[str, Any]:
-    """Every KPI for the period, in the ``opskpi kpis --json`` shape."""
+def report(snapshot: Snapshot, period: Period, filters: Filters) -> KpiReport:
+    """Every KPI for the period (what ``opskpi kpis`` prints), as types."""
     with reader(snapshot) as con:
-        return kpis.kpi_report(con, period, filters)
+        return kpis.build_report(con, period, filters)
 
 
 # -- lists -------------------------------------------------------------------------------------

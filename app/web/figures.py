@@ -10,15 +10,15 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 from opskpi.app.i18n.translator import Translator
+from opskpi.config.vocabulary import POOLED, SEVERITIES
 
-SEVERITY_ORDER = ("sev1", "sev2", "sev3", "sev4", "unknown")
 SEVERITY_COLORS = {
     "sev1": "#c62828",
     "sev2": "#ef6c00",
     "sev3": "#1565c0",
     "sev4": "#757575",
     "unknown": "#9e9d24",
-    "all": "#263238",
+    POOLED: "#263238",
 }
 CAUSE_COLORS = (
     "#5e35b1",
@@ -62,7 +62,7 @@ MINUTE_TICKS: dict[str, Any] = {  # a log axis in minutes, labelled as durations
 
 def _severities(frame: pd.DataFrame) -> list[str]:
     present = set(frame["severity"].dropna()) if "severity" in frame else set()
-    return [s for s in SEVERITY_ORDER if s in present]
+    return [s for s in SEVERITIES if s in present]
 
 
 def response_distribution(
@@ -110,7 +110,7 @@ def response_distribution(
     fig.update_layout(
         title=tr(f"distribution_{metric}"),
         yaxis={"title": tr("duration_log"), **MINUTE_TICKS},
-        xaxis={"title": None, "categoryorder": "array", "categoryarray": list(SEVERITY_ORDER)},
+        xaxis={"title": None, "categoryorder": "array", "categoryarray": list(SEVERITIES)},
         **LAYOUT,
     )
     return fig
@@ -127,7 +127,7 @@ def weekly_trend(
     SLA target of each severity drawn dashed. ``weekly``: kpis/response_times, grain week."""
     fig = go.Figure()
     column, n_column = f"{metric}_{stat}", f"{metric}_n"
-    for severity in _severities(weekly[weekly["severity"] != "all"]):
+    for severity in _severities(weekly[weekly["severity"] != POOLED]):
         rows = weekly[weekly["severity"] == severity]
         color = SEVERITY_COLORS[severity]
         fig.add_trace(
@@ -170,7 +170,7 @@ def weekly_compliance(weekly: pd.DataFrame, kind: str, tr: Translator) -> go.Fig
     fig = go.Figure()
     column, n_column = f"{kind}_sla_compliance", f"{kind}_sla_n"
     rows_with_target = weekly[weekly[n_column] > 0]
-    for severity in [*_severities(rows_with_target), "all"]:
+    for severity in [*_severities(rows_with_target), POOLED]:
         rows = weekly[weekly["severity"] == severity]
         if rows[n_column].sum() == 0:
             continue
@@ -182,7 +182,7 @@ def weekly_compliance(weekly: pd.DataFrame, kind: str, tr: Translator) -> go.Fig
                 name=tr.severity(severity),
                 line={
                     "color": SEVERITY_COLORS[severity],
-                    "dash": "dot" if severity == "all" else "solid",
+                    "dash": "dot" if severity == POOLED else "solid",
                 },
                 customdata=rows[n_column],
                 hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra></extra>",
@@ -200,7 +200,7 @@ def weekly_compliance(weekly: pd.DataFrame, kind: str, tr: Translator) -> go.Fig
 def weekly_incidents(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
     """Incidents per week, stacked by severity (kpis/response_times, grain week)."""
     fig = go.Figure()
-    for severity in _severities(weekly[weekly["severity"] != "all"]):
+    for severity in _severities(weekly[weekly["severity"] != POOLED]):
         rows = weekly[weekly["severity"] == severity]
         fig.add_trace(
             go.Bar(

@@ -22,11 +22,11 @@ from opskpi.app.web.state import (
     previous_full_week,
     week_of,
 )
+from opskpi.config.vocabulary import severity_rank
 
 SEEDED = "flt_seeded"
 AS_OF = "flt_as_of"
 WEEKS_BACK = 53
-SEVERITY_ORDER = ("sev1", "sev2", "sev3", "sev4", "unknown")
 
 
 def _key(name: str) -> str:
@@ -57,7 +57,8 @@ def _seed(view: ViewState, options: dict[str, list[str]], today: date) -> None:
 
 
 def _ordered_severities(values: list[str]) -> list[str]:
-    return sorted(values, key=lambda s: (SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 99, s))
+    """In the vocabulary's order; a value it does not know after them, alphabetically."""
+    return sorted(values, key=lambda s: (severity_rank(s), s))
 
 
 def week_label_for(tr: Translator, week: str) -> str:
@@ -94,10 +95,10 @@ def render(tr: Translator, options: dict[str, list[str]], timezone: str) -> View
                 key=_key("range"),
                 format="DD/MM/YYYY" if tr.is_pt else "YYYY-MM-DD",
             )
-            picked = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
-            if picked:
-                since = picked[0]
-                until = (picked[1] if len(picked) > 1 else picked[0]) + timedelta(days=1)
+            days = tuple(picked) if isinstance(picked, tuple | list) else (picked,)
+            if days and days[0] is not None:
+                since = days[0]
+                until = (days[1] if len(days) > 1 and days[1] else days[0]) + timedelta(days=1)
         chosen = {}
         for name in FILTER_PARAMS:
             values = sorted(set(options[name]) | set(state.get(_key(name), [])))

@@ -2,7 +2,9 @@
 the serving snapshot that every reader opens.
 
 The config becomes small ``cfg_*`` tables first, so the SQL joins the policy (targets, windows,
-severity map, service ↔ app mapping, business-day calendar) instead of having it formatted in.
+severity map, service ↔ app mapping, business-day calendar) instead of having it formatted in;
+so does the vocabulary (``opskpi.config.vocabulary``: severity order, taxonomy, action status
+spellings).
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ import holidays
 import pandas as pd
 from opskpi import sql
 from opskpi.config import Settings
-from opskpi.config.model import TAXONOMY_KEYS
+from opskpi.config.vocabulary import (
+    ACTION_STATUS_SPELLINGS,
+    INCIDENT_SOURCES,
+    ROOT_CAUSES,
+    SEVERITIES,
+    severity_rank,
+)
 from opskpi.etl.warehouse.connect import open_writer
 from opskpi.sql.session import scalar
 
@@ -81,7 +89,7 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
         "cfg_severity_map": pd.DataFrame(
             [
                 {"source": source, "field": field, "value": value, "severity": severity}
-                for source in ("pagerduty", "opsgenie")
+                for source in INCIDENT_SOURCES
                 for field in ("priority", "urgency")
                 for value, severity in settings.severity_map(source, field).items()
             ],
@@ -89,8 +97,18 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
         ),
         "cfg_taxonomy": pd.DataFrame(
             [
-                {"key": key, "label": model.taxonomy.labels[key], "position": i}
-                for i, key in enumerate(TAXONOMY_KEYS)
+                {"key": cause.key, "label": model.taxonomy.labels[cause.key], "position": i}
+                for i, cause in enumerate(ROOT_CAUSES)
+            ]
+        ),
+        "cfg_severities": pd.DataFrame(
+            [{"severity": severity, "rank": severity_rank(severity)} for severity in SEVERITIES]
+        ),
+        "cfg_action_statuses": pd.DataFrame(
+            [
+                {"spelling": spelling, "status": status}
+                for status, spellings in ACTION_STATUS_SPELLINGS.items()
+                for spelling in spellings
             ]
         ),
         "cfg_services": pd.DataFrame(

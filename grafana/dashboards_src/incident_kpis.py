@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as dashboard_models
+from opskpi.config.vocabulary import POOLED
 from opskpi.grafana.panels import followup, incidents
 from opskpi.grafana.panels.common import (
     DATASOURCE,
@@ -21,7 +22,7 @@ FILENAME = "incident-kpis.json"
 TITLE = "Incident KPIs"
 
 # Severity values come from the exporter; the pooled `all` row is shown on its own panels.
-NOT_POOLED = "/^(?!all$).+$/"
+NOT_POOLED = f"/^(?!{POOLED}$).+$/"
 
 
 def severity_variable() -> dashboard.QueryVariable:

@@ -9,6 +9,7 @@ from grafana_foundation_sdk.builders import bargauge, stat, timeseries
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
+from opskpi.config.vocabulary import POOLED
 from opskpi.grafana.panels.common import (
     COUNT,
     GRAPH_HEIGHT,
@@ -100,7 +101,7 @@ def _compliance_stat(title: str, expr: str, legend: str, width: int) -> stat.Pan
 def compliance_pooled(kind: str, family: Family) -> stat.Panel:
     return _compliance_stat(
         f"{kind} SLA compliance (all severities)",
-        series(family, 'severity="all"', WINDOW),
+        series(family, f'severity="{POOLED}"', WINDOW),
         "all",
         4,
     )

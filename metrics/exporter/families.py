@@ -13,10 +13,8 @@ from typing import Literal
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4", "unknown")
-POOLED = "all"
-INCIDENT_SOURCES = ("pagerduty", "opsgenie")
-SYNC_SOURCES = ("pagerduty", "opsgenie", "argocd", "postmortems")
+# Label values of severity, source and root_cause are the vocabulary's (opskpi.config.vocabulary);
+# these are the exporter's own.
 WINDOWS = {"7d": 7, "28d": 28}
 STATISTICS = ("mean", "median", "p90", "p95", "max")
 LINKS = ("any", "explicit", "window")
@@ -229,7 +227,7 @@ BY_NAME = {family.name: family for family in CATALOGUE}
 LOAD_ERRORS = SNAPSHOT_LOAD_ERRORS_TOTAL
 
 
-def empty_family(family: Family) -> Metric:
+def empty_family(family: Family) -> CounterMetricFamily | GaugeMetricFamily:
     """A family without samples (what ``describe()`` returns)."""
     if family.kind == "counter":
         return CounterMetricFamily(family.name, family.help, labels=family.labels)

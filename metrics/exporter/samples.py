@@ -13,20 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from opskpi.metrics.exporter.families import (
-    INCIDENT_SOURCES,
-    LINKS,
-    POOLED,
-    SEVERITIES,
-    STATISTICS,
-    SYNC_SOURCES,
-    Samples,
-)
+from opskpi.config.vocabulary import INCIDENT_SOURCES, POOLED, SEVERITIES, SYNC_SOURCES
+from opskpi.metrics.exporter.families import LINKS, STATISTICS, Samples
 from opskpi.metrics.exporter.snapshot_kpis import Row, SnapshotKpis, WindowKpis
+from opskpi.metrics.report import ResponseTimesRow
 
 
-def _by_severity(rows: Iterable[Row]) -> dict[str, Row]:
-    return {row["severity"]: row for row in rows}
+def _by_severity(rows: Iterable[ResponseTimesRow]) -> dict[str, ResponseTimesRow]:
+    return {row.severity: row for row in rows}
 
 
 def _known(names: Iterable[str | None], allowed: tuple[str, ...]) -> list[str]:
@@ -41,49 +35,45 @@ def _targets(kpis: SnapshotKpis, column: str) -> dict[str, float]:
 
 def add_response_times(samples: Samples, win: WindowKpis, sources: list[str]) -> None:
     w = win.window
-    by_source = {(r["dimension_value"], r["severity"]): r for r in win.by_source}
     for severity in (*SEVERITIES, POOLED):
         for source in sources:
-            row = by_source.get((source, severity))
             samples.add(
                 "opskpi_incidents",
-                row["incidents"] if row else 0,
+                win.incidents_by_source.get((source, severity), 0),
                 severity=severity,
                 source=source,
                 window=w,
             )
-    rows = _by_severity(win.report["response_times"])
+    rows = _by_severity(win.report.response_times)
     for severity in (*SEVERITIES, POOLED):
         row = rows.get(severity)
         samples.add(
-            "opskpi_incidents_merged", row["merged"] if row else 0, severity=severity, window=w
+            "opskpi_incidents_merged", row.merged if row else 0, severity=severity, window=w
         )
         if row is None:
             continue
+        tta, ttr = row.tta_seconds.statistics(), row.ttr_seconds.statistics()
         for statistic in STATISTICS:
             samples.add(
                 "opskpi_time_to_acknowledge_seconds",
-                row["tta_seconds"][statistic],
+                tta[statistic],
                 severity=severity,
                 window=w,
                 statistic=statistic,
             )
             samples.add(
                 "opskpi_time_to_resolve_seconds",
-                row["ttr_seconds"][statistic],
+                ttr[statistic],
                 severity=severity,
                 window=w,
                 statistic=statistic,
             )
         samples.add(
-            "opskpi_ack_sla_compliance_ratio",
-            row["ack_sla_compliance"],
-            severity=severity,
-            window=w,
+            "opskpi_ack_sla_compliance_ratio", row.ack_sla_compliance, severity=severity, window=w
         )
         samples.add(
             "opskpi_resolve_sla_compliance_ratio",
-            row["resolve_sla_compliance"],
+            row.resolve_sla_compliance,
             severity=severity,
             window=w,
         )
@@ -94,16 +84,18 @@ def add_open_now(samples: Samples, kpis: SnapshotKpis) -> None:
     rows = _by_severity(kpis.open_now)
     ack, resolve = _targets(kpis, "ack_target_seconds"), _targets(kpis, "resolve_target_seconds")
     for severity in (*SEVERITIES, POOLED):
-        row = rows.get(severity, {})
-        samples.add("opskpi_open_incidents", row.get("open") or 0, severity=severity)
+        row = rows.get(severity)
+        samples.add("opskpi_open_incidents", row.open if row else 0, severity=severity)
         if severity in resolve or (severity == POOLED and resolve):
             samples.add(
-                "opskpi_open_breaching_incidents", row.get("breaching_open") or 0, severity=severity
+                "opskpi_open_breaching_incidents",
+                (row.breaching_open if row else None) or 0,
+                severity=severity,
             )
         if severity in ack or (severity == POOLED and ack):
             samples.add(
                 "opskpi_open_unacknowledged_over_target_incidents",
-                row.get("unacked_over_target") or 0,
+                (row.unacked_over_target if row else None) or 0,
                 severity=severity,
             )
     for severity, seconds in ack.items():
@@ -115,28 +107,31 @@ def add_open_now(samples: Samples, kpis: SnapshotKpis) -> None:
 def add_window_groups(samples: Samples, win: WindowKpis) -> None:
     """Root causes, releases, runbooks, RCA and paging of one window."""
     w, report = win.window, win.report
-    for row in report["root_causes"]:
+    for cause in report.root_causes:
         samples.add(
-            "opskpi_root_cause_incidents", row["incidents"], root_cause=row["root_cause"], window=w
+            "opskpi_root_cause_incidents", cause.incidents, root_cause=cause.root_cause, window=w
         )
-    rel = report["releases"]
-    for link, key in zip(LINKS, ("release_caused", "explicit", "window"), strict=True):
-        samples.add("opskpi_release_caused_incidents", rel[key], link=link, window=w)
-    samples.add("opskpi_release_caused_ratio", rel["release_caused_share"], window=w)
-    samples.add("opskpi_deploys", rel["deploys"], window=w)
-    samples.add("opskpi_change_failure_rate_ratio", rel["change_failure_rate"], window=w)
-    samples.add("opskpi_rollbacks", rel["rollbacks"], window=w)
-    runbooks = report["runbooks"]
-    samples.add("opskpi_runbook_coverage_ratio", runbooks["coverage"], window=w)
-    samples.add("opskpi_incidents_without_runbook", runbooks["without_runbook"], window=w)
-    samples.add("opskpi_rca_adherence_ratio", report["rca"]["rca_adherence"], window=w)
+    releases = report.releases
+    by_link = {
+        "any": releases.release_caused,
+        "explicit": releases.explicit,
+        "window": releases.window,
+    }
+    for link in LINKS:
+        samples.add("opskpi_release_caused_incidents", by_link[link], link=link, window=w)
+    samples.add("opskpi_release_caused_ratio", releases.release_caused_share, window=w)
+    samples.add("opskpi_deploys", releases.deploys, window=w)
+    samples.add("opskpi_change_failure_rate_ratio", releases.change_failure_rate, window=w)
+    samples.add("opskpi_rollbacks", releases.rollbacks, window=w)
+    samples.add("opskpi_runbook_coverage_ratio", report.runbooks.coverage, window=w)
+    samples.add("opskpi_incidents_without_runbook", report.runbooks.without_runbook, window=w)
+    samples.add("opskpi_rca_adherence_ratio", report.rca.rca_adherence, window=w)
+    samples.add("opskpi_postmortem_on_time_ratio", report.rca.postmortem_on_time_share, window=w)
+    samples.add("opskpi_escalation_rate_ratio", report.paging.escalation_rate, window=w)
     samples.add(
-        "opskpi_postmortem_on_time_ratio", report["rca"]["postmortem_on_time_share"], window=w
-    )
-    paging = report["paging"]
-    samples.add("opskpi_escalation_rate_ratio", paging["escalation_rate"], window=w)
-    samples.add(
-        "opskpi_acked_within_paging_window_ratio", paging["acked_within_paging_window"], window=w
+        "opskpi_acked_within_paging_window_ratio",
+        report.paging.acked_within_paging_window,
+        window=w,
     )
 
 
@@ -167,7 +162,7 @@ def to_samples(kpis: SnapshotKpis, configured_sources: Iterable[str]) -> Samples
     configured = set(configured_sources)
     seen = {row["source"] for row in kpis.sync}
     for win in kpis.windows:
-        seen.update(row["dimension_value"] for row in win.by_source)
+        seen.update(source for source, _ in win.incidents_by_source)
     samples = Samples()
     incident_sources = _known(configured | seen, INCIDENT_SOURCES)
     for win in kpis.windows:
@@ -175,9 +170,12 @@ def to_samples(kpis: SnapshotKpis, configured_sources: Iterable[str]) -> Samples
         add_window_groups(samples, win)
     add_open_now(samples, kpis)
     overdue = kpis.overdue
-    must_fix = overdue["overdue_must_fix"]
-    samples.add("opskpi_overdue_actions", must_fix, must_fix="true")
-    samples.add("opskpi_overdue_actions", overdue["overdue_actions"] - must_fix, must_fix="false")
+    samples.add("opskpi_overdue_actions", overdue.overdue_must_fix, must_fix="true")
+    samples.add(
+        "opskpi_overdue_actions",
+        overdue.overdue_actions - overdue.overdue_must_fix,
+        must_fix="false",
+    )
     add_sync(samples, kpis, _known(configured | seen, SYNC_SOURCES))
     if kpis.built_at is not None:
         samples.add("opskpi_snapshot_timestamp_seconds", kpis.built_at.timestamp())

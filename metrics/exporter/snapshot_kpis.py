@@ -10,8 +10,10 @@ from typing import Any
 
 import duckdb
 from opskpi.metrics.exporter.families import WINDOWS
-from opskpi.metrics.kpis import kpi_report, records
+from opskpi.metrics.kpis import build_report, records
 from opskpi.metrics.period import Filters, Period, Query
+from opskpi.metrics.report import KpiReport, Rca, ResponseTimesRow
+from opskpi.sql.session import scalar
 
 Row = dict[str, Any]
 
@@ -22,15 +24,15 @@ ALL_TIME = (date(1, 1, 1), date(9999, 12, 31))
 @dataclass(frozen=True)
 class WindowKpis:
     window: str  # "7d" or "28d"
-    report: dict[str, Any]  # kpi_report(): the `opskpi kpis --json` object of the window
-    by_source: list[Row]  # response_times rows split by source (dimension_value)
+    report: KpiReport  # every KPI of the window (`opskpi kpis` for it)
+    incidents_by_source: dict[tuple[str, str], int]  # (source, severity or "all") → incidents
 
 
 @dataclass(frozen=True)
 class SnapshotKpis:
     windows: tuple[WindowKpis, ...]
-    open_now: list[Row]  # response_times over all time: open, breaching_open, unacked_over_target
-    overdue: Row  # rca over all time: overdue_actions, overdue_must_fix
+    open_now: tuple[ResponseTimesRow, ...]  # over all time: open, breaching_open, unacked_...
+    overdue: Rca  # over all time: overdue_actions, overdue_must_fix
     policy: list[Row]  # cfg_policy: targets per severity
     sync: list[Row]  # source_freshness: one row per source that ran or landed anything
     built_at: datetime | None  # build_info.built_at
@@ -42,29 +44,32 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[Row]:
     return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
 
 
+def _incidents_by_source(
+    con: duckdb.DuckDBPyConnection, period: Period
+) -> dict[tuple[str, str], int]:
+    rows = records(con, "kpis/response_times", Query(period, Filters(), "period", "source"))
+    return {(row["dimension_value"], row["severity"]): row["incidents"] for row in rows}
+
+
 def read_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> SnapshotKpis:
     """Every value of the contract's families, judged at ``as_of``."""
-    timezone = con.execute("select timezone from cfg_settings").fetchone()[0]
+    timezone = str(scalar(con, "select timezone from cfg_settings"))
     windows = []
     for label, days in WINDOWS.items():
         period = Period.rolling(days, as_of, timezone)
         windows.append(
             WindowKpis(
                 window=label,
-                report=kpi_report(con, period, timezone=timezone),
-                by_source=records(
-                    con, "kpis/response_times", Query(period, Filters(), "period", "source")
-                ),
+                report=build_report(con, period, timezone=timezone),
+                incidents_by_source=_incidents_by_source(con, period),
             )
         )
     all_time = Query(Period(*ALL_TIME, as_of))
-    (overdue,) = records(con, "kpis/rca", all_time)
-    built = con.execute("select max(built_at) from build_info").fetchone()[0]
     return SnapshotKpis(
         windows=tuple(windows),
-        open_now=records(con, "kpis/response_times", all_time),
-        overdue=overdue,
+        open_now=ResponseTimesRow.read_all(lambda name: records(con, name, all_time)),
+        overdue=Rca.read(lambda name: records(con, name, all_time)),
         policy=_rows(con, "select * from cfg_policy order by severity"),
         sync=_rows(con, "select * from source_freshness order by source"),
-        built_at=built,
+        built_at=scalar(con, "select max(built_at) from build_info"),
     )

@@ -1,7 +1,7 @@
--- Corrective actions normalised: status (pt-BR or English) → open | in_progress | done |
--- cancelled | unknown, dates parsed (ISO or dd/mm/yyyy), must-fix → boolean, postmortem
--- reference → postmortem id. A row kept in both a postmortem and the CSV counts once: the CSV
--- (the team's tracking sheet) wins.
+-- Corrective actions normalised: status (pt-BR or English, the spellings of cfg_action_statuses)
+-- → open | in_progress | done | cancelled | unknown, dates parsed (ISO or dd/mm/yyyy), must-fix
+-- → boolean, postmortem reference → postmortem id. A row kept in both a postmortem and the CSV
+-- counts once: the CSV (the team's tracking sheet) wins.
 with actions as (
     select * from stg_corrective_actions
 ),
@@ -15,12 +15,14 @@ resolved as (
         actions.*,
         coalesce(by_id.postmortem_id, by_ref.postmortem_id) as postmortem_id,
         coalesce(by_id.incident_keys, by_ref.incident_keys) as postmortem_incident_keys,
-        lower(strip_accents(trim(coalesce(actions.status_raw, '')))) as status_text,
+        statuses.status as spelled_status,
         lower(strip_accents(trim(coalesce(actions.must_fix_raw, '')))) as must_fix_text
     from actions
     left join postmortems as by_id on by_id.postmortem_id = actions.postmortem_ref
     left join postmortems as by_ref
         on by_id.postmortem_id is null and by_ref.reference = actions.postmortem_ref
+    left join cfg_action_statuses as statuses
+        on statuses.spelling = lower(strip_accents(trim(coalesce(actions.status_raw, ''))))
 ),
 
 normalised as (
@@ -39,17 +41,7 @@ normalised as (
         due_date_raw,
         try_strptime(due_date_raw, ['%Y-%m-%d', '%d/%m/%Y'])::date as due_date,
         status_raw,
-        case
-            when status_text in ('aberta', 'aberto', 'open', 'to do', 'todo', 'pendente')
-                then 'open'
-            when status_text in ('em curso', 'em andamento', 'in progress', 'in_progress',
-                                 'doing', 'ongoing') then 'in_progress'
-            when status_text in ('concluida', 'concluido', 'done', 'completed', 'complete',
-                                 'closed', 'fechada') then 'done'
-            when status_text in ('cancelada', 'cancelado', 'cancelled', 'canceled')
-                then 'cancelled'
-            else 'unknown'
-        end as status,
+        coalesce(spelled_status, 'unknown') as status,
         completed_on_raw,
         try_strptime(completed_on_raw, ['%Y-%m-%d', '%d/%m/%Y'])::date as completed_on,
         must_fix_raw,

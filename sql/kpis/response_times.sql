@@ -114,10 +114,9 @@ select
     case when has_resolve_targets then breaching_open_count end as breaching_open,
     case when has_ack_targets then unacked_over_target_count end as unacked_over_target
 from with_empty_buckets
+-- severities in the vocabulary's order, the pooled row (severity null here) after them
+left join cfg_severities as severity_order using (severity)
 order by
     bucket,
     dimension_value nulls first,
-    case coalesce(severity, 'all')
-        when 'sev1' then 1 when 'sev2' then 2 when 'sev3' then 3 when 'sev4' then 4
-        when 'unknown' then 5 else 6
-    end
+    severity_order.rank nulls last

@@ -10,7 +10,7 @@ select
     title,
     reference,
     incident_keys,
-    case when severity_raw in ('sev1', 'sev2', 'sev3', 'sev4') then severity_raw end
+    case when severity_raw in (select severity from cfg_policy) then severity_raw end
         as severity,
     case when root_cause_raw in (select key from cfg_taxonomy) then root_cause_raw end
         as root_cause,

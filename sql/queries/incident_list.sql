@@ -73,15 +73,12 @@ final as (
     left join deploys on deploys.deploy_key = incidents.release_key
 )
 
-select *
+select final.*
 from final
+left join cfg_severities as severity_order using (severity)
 order by
     case $order_by when 'tta' then tta_seconds when 'ttr' then ttr_seconds end desc nulls last,
-    case $order_by
-        when 'severity' then
-            case severity when 'sev1' then 1 when 'sev2' then 2 when 'sev3' then 3
-                          when 'sev4' then 4 else 5 end
-    end nulls last,
+    case $order_by when 'severity' then severity_order.rank end nulls last,
     created_at desc,
     incident_key
 limit $limit

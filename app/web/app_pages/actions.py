@@ -5,43 +5,18 @@ scope switch shows every action instead, whatever its due date."""
 import pandas as pd
 import streamlit as st
 from opskpi.app.web import data, figures
-from opskpi.app.web.components import card, context, human, join_list, link_column, table
+from opskpi.app.web.components import context, human, join_list, kpi_cards, link_column, table
 
 ctx = context()
 tr = ctx.tr
-now = data.report(ctx.snapshot, ctx.period, ctx.filters)["rca"]
-before = data.report(ctx.snapshot, ctx.period.previous(), ctx.filters)["rca"]
-
-cols = st.columns(4)
-with cols[0]:
-    card(
-        tr("kpi.rca_adherence"),
-        tr.pct(now["rca_adherence"]),
-        delta=tr.delta_pp(now["rca_adherence"], before["rca_adherence"]),
-        caption=tr.ratio(now["actions_on_time"], now["actions_due"]) + " · " + tr("rca_caption"),
-    )
-with cols[1]:
-    card(
-        tr("kpi.overdue_actions"),
-        tr.num(now["overdue_actions"]),
-        delta=tr.delta_count(now["overdue_actions"], before["overdue_actions"]),
-        lower_is_better=True,
-    )
-with cols[2]:
-    card(
-        tr("kpi.overdue_must_fix"),
-        tr.num(now["overdue_must_fix"]),
-        delta=tr.delta_count(now["overdue_must_fix"], before["overdue_must_fix"]),
-        lower_is_better=True,
-        caption=tr("must_fix_help"),
-    )
-with cols[3]:
-    card(
-        tr("kpi.postmortems_on_time"),
-        tr.pct(now["postmortem_on_time_share"]),
-        delta=tr.delta_pp(now["postmortem_on_time_share"], before["postmortem_on_time_share"]),
-        caption=tr.ratio(now["postmortems_on_time"], now["postmortems_due"]),
-    )
+now = data.report(ctx.snapshot, ctx.period, ctx.filters)
+before = data.report(ctx.snapshot, ctx.period.previous(), ctx.filters)
+kpi_cards(
+    ("rca_adherence", "overdue_actions", "overdue_must_fix", "postmortems_on_time"),
+    now,
+    before,
+    ctx,
+)
 
 scope = (
     st.segmented_control(

@@ -5,61 +5,25 @@ failed syncs."""
 import streamlit as st
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import (
-    card,
     context,
     empty,
     human,
     join_list,
+    kpi_cards,
     link_column,
     table,
 )
 
 ctx = context()
 tr = ctx.tr
-now = data.report(ctx.snapshot, ctx.period, ctx.filters)["releases"]
-before = data.report(ctx.snapshot, ctx.period.previous(), ctx.filters)["releases"]
+now = data.report(ctx.snapshot, ctx.period, ctx.filters)
+before = data.report(ctx.snapshot, ctx.period.previous(), ctx.filters)
 deploys = data.period_list(ctx.snapshot, "deploy_list", ctx.period, ctx.filters)
 attributed = data.period_list(ctx.snapshot, "deploy_incidents", ctx.period, ctx.filters)
 overlay = data.period_list(ctx.snapshot, "timeline_incidents", ctx.period, ctx.filters)
 failures = data.period_list(ctx.snapshot, "deploy_failures", ctx.period, ctx.filters)
 
-cols = st.columns(4)
-with cols[0]:
-    card(
-        tr("kpi.change_failure_rate"),
-        tr.pct(now["change_failure_rate"]),
-        delta=tr.delta_pp(now["change_failure_rate"], before["change_failure_rate"]),
-        lower_is_better=True,
-        caption=tr("deploys_n", part=now["deploys_with_incident"], whole=now["deploys"]),
-    )
-with cols[1]:
-    card(
-        tr("kpi.release_caused"),
-        tr.pct(now["release_caused_share"]),
-        delta=tr.delta_pp(now["release_caused_share"], before["release_caused_share"]),
-        lower_is_better=True,
-        caption=tr(
-            "release_n",
-            part=now["release_caused"],
-            whole=now["incidents"],
-            explicit=now["explicit"],
-            window=now["window"],
-        ),
-    )
-with cols[2]:
-    card(
-        tr("kpi.deploys"),
-        tr.num(now["deploys"]),
-        delta=tr.delta_count(now["deploys"], before["deploys"]),
-        neutral=True,
-    )
-with cols[3]:
-    card(
-        tr("kpi.rollbacks"),
-        tr.num(now["rollbacks"]),
-        delta=tr.delta_count(now["rollbacks"], before["rollbacks"]),
-        lower_is_better=True,
-    )
+kpi_cards(("change_failure_rate", "release_caused", "deploys", "rollbacks"), now, before, ctx)
 
 if deploys.empty and overlay.empty and failures.empty:
     empty(ctx)

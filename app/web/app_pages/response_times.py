@@ -4,6 +4,7 @@ target, weekly compliance, and the slowest incidents with links."""
 import streamlit as st
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, empty, human, link_column, table
+from opskpi.config.vocabulary import POOLED
 
 ctx = context()
 tr = ctx.tr
@@ -31,7 +32,7 @@ if incidents.empty:
 st.subheader(tr("sec_per_severity"))
 cols = st.columns(max(1, len(times) - 1))
 for col, row in zip(
-    cols, [r for r in times.to_dict("records") if r["severity"] != "all"], strict=False
+    cols, [r for r in times.to_dict("records") if r["severity"] != POOLED], strict=False
 ):
     target = targets.get(row["severity"])
     with col, st.container(border=True):

@@ -4,6 +4,7 @@ they can be classified (in their postmortem, or the incident's field/tag)."""
 import streamlit as st
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, human, join_list, link_column, table
+from opskpi.config.vocabulary import POOLED, UNCLASSIFIED
 
 ctx = context()
 tr = ctx.tr
@@ -11,7 +12,7 @@ period = data.kpi(ctx.snapshot, "root_causes", ctx.period, ctx.filters)
 weekly = data.kpi(ctx.snapshot, "root_causes", ctx.period, ctx.filters, grain="week")
 labels = {key: ctx.cause(key) for key in period["root_cause"]}
 times = data.kpi(ctx.snapshot, "response_times", ctx.period, ctx.filters)
-total = int(times.loc[times["severity"] == "all", "incidents"].iloc[0])
+total = int(times.loc[times["severity"] == POOLED, "incidents"].iloc[0])
 
 left, right = st.columns([2, 3])
 with left:
@@ -29,7 +30,7 @@ st.plotly_chart(figures.root_cause_trend(weekly, labels, tr), width="stretch")
 
 st.subheader(tr("unclassified_title"))
 st.caption(tr("unclassified_help"))
-unclassified = data.incidents(ctx.snapshot, ctx.period, ctx.filters, root_cause="unclassified")
+unclassified = data.incidents(ctx.snapshot, ctx.period, ctx.filters, root_cause=UNCLASSIFIED)
 if unclassified.empty:
     st.success(tr("none_unclassified"))
 else:

@@ -5,25 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
+
+from opskpi.config.vocabulary import ACTION_CSV_FIELDS
 
 from .errors import BrokenFile, ReadError, decode_utf8
 from .vocab import map_columns
 
-FIELDS = (
-    "id",
-    "postmortem",
-    "incident",
-    "action",
-    "owner",
-    "due_date",
-    "status",
-    "completed_on",
-    "must_fix",
-)
+FIELDS = ACTION_CSV_FIELDS
 REQUIRED = ("id", "action", "due_date", "status")
 HEADER_EXAMPLE = (
-    "id,postmortem,incident,action,owner,due_date,status,completed_on,must_fix (or "
-    "ID;Postmortem;Incidente;Ação;Responsável;Prazo;Status;Concluída em;Must-fix)"
+    f"{','.join(FIELDS)} (or ID;Postmortem;Incidente;Ação;Responsável;Prazo;Status;Concluída em;"
+    "Must-fix)"
 )
 
 
@@ -34,7 +27,7 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
 
 
-def read_actions_csv(path: Path) -> tuple[list[dict], list[ReadError]]:
+def read_actions_csv(path: Path) -> tuple[list[dict[str, Any]], list[ReadError]]:
     """Every row of the actions CSV as a dict of the cells as written ('' → None), with its
     1-based ``line`` and the CSV's ``file`` name, and the problems found.
 
@@ -57,7 +50,7 @@ def read_actions_csv(path: Path) -> tuple[list[dict], list[ReadError]]:
 
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     errors: list[ReadError] = []
-    actions: list[dict] = []
+    actions: list[dict[str, Any]] = []
     header: list[str] | None = None
     columns: dict[str, int] = {}
     start = 1

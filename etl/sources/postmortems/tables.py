@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from opskpi.config.vocabulary import ACTION_TABLE_FIELDS
 
 from .errors import ReadError
 from .markdown import Line, fence_state
 from .vocab import map_columns
 
-FIELDS = ("id", "action", "owner", "due_date", "status", "completed_on", "must_fix")
+FIELDS = ACTION_TABLE_FIELDS
 REQUIRED = ("id", "action", "owner", "due_date", "status")
 COLUMN_NAMES = "ID | Ação | Owner | Prazo | Status | Concluída em | Must-fix"
 
@@ -63,10 +66,10 @@ def find_tables(lines: list[Line]) -> list[Table]:
     return tables
 
 
-def actions_from(lines: list[Line], path: str) -> tuple[list[dict], list[ReadError]]:
+def actions_from(lines: list[Line], path: str) -> tuple[list[dict[str, Any]], list[ReadError]]:
     """Action dicts (cells as written, '' → None, plus the row's file line) from every
     actions table in the lines of the Ações corretivas section."""
-    actions: list[dict] = []
+    actions: list[dict[str, Any]] = []
     errors: list[ReadError] = []
 
     def problem(line: int, reason: str) -> None:

@@ -1,4 +1,5 @@
-"""Words the readers recognise, in pt-BR and English: headings, column names, root causes.
+"""Words the readers recognise, in pt-BR and English: headings, column names, root causes
+(the last two from ``opskpi.config.vocabulary``).
 
 Everything is compared after :func:`fold` (lower case, no accents, punctuation as single
 spaces), so "Ações corretivas", "ACOES CORRETIVAS" and "acoes-corretivas" are one name.
@@ -10,26 +11,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-DEFAULT_TAXONOMY: tuple[str, ...] = (
-    "change",
-    "capacity",
-    "external_dependency",
-    "data",
-    "security",
-    "process",
-    "unclassified",
-)
+from opskpi.config.vocabulary import ACTION_COLUMNS, ROOT_CAUSE_BY_KEY, TAXONOMY_KEYS
 
-# Default pt-BR labels (docs/kpis.md §4) plus the English words, per taxonomy key.
-TAXONOMY_TERMS: dict[str, tuple[str, ...]] = {
-    "change": ("mudanca", "change"),
-    "capacity": ("capacidade", "capacity"),
-    "external_dependency": ("dependencia externa", "external dependency"),
-    "data": ("dados", "data"),
-    "security": ("seguranca", "security"),
-    "process": ("processo", "process"),
-    "unclassified": ("nao classificado", "unclassified"),
-}
+# The taxonomy keys a postmortem is checked against unless the caller knows others.
+DEFAULT_TAXONOMY: tuple[str, ...] = TAXONOMY_KEYS
 
 SECTION_KEYS: dict[str, str] = {
     "resumo executivo": "resumo",
@@ -67,28 +52,7 @@ SECTION_KEYS: dict[str, str] = {
 
 # Column names of the corrective-actions table and CSV → field of the action dict.
 COLUMN_FIELDS: dict[str, str] = {
-    "id": "id",
-    "acao": "action",
-    "acoes": "action",
-    "acao corretiva": "action",
-    "action": "action",
-    "corrective action": "action",
-    "owner": "owner",
-    "responsavel": "owner",
-    "dono": "owner",
-    "prazo": "due_date",
-    "due": "due_date",
-    "due date": "due_date",
-    "status": "status",
-    "situacao": "status",
-    "concluida em": "completed_on",
-    "concluido em": "completed_on",
-    "completed on": "completed_on",
-    "must fix": "must_fix",
-    "postmortem": "postmortem",
-    "post mortem": "postmortem",
-    "incidente": "incident",
-    "incident": "incident",
+    name: field for field, names in ACTION_COLUMNS.items() for name in names
 }
 
 _PUNCTUATION = re.compile(r"[^0-9a-z]+")
@@ -124,11 +88,13 @@ def slug(heading: str) -> str:
 
 
 def taxonomy_terms(known_taxonomy: Sequence[str]) -> dict[str, str]:
-    """Folded term → taxonomy key, for the keys in use (labels only for the default keys)."""
+    """Folded term → taxonomy key, for the keys in use: the key itself ('external dependency')
+    and, for the vocabulary's keys, the words of its default label ('dependencia externa')."""
     terms: dict[str, str] = {}
     for key in known_taxonomy:
         terms[fold(key)] = key
-        for term in TAXONOMY_TERMS.get(key, ()):
+        cause = ROOT_CAUSE_BY_KEY.get(key)
+        for term in cause.words if cause else ():
             terms[term] = key
     return terms
 
@@ -145,7 +111,7 @@ def map_columns(header: Sequence[str], fields: Sequence[str]) -> tuple[dict[str,
     unknown: list[str] = []
     for index, name in enumerate(header):
         found = COLUMN_FIELDS.get(fold(name))
-        if found in fields and found not in columns:
+        if found is not None and found in fields and found not in columns:
             columns[found] = index
         else:
             unknown.append(name)

@@ -1,0 +1,263 @@
+"""The KPI catalogue: one row per headline KPI (label, format, which way is better, where its
+value and its n come from, which policy target it is held to). The app's KPI cards and the
+weekly review's KPI table are generated from it, so a KPI is shown the same way everywhere.
+
+A page or the review only chooses which KPIs it shows, in which order (``CATALOGUE[key]``).
+Labels are ``kpi.<key>`` in ``app/i18n/strings.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from opskpi.app.i18n.translator import Translator
+from opskpi.config.vocabulary import severity_rank
+from opskpi.metrics.report import KpiReport, Stats, Value
+
+Kind = Literal["count", "share", "duration"]
+TargetKind = Literal["ack", "resolve"]
+# severity → {"ack": seconds or None, "resolve": seconds or None} (metrics.lists.policy_targets)
+Targets = Mapping[str, Mapping[str, float | None]]
+Text = Callable[[KpiReport, Translator], str]
+
+
+def target_list(targets: Targets, kind: TargetKind, tr: Translator) -> str:
+    """``sev1 ≤ 5 min · sev2 ≤ 15 min``: the policy's targets of ``kind``, '' when it has none."""
+    return " · ".join(
+        f"{severity} ≤ {tr.dur(seconds)}"
+        for severity, target in sorted(targets.items(), key=lambda item: severity_rank(item[0]))
+        if (seconds := target[kind])
+    )
+
+
+@dataclass(frozen=True)
+class Card:
+    """What ``app.web.components.card`` draws."""
+
+    label: str
+    value: str
+    delta: str | None
+    lower_is_better: bool
+    neutral: bool
+    caption: str | None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    kind: Kind
+    value: Callable[[KpiReport], Value]
+    # the "n" of the number (review column, and the card's caption unless card_note replaces it)
+    n: Text | None = None
+    target: TargetKind | None = None
+    lower_is_better: bool = False
+    neutral: bool = False  # a change that is neither good nor bad (the number of deploys)
+    card_label: str | None = None  # a shorter label key for cards
+    card_note: Text | None = None  # the card's caption in place of n
+
+    def label(self, tr: Translator) -> str:
+        return tr(f"kpi.{self.key}")
+
+    def shown(self, tr: Translator, report: KpiReport) -> str:
+        value = self.value(report)
+        if self.kind == "share":
+            return tr.pct(value)
+        if self.kind == "duration":
+            return tr.dur(value)
+        return tr.num(value)
+
+    def change(self, tr: Translator, now: KpiReport, before: KpiReport) -> str | None:
+        """From ``before`` to ``now``: percentage points, a duration, or a count."""
+        current, previous = self.value(now), self.value(before)
+        if self.kind == "share":
+            return tr.delta_pp(current, previous)
+        if self.kind == "duration":
+            return tr.delta_dur(current, previous)
+        return tr.delta_count(current, previous)
+
+    def card(self, tr: Translator, now: KpiReport, before: KpiReport, targets: Targets) -> Card:
+        note = self.card_note or self.n
+        parts = [note(now, tr)] if note else []
+        if self.target:
+            listed = target_list(targets, self.target, tr)
+            parts.append(tr("targets", targets=listed) if listed else tr("no_targets"))
+        return Card(
+            label=tr(self.card_label) if self.card_label else self.label(tr),
+            value=self.shown(tr, now),
+            delta=self.change(tr, now, before),
+            lower_is_better=self.lower_is_better,
+            neutral=self.neutral,
+            caption="  \n".join(parts) or None,
+        )
+
+    def review_row(
+        self, tr: Translator, now: KpiReport, before: KpiReport, targets: Targets
+    ) -> tuple[str, str, str, str, str, str]:
+        """KPI, this period, the one before, change, n, target ("—" where there is none)."""
+        listed = target_list(targets, self.target, tr) if self.target else ""
+        return (
+            self.label(tr),
+            self.shown(tr, now),
+            self.shown(tr, before),
+            self.change(tr, now, before) or "—",
+            self.n(now, tr) if self.n else "—",
+            listed or "—",
+        )
+
+
+# -- the "n" of each KPI ---------------------------------------------------------------------------
+
+
+def _measured(stats_of: Callable[[KpiReport], Stats]) -> Text:
+    return lambda r, tr: tr("n_measured", n=stats_of(r).n)
+
+
+def _stats_caption(stats_of: Callable[[KpiReport], Stats]) -> Text:
+    def caption(report: KpiReport, tr: Translator) -> str:
+        stats = stats_of(report)
+        return tr("stats_caption", median=tr.dur(stats.median), p90=tr.dur(stats.p90), n=stats.n)
+
+    return caption
+
+
+def _tta(report: KpiReport) -> Stats:
+    return report.pooled.tta_seconds
+
+
+def _ttr(report: KpiReport) -> Stats:
+    return report.pooled.ttr_seconds
+
+
+def _release_n(report: KpiReport, tr: Translator) -> str:
+    releases = report.releases
+    return tr(
+        "release_n",
+        part=releases.release_caused,
+        whole=releases.incidents,
+        explicit=releases.explicit,
+        window=releases.window,
+    )
+
+
+def _actions_ratio(report: KpiReport, tr: Translator) -> str:
+    return tr.ratio(report.rca.actions_on_time, report.rca.actions_due)
+
+
+# In the lambdas, r is the KpiReport and tr the Translator.
+_KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "incidents",
+        "count",
+        lambda r: r.pooled.incidents,
+        n=lambda r, tr: tr("merged_apart", n=r.pooled.merged),
+        lower_is_better=True,
+    ),
+    Kpi(
+        "tta_mean",
+        "duration",
+        lambda r: _tta(r).mean,
+        n=_measured(_tta),
+        target="ack",
+        lower_is_better=True,
+        card_label="kpi.mtta",
+        card_note=_stats_caption(_tta),
+    ),
+    Kpi("tta_median", "duration", lambda r: _tta(r).median, n=_measured(_tta), target="ack"),
+    Kpi("tta_p90", "duration", lambda r: _tta(r).p90, n=_measured(_tta), target="ack"),
+    Kpi(
+        "ttr_mean",
+        "duration",
+        lambda r: _ttr(r).mean,
+        n=_measured(_ttr),
+        target="resolve",
+        lower_is_better=True,
+        card_label="kpi.mttr",
+        card_note=_stats_caption(_ttr),
+    ),
+    Kpi("ttr_median", "duration", lambda r: _ttr(r).median, n=_measured(_ttr), target="resolve"),
+    Kpi("ttr_p90", "duration", lambda r: _ttr(r).p90, n=_measured(_ttr), target="resolve"),
+    Kpi(
+        "ack_sla",
+        "share",
+        lambda r: r.pooled.ack_sla_compliance,
+        n=lambda r, tr: tr("n_measured", n=r.pooled.ack_sla_n),
+        target="ack",
+    ),
+    Kpi(
+        "resolve_sla",
+        "share",
+        lambda r: r.pooled.resolve_sla_compliance,
+        n=lambda r, tr: tr("n_measured", n=r.pooled.resolve_sla_n),
+        target="resolve",
+    ),
+    Kpi(
+        "breaching_open",
+        "count",
+        lambda r: r.pooled.breaching_open,
+        lower_is_better=True,
+        card_note=lambda r, tr: tr("unacked_over_target", n=r.pooled.unacked_over_target or 0),
+    ),
+    Kpi(
+        "release_caused",
+        "share",
+        lambda r: r.releases.release_caused_share,
+        n=_release_n,
+        lower_is_better=True,
+    ),
+    Kpi(
+        "change_failure_rate",
+        "share",
+        lambda r: r.releases.change_failure_rate,
+        n=lambda r, tr: tr(
+            "deploys_n", part=r.releases.deploys_with_incident, whole=r.releases.deploys
+        ),
+        lower_is_better=True,
+    ),
+    Kpi("deploys", "count", lambda r: r.releases.deploys, neutral=True),
+    Kpi("rollbacks", "count", lambda r: r.releases.rollbacks, lower_is_better=True),
+    Kpi(
+        "runbook_coverage",
+        "share",
+        lambda r: r.runbooks.coverage,
+        n=lambda r, tr: tr.ratio(r.runbooks.with_runbook, r.runbooks.incidents),
+    ),
+    Kpi(
+        "rca_adherence",
+        "share",
+        lambda r: r.rca.rca_adherence,
+        n=_actions_ratio,
+        card_note=lambda r, tr: _actions_ratio(r, tr) + " · " + tr("rca_caption"),
+    ),
+    Kpi("overdue_actions", "count", lambda r: r.rca.overdue_actions, lower_is_better=True),
+    Kpi(
+        "overdue_must_fix",
+        "count",
+        lambda r: r.rca.overdue_must_fix,
+        lower_is_better=True,
+        card_note=lambda r, tr: tr("must_fix_help"),
+    ),
+    Kpi(
+        "postmortems_on_time",
+        "share",
+        lambda r: r.rca.postmortem_on_time_share,
+        n=lambda r, tr: tr.ratio(r.rca.postmortems_on_time, r.rca.postmortems_due),
+    ),
+    Kpi(
+        "paging_window",
+        "share",
+        lambda r: r.paging.acked_within_paging_window,
+        n=lambda r, tr: tr("n_measured", n=r.paging.acknowledged),
+    ),
+    Kpi(
+        "escalation_rate",
+        "share",
+        lambda r: r.paging.escalation_rate,
+        # incidents of the period, merged excluded: the rate's denominator
+        n=lambda r, tr: tr.ratio(r.paging.escalated, r.pooled.incidents),
+        lower_is_better=True,
+    ),
+)
+
+CATALOGUE: Final[dict[str, Kpi]] = {kpi.key: kpi for kpi in _KPIS}
