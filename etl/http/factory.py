@@ -16,13 +16,13 @@ from typing import Any
 
 from opskpi.config import Settings
 from opskpi.config.secrets import Secret, SecretError
+from opskpi.config.vocabulary import API_SOURCES  # the sources with a secret
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.http.client import HttpClient
 from opskpi.etl.http.policy import RetryPolicy
 from opskpi.etl.http.redaction import Redactor
 
-API_SOURCES = ("pagerduty", "opsgenie", "argocd")  # the sources with a secret
 DEFAULT_TIMEOUT = 30.0  # seconds
 
 
