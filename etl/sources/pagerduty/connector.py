@@ -17,8 +17,8 @@ One run, in this order (each page landed as it arrives):
 ``since`` is the last run's watermark minus ``[sync] lookback``, or now minus
 ``initial_lookback`` on a first or ``--full`` run. The open incidents to re-read are those of
 the last run's state, updated with every incident this run lands. The watermark, the open
-incidents and the details checkpoint are saved together (two :class:`StreamState` s), and only
-when the run succeeds: a run killed at any point is redone from the previous state and,
+incidents and the details checkpoint (a ``StreamState`` per stream) are saved together, and
+only when the run succeeds: a run killed at any point is redone from the previous state and,
 landing being an idempotent upsert, ends as an uninterrupted run would.
 """
 
