@@ -2,11 +2,12 @@
 
 A backfill (or the benchmark) can have millions of records: each file is read whole with
 ``read_text`` and its item list taken with ``json_extract(content, '$.<key>[*]')`` (about 50×
-faster than ``read_json`` with a ``JSON[]`` column on DuckDB 2.0), then ``unnest``-ed and
-upserted with the same semantics as :func:`etl.landing.land` (key ``(source, object_type,
-object_id)``, an unchanged payload sha is not rewritten, a key seen twice in one batch: the
-last one wins), without a Python loop per record. Items without a key
-go to ``raw_rejects``, like ``land`` does.
+faster than ``read_json`` with a ``JSON[]`` column on DuckDB 2.0), then ``unnest``-ed into a
+staged batch and landed by the warehouse's own upsert
+(:class:`opskpi.etl.warehouse.landing.StagedUpsert`: the same statement as a sync's pages,
+key ``(source, object_type, object_id)``, an unchanged payload sha is not rewritten, a key
+seen twice in one batch: the last one wins, items without a key go to ``raw_rejects``),
+without a Python loop per record.
 
 ``land_pages_folder`` lands a folder laid out as :func:`etl.simulator.write_pages` writes it,
 with the keys the connectors use (see ``PAGE_STREAMS``); postmortems and the actions CSV go
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from opskpi.etl.warehouse.landing import LandResult
+from opskpi.etl.warehouse.landing import LandResult, StagedUpsert
 
 FILES_PER_BATCH = 200  # about 20,000 items per statement with the APIs' page size of 100
 WORKERS = 2  # page streams landed at once (each inserting connection uses one core)
@@ -43,49 +44,6 @@ items as (
 select ({key}) as object_id, ({parent}) as parent_id, item as payload,
        file_no * 1000000000 + item_no as seq
 from items
-"""
-
-_LATEST = """
-select object_id, arg_max(parent_id, seq) as parent_id, arg_max(payload, seq) as payload
-from bulk_items
-where object_id is not null
-group by object_id
-"""
-
-_DISTINCT = "select object_id, parent_id, payload from bulk_items where object_id is not null"
-
-_INSERT = """
-insert into raw_objects
-select $source, $type, object_id, parent_id, payload, sha256(payload::varchar), $fetched_at,
-       $run, null
-from ({rows})
-"""
-
-# DuckDB 2.0 plans ON CONFLICT as a MERGE whose join scans the whole of raw_objects: each
-# batch then costs time in proportion to the table. A batch of new keys takes the plain
-# INSERT (the primary key's index finds conflicts), and only a batch that hits an existing
-# key takes the upsert; it then gives the same rows as the upsert would have.
-_UPSERT = (
-    _INSERT
-    + """
-on conflict do update set
-    parent_id = excluded.parent_id,
-    payload = excluded.payload,
-    payload_sha = excluded.payload_sha,
-    fetched_at = excluded.fetched_at,
-    sync_run_id = excluded.sync_run_id,
-    deleted_at = null
-where raw_objects.payload_sha <> excluded.payload_sha or raw_objects.deleted_at is not null
-"""
-)
-
-_REJECT = """
-insert into raw_rejects
-select $source, $type, sha256(payload::varchar), $location, $type || ' without an id',
-       payload::varchar, $fetched_at, $run
-from bulk_items
-where object_id is null
-on conflict do nothing
 """
 
 
@@ -176,32 +134,21 @@ def land_json_pages(
     ``key_expr`` and ``parent_expr`` are SQL over the JSON value ``item`` (trusted code, not
     user input). Each batch of files is one statement (its own transaction).
     """
-    fetched_at = fetched_at or datetime.now(UTC)
     result = LandResult()
     stage = _STAGE.format(key=key_expr, parent=parent_expr)
-    bound = {"source": source, "type": object_type, "fetched_at": fetched_at, "run": sync_run_id}
-    fast = True  # plain inserts until a batch meets a key already landed
+    # plain inserts until a batch meets a key already landed (see StagedUpsert)
+    upsert = StagedUpsert(
+        con,
+        source,
+        object_type,
+        sync_run_id=sync_run_id,
+        fetched_at=fetched_at or datetime.now(UTC),
+        insert_first=True,
+    )
     try:
         for batch in _batches(paths, files_per_batch):
             con.execute(stage, {"paths": batch, "items_path": f"$.{items_key}[*]"})
-            received, keyed, distinct = con.execute(
-                "select count(*), count(object_id), count(distinct object_id) from bulk_items"
-            ).fetchall()[0]
-            result.received += received
-            # aggregating (the last of each key wins) copies every payload: only when needed
-            rows = _DISTINCT if keyed == distinct else _LATEST
-            if fast:
-                try:
-                    result.changed += con.execute(_INSERT.format(rows=rows), bound).fetchall()[0][0]
-                except duckdb.ConstraintException:
-                    fast = False
-            if not fast:
-                result.changed += con.execute(_UPSERT.format(rows=rows), bound).fetchall()[0][0]
-            if keyed < received:
-                location = batch[0] if len(batch) == 1 else None
-                result.rejected += con.execute(_REJECT, {**bound, "location": location}).fetchall()[
-                    0
-                ][0]
+            result += upsert.land("bulk_items", location=batch[0] if len(batch) == 1 else None)
     finally:
         con.execute("drop table if exists bulk_items")
     return result
@@ -238,36 +185,23 @@ def land_history(con: duckdb.DuckDBPyConnection, sync_run_id: int | None = None)
     con.execute(
         """
         create or replace temp table bulk_history as
-        select app, entry
+        select app || '/' || (entry ->> 'id') as object_id, app as parent_id, entry as payload,
+               row_number() over (order by app, n) as seq
         from (
             select object_id as app,
-                   unnest(try_cast(payload -> 'status' -> 'history' as json[])) as entry
+                   unnest(try_cast(payload -> 'status' -> 'history' as json[])) as entry,
+                   generate_subscripts(try_cast(payload -> 'status' -> 'history' as json[]), 1)
+                       as n
             from raw_objects
             where source = 'argocd' and object_type = 'application' and deleted_at is null
         )
         """
     )
     try:
-        received = con.execute("select count(*) from bulk_history").fetchall()[0][0]
-        changed = con.execute(
-            """
-            insert into raw_objects
-            select 'argocd', 'history_entry', app || '/' || (entry ->> 'id'), app, entry,
-                   sha256(entry::varchar), now(), $run, null
-            from bulk_history
-            where entry ->> 'id' is not null
-            on conflict do update set
-                parent_id = excluded.parent_id, payload = excluded.payload,
-                payload_sha = excluded.payload_sha, fetched_at = excluded.fetched_at,
-                sync_run_id = excluded.sync_run_id, deleted_at = null
-            where raw_objects.payload_sha <> excluded.payload_sha
-               or raw_objects.deleted_at is not null
-            """,
-            {"run": sync_run_id},
-        ).fetchall()[0][0]
+        upsert = StagedUpsert(con, "argocd", "history_entry", sync_run_id=sync_run_id)
+        return upsert.land("bulk_history")
     finally:
         con.execute("drop table if exists bulk_history")
-    return LandResult(received=received, changed=changed)
 
 
 def land_postmortems(

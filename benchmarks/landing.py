@@ -1,8 +1,9 @@
 """Landing figures: the page files into a fresh warehouse, in a child process.
 
 The child (a ``spawn``-ed interpreter, so it inherits nothing of the generator's memory)
-lands every page stream with ``etl.bulk`` and the postmortems through the sync's readers,
-then reports its own peak RSS (``ru_maxrss``) with the counts and seconds.
+lands every page stream with ``benchmarks.bulk_landing`` (the warehouse's own upsert) and the
+postmortems through the sync's readers, then reports its own peak RSS (``ru_maxrss``) with the
+counts and seconds.
 """
 
 from __future__ import annotations

@@ -49,8 +49,8 @@ def minimum_requests(
     allows (≤ 180 days), and one request per incident for the per-incident details it needs
     (alerts where the trigger log entry cannot show the runbook; custom fields when a
     ``pagerduty_field`` is configured)."""
-    from opskpi.etl.sources.pagerduty.details import _CANDIDATES
     from opskpi.etl.sources.pagerduty.windows import span_windows
+    from opskpi.etl.warehouse.landed import pagerduty_detail_candidates
 
     windows = span_windows(since, now)
     by_window = """
@@ -77,8 +77,8 @@ def minimum_requests(
             _count(con, by_window, [object_type, w.since, w.until]) for w in windows
         )
     for kind in ("alerts", "custom_fields") if custom_fields else ("alerts",):
-        rows = con.execute(_CANDIDATES, {"full": True, "checkpoint": 0, "kind": kind}).fetchall()
-        out[kind] = len(rows)
+        ids = pagerduty_detail_candidates(con, kind, full=True, checked_through_run=0)
+        out[kind] = len(ids)
     return out
 
 

@@ -125,19 +125,11 @@ class ArgoCDConnector:
         # the list is the complete current set: an application gone upstream is marked deleted
         # (its history entries stay: those deploys happened). An empty list is more likely a
         # token that lost its RBAC grants (Argo CD then lists nothing, without an error).
-        snapshot = bool(apps) or not self._landed_any(ctx)
+        snapshot = bool(apps) or not ctx.has_landed("application")
         if not snapshot:
             log.warning("argocd: the API listed no applications; keeping the landed ones")
         ctx.land("application", apps, key=app_name, location=location, snapshot=snapshot)
         log.info("argocd: %d applications, %d history entries", len(apps), len(entries))
-
-    @staticmethod
-    def _landed_any(ctx: SyncContext) -> bool:
-        row = ctx.con.execute(
-            "select count(*) from raw_objects where source = 'argocd' "
-            "and object_type = 'application' and deleted_at is null"
-        ).fetchone()
-        return bool(row and row[0])
 
 
 def _reject(record: Any, object_type: str, field: str, location: str) -> Reject:

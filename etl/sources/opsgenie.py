@@ -10,7 +10,8 @@ Incremental, per stream (``alerts`` / ``incidents`` in ``sync_state``):
   gets its detail (alerts: the list omits ``details``/``description``) and children (alert
   logs, incident timeline), children landed first so a run killed in between redoes them;
 * objects still open at the last run but older than the window are re-read one by one;
-* the watermark (newest ``createdAt`` seen) and the open ids are saved at the end only.
+* the watermark (newest ``createdAt`` seen) and the open ids are saved at the end only, as
+  the stream's :class:`StreamState`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opskpi.config import Settings
@@ -36,10 +37,13 @@ from opskpi.etl.http import (
 )
 from opskpi.etl.http.factory import source_client
 from opskpi.etl.warehouse.landing import Reject
+from opskpi.etl.warehouse.sync_state import StreamState
 
 log = logging.getLogger(__name__)
 
 PAGE = 100  # Opsgenie's maximum limit
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
 REGIONS = "US https://api.opsgenie.com, EU https://api.eu.opsgenie.com"
 
 
@@ -81,6 +85,15 @@ def epoch_ms(value: Any) -> int | None:
     except ValueError:
         return None
     return int(parsed.timestamp() * 1000) if parsed.tzinfo else None
+
+
+def watermark_ms(state: StreamState) -> int | None:
+    """The saved watermark in epoch milliseconds (exactly: no float on the way)."""
+    return None if state.watermark is None else (state.watermark - EPOCH) // MILLISECOND
+
+
+def watermark_at(ms: int | None) -> datetime | None:
+    return None if ms is None else EPOCH + ms * MILLISECOND
 
 
 class _Batch:
@@ -186,9 +199,9 @@ class _Run:
 
     # -- alerts / incidents ----------------------------------------------------------------------
     def stream(self, stream: Stream) -> None:
-        state = self.ctx.get_state(stream.state_key) or {}
-        watermark: int | None = state.get("watermark_ms")
-        open_ids: set[str] = set(state.get("open", []))
+        state = self.ctx.get_state(stream.state_key) or StreamState()
+        watermark = watermark_ms(state)
+        open_ids: set[str] = set(state.open_ids)
         seen: set[str] = set()
         now = self.ctx.now() if self.ctx.now else self.ctx.started_at
         self.cutoff_ms = int(now.timestamp() * 1000 - self._seconds("lookback") * 1000)
@@ -205,22 +218,24 @@ class _Run:
             endpoint=f"GET {stream.list_path}",
         ):
             items = self._valid(page.items, stream.object_type, page.reply.safe_url)
-            landed = self._landed_updated_at(stream.object_type, [i["id"] for i in items])
+            landed = self._landed_updated_at(stream.object_type, [str(i["id"]) for i in items])
             for item in items:
                 object_id = str(item["id"])
                 seen.add(object_id)
                 created = epoch_ms(item.get("createdAt"))
                 if created is not None and (watermark is None or created > watermark):
                     watermark = created
+                current: dict[str, Any] | None = item
                 if self.ctx.full or landed.get(object_id) != item.get("updatedAt"):
-                    item = self._complete(stream, object_id, item)
-                if item is not None:
-                    _track(open_ids, object_id, stream.watch(item, self.cutoff_ms))
+                    current = self._complete(stream, object_id, item)
+                if current is not None:
+                    _track(open_ids, object_id, stream.watch(current, self.cutoff_ms))
             self.batch.flush(self.ctx)
         for object_id in sorted(open_ids - seen):
             self._reread(stream, object_id, open_ids)
         self.batch.flush(self.ctx)
-        self.ctx.set_state(stream.state_key, {"watermark_ms": watermark, "open": sorted(open_ids)})
+        saved = StreamState(watermark=watermark_at(watermark), open_ids=tuple(sorted(open_ids)))
+        self.ctx.set_state(stream.state_key, saved)
         log.info(
             "opsgenie %s: %d listed, %d still open", stream.state_key, len(seen), len(open_ids)
         )
@@ -327,18 +342,7 @@ class _Run:
         return good
 
     def _landed_updated_at(self, object_type: str, ids: list[str]) -> dict[str, str | None]:
-        if not ids:
-            return {}
-        rows = self.ctx.con.execute(
-            """
-            select object_id, payload ->> 'updatedAt'
-            from raw_objects
-            where source = 'opsgenie' and object_type = ? and deleted_at is null
-              and list_contains(?, object_id)
-            """,
-            [object_type, [str(i) for i in ids]],
-        ).fetchall()
-        return dict(rows)
+        return self.ctx.landed_field(object_type, ids, "updatedAt")
 
 
 def _track(open_ids: set[str], object_id: str, is_open: bool) -> None:

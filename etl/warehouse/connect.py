@@ -7,6 +7,8 @@ works on the warehouse file; readers only ever open the published serving snapsh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -36,3 +38,16 @@ def open_memory() -> duckdb.DuckDBPyConnection:
     con = start_session(duckdb.connect(":memory:"))
     migrate(con, where="the in-memory warehouse")
     return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block: committed at its end, rolled back if it raises
+    (including KeyboardInterrupt)."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")

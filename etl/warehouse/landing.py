@@ -1,16 +1,25 @@
-"""Land API objects verbatim into ``raw_objects``, in bulk, upserting by key.
+"""Land API objects verbatim into ``raw_objects``, upserting by key, and keep what cannot be
+landed in ``raw_rejects``. Every write to those two tables is in this module.
 
-A page of records becomes one Arrow table and one ``INSERT ... ON CONFLICT`` statement; an
-object whose payload is unchanged (same sha256) is not rewritten, so re-syncing unchanged data
-changes nothing. Records that cannot be landed (no id, not an object) go to ``raw_rejects``
-with the reason: nothing fetched is lost.
+Every way in stages its records as one relation of ``(object_id, parent_id, payload)`` (plus
+``seq``, the order of arrival, when a key may repeat) and goes through the one upsert below:
+
+* :func:`land`: a page of Python records (a connector's page) as an Arrow table;
+* :func:`land_ndjson`: a newline-delimited JSON file, staged inside DuckDB;
+* :class:`StagedUpsert`: any relation staged by SQL (the bulk landing of page files in
+  ``benchmarks/bulk_landing.py``).
+
+The upsert keys on ``(source, object_type, object_id)``; an object whose payload is unchanged
+(same sha256 of its text) is not rewritten, so re-syncing unchanged data changes nothing, not
+even its run id; a key seen twice in one batch: the last one wins. A record without a key
+goes to ``raw_rejects`` with the reason: nothing fetched is lost.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,15 +27,21 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from opskpi.sql.session import scalar
 
 KeyFunc = Callable[[dict[str, Any]], str | None]
+ParentFunc = Callable[[dict[str, Any]], str | None]
 
-_UPSERT = """
+# The one upsert. ``{rows}`` selects (object_id, parent_id, payload) with one row per key; the
+# sha is of the payload's text as staged (the JSON cast keeps the text as it is).
+_INSERT = """
 insert into raw_objects
-select source, object_type, object_id, parent_id, payload::json, payload_sha,
-       fetched_at, sync_run_id, null
-from page
+select $source, $type, object_id, parent_id, payload::json, sha256(payload::varchar),
+       $fetched_at, $run, null
+from ({rows})
+"""
+_UPSERT = (
+    _INSERT
+    + """
 on conflict do update set
     parent_id = excluded.parent_id,
     payload = excluded.payload,
@@ -36,11 +51,32 @@ on conflict do update set
     deleted_at = null
 where raw_objects.payload_sha <> excluded.payload_sha or raw_objects.deleted_at is not null
 """
+)
 
+# The one insert of rejects. ``{rows}`` selects (location, reason, body); a reject is keyed by
+# its content, so the same reject again adds nothing.
 _REJECT = """
 insert into raw_rejects
-select source, object_type, body_sha, location, reason, body, fetched_at, sync_run_id from rejects
+select $source, $type,
+       sha256(coalesce(location, 'None') || chr(10) || reason || chr(10) || body),
+       location, reason, body, $fetched_at, $run
+from ({rows})
 on conflict do nothing
+"""
+
+# a staged relation with one row per key, or the last row (by ``seq``) of each key
+_ONE_PER_KEY = "select object_id, parent_id, payload from {staged} where object_id is not null"
+_LAST_OF_KEY = """
+select object_id, arg_max(parent_id, seq) as parent_id, arg_max(payload, seq) as payload
+from {staged}
+where object_id is not null
+group by object_id
+"""
+_KEYLESS = """
+select $location::varchar as location, $type || ' without an id' as reason,
+       payload::varchar as body
+from {staged}
+where object_id is null
 """
 
 
@@ -76,8 +112,82 @@ def by_field(name: str) -> KeyFunc:
     return key
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _count(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any]) -> int:
+    """The count a statement reports (fetched whole: see ``opskpi.sql.session``)."""
+    rows = con.execute(query, params).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def _bound(
+    source: str, object_type: str, fetched_at: datetime, sync_run_id: int | None
+) -> dict[str, Any]:
+    return {"source": source, "type": object_type, "fetched_at": fetched_at, "run": sync_run_id}
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+class StagedUpsert:
+    """The upsert of staged relations of one object type into ``raw_objects``.
+
+    A staged relation has the columns ``object_id`` (null: the record has no key, it is
+    rejected), ``parent_id``, ``payload`` (JSON text) and, unless each key is there once,
+    ``seq`` (the last of a key wins).
+
+    ``insert_first``: DuckDB 2.0 plans ON CONFLICT as a MERGE whose join scans the whole of
+    ``raw_objects``, so each batch costs time in proportion to the table. A batch of new keys
+    can take the plain INSERT (the primary key's index finds conflicts); only a batch that
+    meets a key already landed takes the upsert, then and for every later batch, with the same
+    rows as the upsert gives. Only outside an explicit transaction: the failed INSERT would
+    abort it.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: str,
+        object_type: str,
+        *,
+        sync_run_id: int | None = None,
+        fetched_at: datetime | None = None,
+        insert_first: bool = False,
+    ) -> None:
+        self.con = con
+        self.source = source
+        self.object_type = object_type
+        self.bound = _bound(source, object_type, fetched_at or datetime.now(UTC), sync_run_id)
+        self.insert_first = insert_first
+
+    def land(self, staged: str, *, location: str | None = None) -> LandResult:
+        """Upsert the rows of the relation named ``staged``; reject its keyless rows."""
+        received, keyed, distinct = self.con.execute(
+            f"select count(*), count(object_id), count(distinct object_id) from {staged}"
+        ).fetchall()[0]
+        # aggregating (the last of each key wins) copies every payload: only when needed
+        rows = (_ONE_PER_KEY if keyed == distinct else _LAST_OF_KEY).format(staged=staged)
+        result = LandResult(received=received, changed=self.upsert(rows))
+        if keyed < received:
+            result.rejected = _count(
+                self.con,
+                _REJECT.format(rows=_KEYLESS.format(staged=staged)),
+                {**self.bound, "location": location},
+            )
+        return result
+
+    def upsert(self, rows: str) -> int:
+        """Upsert ``rows`` (a SELECT of object_id, parent_id, payload, one row per key)."""
+        if self.insert_first:
+            try:
+                return _count(self.con, _INSERT.format(rows=rows), self.bound)
+            except duckdb.ConstraintException:
+                self.insert_first = False
+        return _count(self.con, _UPSERT.format(rows=rows), self.bound)
 
 
 def land(
@@ -87,7 +197,7 @@ def land(
     records: Iterable[Any],
     *,
     key: KeyFunc | str = "id",
-    parent_id: str | Callable[[dict[str, Any]], str | None] | None = None,
+    parent_id: str | ParentFunc | None = None,
     sync_run_id: int | None = None,
     fetched_at: datetime | None = None,
     location: str | None = None,
@@ -96,7 +206,7 @@ def land(
     """Upsert ``records`` (API objects) as ``(source, object_type, key(record))``.
 
     ``snapshot=True`` means the records are the complete current set of this object type
-    (e.g. every postmortem file): objects not among them are marked deleted.
+    (e.g. every Argo CD application): objects not among them are marked deleted.
     """
     keyfunc = by_field(key) if isinstance(key, str) else key
     fetched_at = fetched_at or datetime.now(UTC)
@@ -119,24 +229,18 @@ def land(
     result = LandResult(received=received)
     if latest:
         ids = list(latest)
-        texts = [latest[i][1] for i in ids]
         page = pa.table(
             {
-                "source": pa.array([source] * len(ids), pa.string()),
-                "object_type": pa.array([object_type] * len(ids), pa.string()),
                 "object_id": pa.array(ids, pa.string()),
                 "parent_id": pa.array([latest[i][0] for i in ids], pa.string()),
-                "payload": pa.array(texts, pa.string()),
-                "payload_sha": pa.array([_sha(t) for t in texts], pa.string()),
-                "fetched_at": pa.array([fetched_at] * len(ids), pa.timestamp("us", tz="UTC")),
-                "sync_run_id": pa.array([sync_run_id] * len(ids), pa.int64()),
+                "payload": pa.array([latest[i][1] for i in ids], pa.string()),
             }
         )
-        con.register("page", page)
-        try:
-            result.changed = scalar(con, _UPSERT)
-        finally:
-            con.unregister("page")
+        upsert = StagedUpsert(
+            con, source, object_type, sync_run_id=sync_run_id, fetched_at=fetched_at
+        )
+        with _registered(con, "landing_page", page):
+            result.changed = upsert.upsert(_ONE_PER_KEY.format(staged="landing_page"))
     if snapshot:
         result.deleted = mark_missing_deleted(con, source, object_type, set(latest), fetched_at)
     if rejects:
@@ -153,24 +257,26 @@ def reject(
     fetched_at: datetime | None = None,
 ) -> int:
     """Keep records that could not be landed, verbatim, with the reason."""
-    fetched_at = fetched_at or datetime.now(UTC)
     table = pa.table(
         {
-            "source": [source] * len(rejects),
-            "object_type": [object_type] * len(rejects),
-            "body_sha": [_sha(f"{r.location}\n{r.reason}\n{r.body}") for r in rejects],
-            "location": [r.location for r in rejects],
-            "reason": [r.reason for r in rejects],
-            "body": [r.body for r in rejects],
-            "fetched_at": pa.array([fetched_at] * len(rejects), pa.timestamp("us", tz="UTC")),
-            "sync_run_id": pa.array([sync_run_id] * len(rejects), pa.int64()),
+            "location": pa.array([r.location for r in rejects], pa.string()),
+            "reason": pa.array([r.reason for r in rejects], pa.string()),
+            "body": pa.array([r.body for r in rejects], pa.string()),
         }
     )
-    con.register("rejects", table)
-    try:
-        return scalar(con, _REJECT)
-    finally:
-        con.unregister("rejects")
+    bound = _bound(source, object_type, fetched_at or datetime.now(UTC), sync_run_id)
+    with _registered(con, "landing_rejects", table):
+        rows = "select location, reason, body from landing_rejects"
+        return _count(con, _REJECT.format(rows=rows), bound)
+
+
+def clear_rejects(con: duckdb.DuckDBPyConnection, source: str, object_type: str) -> int:
+    """Forget an object type's rejects (a snapshot source re-reports the ones still there)."""
+    return _count(
+        con,
+        "delete from raw_rejects where source = $source and object_type = $type",
+        {"source": source, "type": object_type},
+    )
 
 
 def mark_missing_deleted(
@@ -180,20 +286,18 @@ def mark_missing_deleted(
     present: set[str],
     when: datetime,
 ) -> int:
+    """Mark the objects of a snapshot-type source that are not in ``present`` deleted."""
     keep = pa.table({"object_id": pa.array(sorted(present), pa.string())})
-    con.register("present_ids", keep)
-    try:
-        return scalar(
+    with _registered(con, "present_ids", keep):
+        return _count(
             con,
             """
-            update raw_objects set deleted_at = ?
-            where source = ? and object_type = ? and deleted_at is null
+            update raw_objects set deleted_at = $when
+            where source = $source and object_type = $type and deleted_at is null
               and object_id not in (select object_id from present_ids)
             """,
-            [when, source, object_type],
+            {"when": when, "source": source, "type": object_type},
         )
-    finally:
-        con.unregister("present_ids")
 
 
 def land_ndjson(
@@ -206,47 +310,24 @@ def land_ndjson(
     parent_path: str | None = None,
     sync_run_id: int | None = None,
 ) -> int:
-    """Land a newline-delimited JSON page file entirely inside DuckDB (no Python per record).
+    """Land a newline-delimited JSON page file entirely inside DuckDB (no Python per record);
+    return the number of objects new or changed.
 
-    Used for bulk backfills and the benchmark; lines without an id are rejected, not dropped.
+    Used for bulk backfills; each line's text is its payload, as :func:`land` lands the
+    compact JSON of a record. Lines without an id are rejected, not dropped.
     """
     parent_expr = "json_extract_string(json, $parent)" if parent_path else "null"
     con.execute(
         f"""
         create or replace temp table ndjson_page as
         select json_extract_string(json, $id) as object_id, {parent_expr} as parent_id,
-               json::varchar as payload
-        from read_ndjson_objects($path)
+               json::varchar as payload, ordinality as seq
+        from read_ndjson_objects($path) with ordinality
         """,
         {"id": id_path, "path": str(path), **({"parent": parent_path} if parent_path else {})},
     )
     try:
-        con.execute(
-            """
-            insert into raw_rejects
-            select $source, $type, sha256(payload), $path, $type || ' without an id', payload,
-                   now(), $run
-            from ndjson_page where object_id is null
-            on conflict do nothing
-            """,
-            {"source": source, "type": object_type, "path": str(path), "run": sync_run_id},
-        )
-        return scalar(
-            con,
-            """
-            insert into raw_objects
-            select $source, $type, object_id, any_value(parent_id), any_value(payload)::json,
-                   sha256(any_value(payload)), now(), $run, null
-            from ndjson_page where object_id is not null
-            group by object_id
-            on conflict do update set
-                parent_id = excluded.parent_id, payload = excluded.payload,
-                payload_sha = excluded.payload_sha, fetched_at = excluded.fetched_at,
-                sync_run_id = excluded.sync_run_id, deleted_at = null
-            where raw_objects.payload_sha <> excluded.payload_sha
-               or raw_objects.deleted_at is not null
-            """,
-            {"source": source, "type": object_type, "run": sync_run_id},
-        )
+        upsert = StagedUpsert(con, source, object_type, sync_run_id=sync_run_id)
+        return upsert.land("ndjson_page", location=str(path)).changed
     finally:
         con.execute("drop table if exists ndjson_page")

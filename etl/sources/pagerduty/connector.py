@@ -1,4 +1,4 @@
-"""PagerDuty → ``raw_objects``: incidents, log entries, alerts, custom fields, directory.
+"""PagerDuty, landed verbatim: incidents, log entries, alerts, custom fields, directory.
 
 One run, in this order (each page landed as it arrives):
 
@@ -15,10 +15,11 @@ One run, in this order (each page landed as it arrives):
    them (see :mod:`etl.sources.pagerduty_details`); optionally ``analytics_incident``.
 
 ``since`` is the last run's watermark minus ``[sync] lookback``, or now minus
-``initial_lookback`` on a first or ``--full`` run. The watermark, the open incidents and the
-details checkpoint are saved together, and only when the run succeeds: a run killed at any
-point is redone from the previous state and, landing being an idempotent upsert, ends as an
-uninterrupted run would.
+``initial_lookback`` on a first or ``--full`` run. The open incidents to re-read are those of
+the last run's state, updated with every incident this run lands. The watermark, the open
+incidents and the details checkpoint (a ``StreamState`` per stream) are saved together, and
+only when the run succeeds: a run killed at any point is redone from the previous state and,
+landing being an idempotent upsert, ends as an uninterrupted run would.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from opskpi.config import Settings
@@ -43,6 +45,8 @@ from opskpi.etl.sources.pagerduty.windows import (
     iter_pages,
     span_windows,
 )
+from opskpi.etl.warehouse.landing import by_field
+from opskpi.etl.warehouse.sync_state import StreamState
 
 log = logging.getLogger("opskpi.sources.pagerduty")
 
@@ -53,6 +57,9 @@ DIRECTORY = (
     ("/priorities", "priorities", "priority"),
 )
 REFETCH_BATCH = 100
+
+
+incident_key = by_field("id")
 
 
 def incident_of(record: dict[str, Any]) -> str | None:
@@ -100,8 +107,9 @@ class PagerDutyRun:
         self.ctx, self.api, self.settings, self.cfg = ctx, api, settings, cfg
         self.now = (ctx.now() if ctx.now else datetime.now(UTC)).astimezone(UTC)
         self.now = self.now.replace(microsecond=0)
-        self.state = ctx.get_state(STREAM) or {}
-        self.gone: set[str] = set(self.state.get("gone_ids", []))  # open, then 404: not asked again
+        self.state = ctx.get_state(STREAM) or StreamState()
+        self.gone: set[str] = set(self.state.gone_ids)  # open, then 404: not asked again
+        self.open: set[str] = set(self.state.open_ids)  # as landed last (not resolved)
         self.since = self._since()
         self.filters: dict[str, Any] = {}
         if cfg.service_ids:
@@ -111,12 +119,12 @@ class PagerDutyRun:
 
     def _since(self) -> datetime:
         sync = self.settings.model.sync
-        watermark = self.state.get("watermark")
-        if self.ctx.full or not watermark:
+        watermark = self.state.watermark
+        if self.ctx.full or watermark is None:
             assert sync.initial_lookback.seconds is not None
             return self.now - timedelta(seconds=sync.initial_lookback.seconds)
         assert sync.lookback.seconds is not None
-        since = datetime.fromisoformat(watermark) - timedelta(seconds=sync.lookback.seconds)
+        since = watermark - timedelta(seconds=sync.lookback.seconds)
         return min(since, self.now)
 
     def run(self) -> None:
@@ -139,7 +147,7 @@ class PagerDutyRun:
 
     def directory(self) -> None:
         for path, key, object_type in DIRECTORY:
-            pages = iter_offset(lambda q, p=path: self.api.get(p, q), key, what=f"GET {path}")
+            pages = iter_offset(partial(self.api.get, path), key, what=f"GET {path}")
             for page in pages:
                 self.ctx.land(object_type, page.items, location=page.location)
 
@@ -148,14 +156,26 @@ class PagerDutyRun:
         seen: set[str] = set()
         fetch = lambda q: self.api.get("/incidents", q)  # noqa: E731
         for page in iter_pages(fetch, "incidents", windows, params, what="GET /incidents"):
-            self.ctx.land("incident", page.items, location=page.location)
+            self.land_incidents(page.items, location=page.location)
             seen.update(str(i.get("id")) for i in page.items if isinstance(i, dict))
         return seen
 
+    def land_incidents(self, records: list[Any], location: str | None = None) -> None:
+        """Land incidents and follow which are open (not resolved) as landed."""
+        self.ctx.land("incident", records, location=location)
+        for record in records:
+            key = incident_key(record) if isinstance(record, dict) else None
+            if key is None:
+                continue
+            if record.get("status") == "resolved":
+                self.open.discard(key)
+            else:
+                self.open.add(key)
+
     def refetch_open(self, seen: set[str]) -> None:
         """Incidents open at the last run and created before this run's windows."""
-        stale = [i for i in self.state.get("open_ids", []) if i not in seen and i not in self.gone]
-        batch: list[dict[str, Any]] = []
+        stale = [i for i in self.state.open_ids if i not in seen and i not in self.gone]
+        batch: list[Any] = []  # a body without an incident lands as a reject
         for incident_id in stale:
             try:
                 body = self.api.get(f"/incidents/{incident_id}")
@@ -167,10 +187,10 @@ class PagerDutyRun:
                 continue
             batch.append(body.get("incident"))
             if len(batch) >= REFETCH_BATCH:
-                self.ctx.land("incident", batch)
+                self.land_incidents(batch)
                 batch = []
         if batch:
-            self.ctx.land("incident", batch)
+            self.land_incidents(batch)
 
     def log_entries(self, windows: list[Window]) -> None:
         params: dict[str, Any] = {"include[]": ["channels"]}
@@ -180,25 +200,10 @@ class PagerDutyRun:
         for page in iter_pages(fetch, "log_entries", windows, params, what="GET /log_entries"):
             self.ctx.land("log_entry", page.items, parent_id=incident_of, location=page.location)
 
-    def save_state(self, details: dict[str, Any]) -> None:
-        open_ids = [
-            row[0]
-            for row in self.ctx.con.execute(
-                "select object_id from raw_objects where source = 'pagerduty' "
-                "and object_type = 'incident' and deleted_at is null "
-                "and coalesce(payload ->> 'status', '') <> 'resolved' order by object_id"
-            ).fetchall()
-            if row[0] not in self.gone
-        ]
-        state = {"watermark": iso(self.now), "open_ids": open_ids}
-        if self.gone:
-            state["gone_ids"] = sorted(self.gone)
-        con = self.ctx.con
-        con.execute("begin transaction")
-        try:
-            self.ctx.set_state(STREAM, state)
-            self.ctx.set_state(DETAILS_STREAM, details)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+    def save_state(self, details: StreamState) -> None:
+        state = StreamState(
+            watermark=self.now,
+            open_ids=tuple(sorted(self.open - self.gone)),
+            gone_ids=tuple(sorted(self.gone)),
+        )
+        self.ctx.set_states({STREAM: state, DETAILS_STREAM: details})

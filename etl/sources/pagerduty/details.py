@@ -20,9 +20,11 @@
 
 Both only for incidents new or changed since the last successful run. "Changed" is read from
 the warehouse, not remembered in memory: an upsert stamps a row with the run id only when
-its payload changed, so ``sync_run_id > checkpoint`` is exactly the incidents landed or
-changed since the last run that finished this pass, including those landed by a run that was
-killed before reaching it. ``--full`` ignores the checkpoint and what is already landed.
+its payload changed, so the incidents changed after the checkpoint (``checked_through_run``
+of this pass's :class:`StreamState`) are exactly those landed or changed since the last run
+that finished this pass, including those landed by a run that was killed before reaching it.
+``--full`` ignores the checkpoint and what is already landed. The selection is
+``SyncContext.pagerduty_detail_candidates`` (``etl/warehouse/landed.py``).
 """
 
 from __future__ import annotations
@@ -37,53 +39,14 @@ from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import DataError, HttpError
 from opskpi.etl.sources.pagerduty.client import PagerDutyApi
 from opskpi.etl.sources.pagerduty.windows import iso, iter_offset
+from opskpi.etl.warehouse.landed import DetailKind
+from opskpi.etl.warehouse.sync_state import StreamState
 
 log = logging.getLogger("opskpi.sources.pagerduty")
 
 DETAILS_STREAM = "incident_details"
 BATCH = 50  # incidents whose details are landed together
 ANALYTICS_LIMIT = 1000
-
-# the trigger log entry of incident i (l) has a runbook: a link context, or a runbook in the
-# channel details (the first alert's custom details); as int_pagerduty__incidents reads them
-_TRIGGER_RUNBOOK = """
-    (len(list_filter(
-        coalesce(try_cast(l.payload -> 'contexts' as json[]), []),
-        lambda c: c ->> 'type' = 'link'
-            and (coalesce(c ->> 'text', '') ilike '%runbook%'
-                 or coalesce(c ->> 'href', '') ilike '%runbook%')
-    )) > 0
-     or coalesce(l.payload -> 'channel' -> 'details' ->> 'runbook_url', '') <> ''
-     or coalesce(l.payload -> 'channel' -> 'details' ->> 'runbook', '') <> '')
-"""
-
-_TRIGGER = """
-    select 1 from raw_objects as l
-    where l.source = 'pagerduty' and l.object_type = 'log_entry' and l.deleted_at is null
-      and l.parent_id = i.object_id and l.payload ->> 'type' = 'trigger_log_entry'
-"""
-
-_CANDIDATES = f"""
-select i.object_id
-from raw_objects as i
-where i.source = 'pagerduty' and i.object_type = 'incident' and i.deleted_at is null
-  and ($full or i.sync_run_id > $checkpoint)
-  and ($kind <> 'alerts' or not exists ({_TRIGGER} and {_TRIGGER_RUNBOOK}))
-  and ($kind <> 'alerts'
-       or coalesce(try_cast(i.payload -> 'alert_counts' ->> 'all' as bigint), 1) > 1
-       or not exists ({_TRIGGER}
-                      and json_type(l.payload -> 'channel' -> 'details') = 'OBJECT'))
-  and ($kind <> 'alerts' or $full
-       or coalesce(try_cast(i.payload -> 'alert_counts' ->> 'all' as bigint), 1) > (
-        select count(*) from raw_objects as a
-        where a.source = 'pagerduty' and a.object_type = 'alert'
-          and a.parent_id = i.object_id))
-  and ($kind <> 'custom_fields' or i.payload ->> 'status' = 'resolved' or not exists (
-        select 1 from raw_objects as f
-        where f.source = 'pagerduty' and f.object_type = 'incident_custom_fields'
-          and f.object_id = i.object_id))
-order by i.object_id
-"""
 
 
 def batched(items: list[str], size: int) -> Iterator[list[str]]:
@@ -100,18 +63,15 @@ class DetailsPass:
         self.fetch_alerts = bool(cfg and cfg.fetch_alerts)
         model = settings.model
         self.fetch_fields = bool(model.taxonomy.pagerduty_field or model.releases.pagerduty_field)
-        state = ctx.get_state(DETAILS_STREAM) or {}
-        self.previous = int(state.get("checked_through_run", 0))
+        state = ctx.get_state(DETAILS_STREAM) or StreamState()
+        self.previous = state.checked_through_run
 
-    def checkpoint(self) -> dict[str, Any]:
+    def checkpoint(self) -> StreamState:
         """The state to save once the whole run has succeeded."""
-        return {"checked_through_run": self.ctx.run_id}
+        return StreamState(checked_through_run=self.ctx.run_id)
 
-    def candidates(self, kind: str) -> list[str]:
-        rows = self.ctx.con.execute(
-            _CANDIDATES, {"full": self.ctx.full, "checkpoint": self.previous, "kind": kind}
-        ).fetchall()
-        return [r[0] for r in rows]
+    def candidates(self, kind: DetailKind) -> list[str]:
+        return self.ctx.pagerduty_detail_candidates(kind, self.previous)
 
     def run(self) -> None:
         if self.fetch_alerts:

@@ -1,4 +1,4 @@
-"""Postmortem files and the corrective-actions CSV → ``raw_objects``, as full snapshots.
+"""Postmortem files and the corrective-actions CSV, landed as full snapshots.
 
 Each run reads every file: objects whose file (or CSV row) is gone are marked deleted, so they
 leave the KPIs. Every problem the readers report becomes a ``raw_rejects`` row located at
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
@@ -20,7 +19,7 @@ from opskpi.config import Settings
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.sources.postmortems import ReadError, iter_postmortems, read_actions_csv
-from opskpi.etl.warehouse.landing import LandResult, Reject, by_field, mark_missing_deleted
+from opskpi.etl.warehouse.landing import Reject, by_field
 
 CHUNK = 2_000
 
@@ -49,7 +48,7 @@ class PostmortemsConnector:
 
     def sync(self, ctx: SyncContext) -> None:
         self._land_snapshot(ctx, "postmortem", iter_postmortems(self.folder), by_field("id"))
-        items: list[dict | ReadError] = []
+        items: list[dict[str, Any] | ReadError] = []
         if self.actions_csv is not None:
             actions, action_errors = read_actions_csv(self.actions_csv)
             items = [*actions, *action_errors]
@@ -60,35 +59,17 @@ class PostmortemsConnector:
         self,
         ctx: SyncContext,
         object_type: str,
-        items: Iterable[dict | ReadError],
+        items: Iterable[dict[str, Any] | ReadError],
         key: Callable[[dict[str, Any]], str | None],
     ) -> None:
         """Land every record of ``items`` (in chunks), mark the objects not among them deleted,
         and replace this object type's rejects with ``items``' errors — in one transaction."""
-        con = ctx.con
-        seen: set[str] = set()
-        rejects: list[Reject] = []
-        con.execute("begin transaction")
-        try:
-            con.execute(
-                "delete from raw_rejects where source = ? and object_type = ?",
-                [ctx.source, object_type],
-            )
+        with ctx.snapshot(object_type) as snapshot:
+            rejects: list[Reject] = []
             for chunk in _chunks(items, CHUNK):
-                records = [item for item in chunk if isinstance(item, dict)]
+                snapshot.land([item for item in chunk if isinstance(item, dict)], key=key)
                 rejects.extend(reject_of(i) for i in chunk if isinstance(i, ReadError))
-                ctx.land(object_type, records, key=key)
-                seen.update(k for k in map(key, records) if k is not None)
-            totals = ctx.totals.setdefault(object_type, LandResult())
-            totals.deleted += mark_missing_deleted(
-                con, ctx.source, object_type, seen, datetime.now(UTC)
-            )
-            if rejects:
-                ctx.reject(object_type, rejects)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+            snapshot.reject(rejects)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
