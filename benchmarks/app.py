@@ -7,9 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from opskpi import sql
-
 from benchmarks.measure import Timing, timed
+from opskpi import sql
 
 APP_FILE = sql.SQL_DIR.parent / "app" / "web" / "main.py"
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
 from opskpi.etl.warehouse.landing import LandResult, StagedUpsert
 
 FILES_PER_BATCH = 200  # about 20,000 items per statement with the APIs' page size of 100

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import requests
-from opskpi.config import Settings
 
 from benchmarks.measure import percentile, timed
+from opskpi.config import Settings
 
 
 def scrape_latency(

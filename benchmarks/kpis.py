@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchmarks import pandas_baseline
+from benchmarks.measure import Timing, repeat, timed
 from opskpi.config import Settings
 from opskpi.etl.warehouse.build import build_models, publish
 from opskpi.etl.warehouse.connect import open_writer
@@ -13,9 +15,6 @@ from opskpi.metrics.kpis import kpi_report
 from opskpi.metrics.period import Period
 from opskpi.metrics.snapshot import open_snapshot
 from opskpi.simulator import GenerateParams
-
-from benchmarks import pandas_baseline
-from benchmarks.measure import Timing, repeat, timed
 
 
 def periods(params: GenerateParams) -> dict[str, Period]:

@@ -23,9 +23,8 @@ def remove_warehouse(path: Path) -> None:
 
 
 def _land(pages: str, warehouse: str, memory_limit: str, out: Any) -> None:
-    from opskpi.etl.warehouse.connect import open_writer
-
     from benchmarks.bulk_landing import land_pages_folder, land_postmortems
+    from opskpi.etl.warehouse.connect import open_writer
 
     folder = Path(pages)
     con = open_writer(Path(warehouse), memory_limit=memory_limit)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
+
 from opskpi.config.vocabulary import severity_rank
 from opskpi.metrics.period import Period
 

@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from opskpi.config import Settings, settings_from_dict
-
 from benchmarks import app, exporter, kpis, landing, report, sync
 from benchmarks.dataset import default_data_dir, ensure_pages, params_json, settings_dict
 from benchmarks.measure import machine
 from benchmarks.sizes import SIZES, Size
+from opskpi.config import Settings, settings_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"

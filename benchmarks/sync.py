@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from opskpi.config import settings_from_dict
-from opskpi.simulator import SimulatorServer, SimulatorTokens, generate
 
 from benchmarks.measure import timed
+from opskpi.config import settings_from_dict
+from opskpi.simulator import SimulatorServer, SimulatorTokens, generate
 
 TOKEN_ENV = "OPSKPI_BENCH_SIM_PD_TOKEN"
 PAGE = 100  # PagerDuty's largest page

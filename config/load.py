@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from opskpi.config.model import DEFAULT_PRIORITY_MAP, DEFAULT_URGENCY_MAP, SettingsModel
 from opskpi.config.secrets import Secret, read_secret
 from opskpi.config.vocabulary import API_SOURCES, POLICY_SEVERITIES, POSTMORTEMS
-from pydantic import ValidationError
 
 DEMO_DIR = Path("data/demo")
 DEMO_CONFIG = DEMO_DIR / "opskpi.toml"

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
 from opskpi.config.durations import Duration, parse_duration
 from opskpi.config.vocabulary import (
     DEFAULT_TAXONOMY_LABELS,
@@ -18,7 +20,6 @@ from opskpi.config.vocabulary import (
     TAXONOMY_KEYS,
     Severity,
 )
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 
 def _duration(allow_bd: bool) -> BeforeValidator:

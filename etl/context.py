@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import duckdb
+
 from opskpi.config import Settings
 from opskpi.etl.warehouse import landed
 from opskpi.etl.warehouse.connect import transaction

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+
 from opskpi.config import Settings
 from opskpi.etl.context import NullProgress, Progress, SyncContext
 from opskpi.etl.errors import ConfigurationError

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as dashboard_models
+
 from opskpi.grafana.dashboards_src import incident_kpis, sync_health
 
 DASHBOARD_DIR = Path(__file__).resolve().parent / "dashboards"

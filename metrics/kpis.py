@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
 from opskpi import sql
 from opskpi.metrics.period import Filters, Period, Query
 from opskpi.metrics.report import KpiReport

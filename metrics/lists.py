@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import duckdb
 import pandas as pd
+
 from opskpi import sql
 from opskpi.metrics.kpis import run_query
 from opskpi.metrics.period import Filters, Period, Query

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import duckdb
+
 from opskpi import sql
 from opskpi.config import Settings
 from opskpi.sql.session import (

@@ -120,20 +120,22 @@ def _target(body: Any, record: int) -> dict[str, Any] | None:
         items = data["entries"]
     if items is None:
         for key in _SINGLE_KEYS:
-            if isinstance(body.get(key), dict):
-                return body[key]
+            single = body.get(key)
+            if isinstance(single, dict):
+                return single
         if isinstance(data, dict):
             return data
-        return body.get("status", {}).get("history", [None])[-1] if "status" in body else None
+        last = body.get("status", {}).get("history", [None])[-1] if "status" in body else None
+        return last if isinstance(last, dict) else None
     if not 0 <= record < len(items) or not isinstance(items[record], dict):
         return None
     item = items[record]
     history = (
         item.get("status", {}).get("history") if isinstance(item.get("status"), dict) else None
     )
-    if history:
+    if history and isinstance(history[-1], dict):
         return history[-1]
-    return item
+    return item if isinstance(item, dict) else None
 
 
 def fault_response(api: str, fault: Fault) -> Response:

@@ -264,7 +264,7 @@ def timeline(world: World, inc: Incident) -> list[dict[str, Any]]:
         closed = incident_closed_at(inc)
         if closed is not None:
             raw.append((closed, "incident", "IncidentClosed", "Incident closed", resolver))
-    entries = []
+    entries: list[dict[str, Any]] = []
     for index, (at, group, kind, title, actor) in enumerate(raw):
         entries.append(
             {

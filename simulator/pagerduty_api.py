@@ -9,6 +9,7 @@ from typing import Any
 from opskpi.simulator import pagerduty as pd
 from opskpi.simulator import pagerduty_analytics
 from opskpi.simulator import pagerduty_directory as directory
+from opskpi.simulator.ids import pd_log_entry_id
 from opskpi.simulator.org import Incident
 from opskpi.simulator.pagerduty import error, invalid
 from opskpi.simulator.routing import HttpError, Request, Response, Router, int_arg
@@ -268,7 +269,7 @@ def get_log_entry(request: Request) -> Response:
     inc = request.world.pd_by_id.get("Q" + entry_id[1:14])
     if inc is not None:
         for e in pd.visible_events(inc, request.now):
-            if pd.pd_log_entry_id(inc.source_id, e[1]) == entry_id:
+            if pd_log_entry_id(inc.source_id, e[1]) == entry_id:
                 tz = _tz(request, request.world.account_tz)
                 entry = pd.render_log_entry(request.world, inc, e, tz, _channels(request))
                 return Response(200, {"log_entry": entry})

@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
+from requests.structures import CaseInsensitiveDict
+
 from opskpi.simulator import argocd, opsgenie_api, pagerduty_api
 from opskpi.simulator.faults import Fault, FaultInjector, corrupt, fault_response
 from opskpi.simulator.org import Organisation
@@ -70,7 +72,7 @@ class SimulatorServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def pagerduty_url(self) -> str:
@@ -241,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
             method=method,
             path="/" + rest,
             query=parse_qs(parts.query, keep_blank_values=True),
-            headers=self.headers,
+            headers=CaseInsensitiveDict(self.headers.items()),
             body=body,
             now=sim.now,
             world=sim.world,
@@ -265,9 +267,10 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in response.headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
-        self._headers_buffer.append(b"\r\n")  # end_headers(), sent in one write with the body
-        self.wfile.write(b"".join(self._headers_buffer) + payload)
-        self._headers_buffer = []
+        buffer: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]
+        buffer.append(b"\r\n")  # end_headers(), sent in one write with the body
+        self.wfile.write(b"".join(buffer) + payload)
+        buffer.clear()
 
 
 def _dispatch(sim: SimulatorServer, api: str, request: Request) -> Response:

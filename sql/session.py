@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+
 from opskpi.sql import migrations
 
 
@@ -44,7 +45,9 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: Any = None) -> An
     return rows[0][0] if rows else None
 
 
-def first_row(con: duckdb.DuckDBPyConnection, query: str, params: Any = None) -> tuple | None:
+def first_row(
+    con: duckdb.DuckDBPyConnection, query: str, params: Any = None
+) -> tuple[Any, ...] | None:
     rows = (
         con.execute(query, params).fetchall()
         if params is not None

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import payloads as p
+
 from opskpi.config import Settings, load_settings
 from opskpi.etl.warehouse.build import build_and_publish
 from opskpi.etl.warehouse.connect import open_writer

@@ -25,11 +25,12 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from payloads import action, argo_history, og_alert, pd_incident, pd_log, postmortem
+from warehouse import TestWarehouse
+
 from opskpi.etl.warehouse.build import publish
 from opskpi.metrics.exporter.cache import SnapshotCache
 from opskpi.metrics.exporter.server import Exporter, snapshot_builder
-from payloads import action, argo_history, og_alert, pd_incident, pd_log, postmortem
-from warehouse import TestWarehouse
 
 AS_OF = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
 SOURCES = ("pagerduty", "opsgenie", "argocd", "postmortems")

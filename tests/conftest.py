@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from opskpi.etl.warehouse.connect import open_memory
 
 REPO = Path(__file__).resolve().parents[1]

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from opskpi.etl.warehouse.build import publish
 from payloads import (
     action,
     argo_history,
@@ -40,6 +39,8 @@ from payloads import (
     postmortem,
 )
 from warehouse import TestWarehouse
+
+from opskpi.etl.warehouse.build import publish
 
 AS_OF = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
 BUILT_AT = datetime(2026, 3, 20, 14, 45, tzinfo=UTC)

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 import requests
 from openapi_schema_validator import OAS30ReadValidator
+
 from opskpi.simulator import generate
 from opskpi.simulator.org import Organisation
 from opskpi.simulator.server import SimulatorServer

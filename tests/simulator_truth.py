@@ -37,6 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+
 from opskpi.simulator.org import Deploy, Incident, Organisation, Postmortem
 from opskpi.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
 

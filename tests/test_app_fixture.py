@@ -8,6 +8,7 @@ from pathlib import Path
 
 import app_fixture as fx
 import pytest
+
 from opskpi.metrics import lists
 from opskpi.metrics.kpis import kpi_report
 from opskpi.metrics.period import Filters, Period

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from opskpi.app.i18n.strings import STRINGS
 from opskpi.app.i18n.translator import Translator
 

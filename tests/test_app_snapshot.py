@@ -7,6 +7,7 @@ from pathlib import Path
 
 import app_fixture as fx
 import payloads as p
+
 from opskpi.config import load_settings
 from opskpi.etl.warehouse.build import build_and_publish
 from opskpi.etl.warehouse.connect import open_writer

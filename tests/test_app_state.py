@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+
 from opskpi.app.web.state import ViewState, parse_week, previous_full_week
 from opskpi.metrics.period import Filters
 

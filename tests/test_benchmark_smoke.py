@@ -43,11 +43,10 @@ def test_tiny_run_measures_every_figure(tmp_path: Path) -> None:
 
 def test_bulk_landing_matches_the_counts_of_the_pages(tmp_path: Path) -> None:
     """Re-landing the same pages changes nothing (the upsert path), like ``land``."""
-    from opskpi.etl.warehouse.connect import open_memory
-
     from benchmarks.bulk_landing import land_pages_folder
     from benchmarks.dataset import ensure_pages
     from benchmarks.sizes import SIZES
+    from opskpi.etl.warehouse.connect import open_memory
 
     counts, _ = ensure_pages(SIZES["tiny"].params, tmp_path / "pages")
     con = open_memory()
@@ -61,9 +60,8 @@ def test_bulk_landing_matches_the_counts_of_the_pages(tmp_path: Path) -> None:
 
 
 def test_bulk_landing_rejects_keyless_items_and_keeps_the_last_of_a_key(tmp_path: Path) -> None:
-    from opskpi.etl.warehouse.connect import open_memory
-
     from benchmarks.bulk_landing import land_json_pages
+    from opskpi.etl.warehouse.connect import open_memory
 
     pages = [tmp_path / "page-000001.json", tmp_path / "page-000002.json"]
     pages[0].write_text(json.dumps({"incidents": [{"id": "A", "v": 1}, {"v": "no id"}]}))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from report_builder import hand_report, response_row
+
 from opskpi.app.catalogue import CATALOGUE, target_list
 from opskpi.app.i18n.translator import Translator
-from report_builder import hand_report, response_row
 
 PT, EN = Translator("pt-BR"), Translator("en")
 # deliberately not in ladder order: the lists follow the ladder, not the mapping

@@ -9,12 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+from payloads import argo_history, pd_incident, pd_log
+
 from opskpi.app.cli.main import main
 from opskpi.config import load_settings
 from opskpi.etl.warehouse.build import build_and_publish
 from opskpi.etl.warehouse.connect import open_writer
 from opskpi.etl.warehouse.landing import land
-from payloads import argo_history, pd_incident, pd_log
 
 # February 2026, judged at March 1st 00:00 UTC
 FEBRUARY = ["--since", "2026-02-01", "--until", "2026-03-01", "--as-of", "2026-03-01T00:00:00Z"]

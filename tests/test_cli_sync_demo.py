@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from opskpi.app.cli.demo import available_commands, prepare_folder
 from opskpi.app.cli.main import main
 from opskpi.config import load_settings

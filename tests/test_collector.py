@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from exporter_fixture import AS_OF, BUILT_AT, CONFIG, PRIVATE, build_warehouse, publish_fixture
+from prometheus_client import CollectorRegistry, generate_latest
+from warehouse import TestWarehouse
+
 from opskpi.metrics.exporter.cache import SnapshotCache
 from opskpi.metrics.exporter.collector import KpiCollector
 from opskpi.metrics.exporter.families import CATALOGUE
 from opskpi.metrics.exporter.server import snapshot_builder
-from prometheus_client import CollectorRegistry, generate_latest
-from warehouse import TestWarehouse
 
 Value = Callable[..., float | None]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from opskpi.config import ConfigError, load_settings, settings_from_dict
 from opskpi.config.durations import Duration, parse_duration
 from opskpi.config.secrets import SecretError

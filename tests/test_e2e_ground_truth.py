@@ -16,6 +16,9 @@ from typing import Any
 
 import duckdb
 import pytest
+from simulator_specs import GROUPED
+from simulator_truth import DEMO_FIELDS, PagerDutyFields, compute_kpis
+
 from opskpi.app.cli.demo import prepare_folder
 from opskpi.config import load_settings
 from opskpi.etl.sync import run_sync
@@ -25,8 +28,6 @@ from opskpi.metrics.kpis import kpi_report
 from opskpi.metrics.period import Period
 from opskpi.metrics.snapshot import open_settings_snapshot
 from opskpi.simulator import Organisation, SimulatorServer, generate
-from simulator_specs import GROUPED
-from simulator_truth import DEMO_FIELDS, PagerDutyFields, compute_kpis
 
 pytestmark = pytest.mark.integration
 

@@ -9,10 +9,11 @@ import os
 from pathlib import Path
 
 from exporter_fixture import AS_OF, build_warehouse, publish_fixture
+from prometheus_client import CollectorRegistry, generate_latest
+
 from opskpi.metrics.exporter.cache import SnapshotCache
 from opskpi.metrics.exporter.collector import KpiCollector
 from opskpi.metrics.exporter.server import snapshot_builder
-from prometheus_client import CollectorRegistry, generate_latest
 
 GOLDEN = Path(__file__).parent / "data" / "exposition_golden.prom"
 SOURCES = ("pagerduty", "opsgenie", "argocd", "postmortems")

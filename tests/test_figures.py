@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.web import figures
 

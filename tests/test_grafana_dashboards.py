@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from prometheus_harness import REPO
+
 from opskpi.grafana import generate
 from opskpi.grafana.panels.common import (
     DATASOURCE_UID,
@@ -16,7 +18,6 @@ from opskpi.grafana.panels.common import (
     SLA_COMPLIANCE_TARGET,
     STREAMLIT_URL,
 )
-from prometheus_harness import REPO
 
 CONTRACT = REPO / "docs" / "metrics-exporter.md"
 PROVISIONING = REPO / "grafana" / "provisioning"

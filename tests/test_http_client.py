@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from opskpi.config.secrets import Secret
 from opskpi.etl.errors import (
     ConfigurationError,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+
 from opskpi.config.secrets import Secret
 from opskpi.etl.errors import HttpError, RateLimitedError, ServerHttpError
 from opskpi.etl.http.messages import (

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from opskpi.metrics.kpis import response_times
-from opskpi.metrics.period import Period
 from payloads import pd_incident
 from warehouse import TestWarehouse
+
+from opskpi.metrics.kpis import response_times
+from opskpi.metrics.period import Period
 
 AS_OF = datetime(2026, 2, 15, tzinfo=UTC)
 

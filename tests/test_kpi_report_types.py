@@ -10,12 +10,13 @@ from pathlib import Path
 
 import app_fixture as fx
 import pytest
+from report_builder import hand_report
+
 from opskpi.config import load_settings
 from opskpi.metrics.kpis import build_report
 from opskpi.metrics.period import Filters, Period
 from opskpi.metrics.report import group_names
 from opskpi.metrics.snapshot import open_settings_snapshot
-from report_builder import hand_report
 
 
 def test_to_json_is_the_kpis_json_object() -> None:

@@ -15,10 +15,10 @@ from typing import Any
 
 import duckdb
 import pytest
-from opskpi.etl.warehouse.connect import open_memory
-from opskpi.etl.warehouse.landing import land, land_ndjson, mark_missing_deleted
 
 from benchmarks.bulk_landing import land_json_pages
+from opskpi.etl.warehouse.connect import open_memory
+from opskpi.etl.warehouse.landing import land, land_ndjson, mark_missing_deleted
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = 7

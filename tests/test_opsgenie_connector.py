@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pytest
+
 from opskpi.config import Settings, settings_from_dict
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import HttpError, ServerHttpError

@@ -17,6 +17,8 @@ from typing import Any
 
 import duckdb
 import pytest
+from simulator_specs import GROUPED
+
 from opskpi.config import Settings, settings_from_dict
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import HttpError, RateLimitedError, ServerHttpError, TransportError
@@ -27,7 +29,6 @@ from opskpi.etl.sources.pagerduty.windows import span_windows
 from opskpi.simulator import Incident, Organisation, SimulatorServer, SimulatorTokens, generate
 from opskpi.simulator import pagerduty as pdsim
 from opskpi.simulator.ids import pd_alert_id, pd_log_entry_id
-from simulator_specs import GROUPED
 
 pytestmark = pytest.mark.integration
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from opskpi.etl.sources.postmortems import ReadError, read_actions_csv
 
 ENGLISH = """\

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from opskpi.etl.sources.postmortems import ReadError, read_postmortems
 
 TITLE = "# Postmortem — INC-20260301-1 (Sev2)\n"

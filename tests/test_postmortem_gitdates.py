@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from opskpi.etl.sources.postmortems import read_postmortems
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

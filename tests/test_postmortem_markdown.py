@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from opskpi.etl.sources.postmortems import ReadError, read_postmortems
 
 FEB_11_NOON_UTC = 1770811200  # 2026-02-11T12:00:00+00:00

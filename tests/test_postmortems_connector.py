@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from opskpi.config import Settings, settings_from_dict
 from opskpi.etl.sync import run_sync
 from opskpi.simulator import generate, write_postmortems

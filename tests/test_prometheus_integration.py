@@ -16,9 +16,6 @@ from pathlib import Path
 
 import pytest
 from exporter_fixture import AS_OF, build_warehouse, publish_fixture
-from opskpi.metrics.exporter.cache import SnapshotCache
-from opskpi.metrics.exporter.families import CATALOGUE
-from opskpi.metrics.exporter.server import Exporter, snapshot_builder
 from prometheus_harness import (
     DASHBOARD_FILES,
     RULES_FILE,
@@ -30,6 +27,10 @@ from prometheus_harness import (
     rule_expressions,
     running_prometheus,
 )
+
+from opskpi.metrics.exporter.cache import SnapshotCache
+from opskpi.metrics.exporter.families import CATALOGUE
+from opskpi.metrics.exporter.server import Exporter, snapshot_builder
 
 pytestmark = [
     pytest.mark.integration,

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from exporter_fixture import AS_OF, CONFIG, build_warehouse, config_toml, publish_fixture
+from prometheus_client import CollectorRegistry, generate_latest
+from warehouse import TestWarehouse
+
 from opskpi.app.cli.main import main
 from opskpi.metrics.exporter.cache import SnapshotCache
 from opskpi.metrics.exporter.collector import KpiCollector
 from opskpi.metrics.exporter.server import snapshot_builder
-from prometheus_client import CollectorRegistry, generate_latest
-from warehouse import TestWarehouse
 
 PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(

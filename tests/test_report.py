@@ -10,6 +10,7 @@ from pathlib import Path
 
 import app_fixture as fx
 import pytest
+
 from opskpi.app.cli import web as app_cmd
 from opskpi.app.cli.main import main
 from opskpi.app.cli.report import output_format

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from opskpi.simulator import SimulatorServer
 from simulator_specs import Client, small_org, validate
+
+from opskpi.simulator import SimulatorServer
 
 pytestmark = pytest.mark.integration
 

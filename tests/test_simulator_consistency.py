@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from opskpi.simulator import SimulatorServer
-from opskpi.simulator.timeutil import epoch_ms
 from simulator_specs import Client, small_org
 from simulator_truth import Unified, unified_incidents
+
+from opskpi.simulator import SimulatorServer
+from opskpi.simulator.timeutil import epoch_ms
 
 pytestmark = pytest.mark.integration
 SEVERITY = {"P1": "sev1", "P2": "sev2", "P3": "sev3", "P4": "sev4", "P5": "sev4"}

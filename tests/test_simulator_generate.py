@@ -9,11 +9,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from simulator_specs import END
+from simulator_truth import DEFAULT_POLICY, attribution, unified_incidents, visible_deploys
+
 from opskpi.simulator import GenerateParams, generate, generate_from
 from opskpi.simulator.org import ROOT_CAUSES, Organisation
 from opskpi.simulator.postmortems import postmortem_deadline
-from simulator_specs import END
-from simulator_truth import DEFAULT_POLICY, attribution, unified_incidents, visible_deploys
 
 SEVERITY_OF = {"P1": "sev1", "P2": "sev2", "P3": "sev3", "P4": "sev4", "P5": "sev4"}
 

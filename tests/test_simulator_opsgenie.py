@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from simulator_specs import SERVICES_SCHEMA, TIMELINE_SCHEMA, Client, small_org, validate
+
 from opskpi.simulator import SimulatorServer
 from opskpi.simulator.org import Incident
 from opskpi.simulator.timeutil import epoch_ms
-from simulator_specs import SERVICES_SCHEMA, TIMELINE_SCHEMA, Client, small_org, validate
 
 pytestmark = pytest.mark.integration
 

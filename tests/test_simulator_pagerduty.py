@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from simulator_specs import END, Client, small_org, validate
+
 from opskpi.simulator import SimulatorServer, generate
 from opskpi.simulator.org import Incident
-from simulator_specs import END, Client, small_org, validate
 
 pytestmark = pytest.mark.integration
 CAP_MESSAGE = "Offset+limit exceeds maximum allowed value of 10000"

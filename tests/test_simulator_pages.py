@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from opskpi.simulator import GenerateParams, generate_from, write_pages
 from simulator_specs import END, validate
+
+from opskpi.simulator import GenerateParams, generate_from, write_pages
 
 PARAMS = GenerateParams(seed=21, end=END, months=1, incidents_per_day=30)
 

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from simulator_specs import small_org
+
 from opskpi.simulator import write_postmortems
 from opskpi.simulator.markdown import LABELS
 from opskpi.simulator.org import ROOT_CAUSES, Organisation
-from simulator_specs import small_org
 
 PT_HEADINGS = [
     "Resumo executivo",

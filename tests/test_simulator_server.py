@@ -10,8 +10,9 @@ from datetime import timedelta
 
 import pytest
 import requests
-from opskpi.simulator import Fault, SimulatorServer, run
 from simulator_specs import Client, small_org
+
+from opskpi.simulator import Fault, SimulatorServer, run
 
 pytestmark = pytest.mark.integration
 

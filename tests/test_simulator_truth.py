@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from simulator_truth import NO_FIELDS, compute_kpis, unified_incidents
+
 from opskpi.simulator.org import (
     Action,
     App,
@@ -20,7 +22,6 @@ from opskpi.simulator.org import (
     Team,
     User,
 )
-from simulator_truth import NO_FIELDS, compute_kpis, unified_incidents
 
 A, B, C, D, E, F, G = (ch * 40 for ch in "abcdef9")
 

@@ -8,10 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
-from opskpi.metrics.exporter.cache import SnapshotCache
-from opskpi.metrics.exporter.collector import KpiCollector
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+
+from opskpi.metrics.exporter.cache import SnapshotCache
+from opskpi.metrics.exporter.collector import KpiCollector
 
 
 class FakeBuild:

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 import requests
 from exporter_fixture import AS_OF, build_warehouse, publish_fixture
-from opskpi.metrics.exporter.cache import SnapshotCache
-from opskpi.metrics.exporter.server import Exporter, snapshot_builder
 from prometheus_client.parser import text_string_to_metric_families
 from warehouse import TestWarehouse
+
+from opskpi.metrics.exporter.cache import SnapshotCache
+from opskpi.metrics.exporter.server import Exporter, snapshot_builder
 
 SOURCES = ("pagerduty", "opsgenie", "argocd", "postmortems")
 SEV3_7D = ("opskpi_incidents", {"severity": "sev3", "source": "pagerduty", "window": "7d"})

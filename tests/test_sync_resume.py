@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pytest
+
 from opskpi.app.cli.demo import prepare_folder
 from opskpi.etl.sync import INTERRUPTED
 from opskpi.simulator import Organisation, SimulatorServer, generate

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from opskpi.config import Settings, settings_from_dict
 from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.sync import INTERRUPTED, requested_sources, run_sync

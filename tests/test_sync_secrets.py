@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
 from opskpi.app.cli.demo import prepare_folder
 from opskpi.app.cli.main import main
 from opskpi.config import load_settings, settings_from_dict

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from simulator_specs import GROUPED
+
 from opskpi.config import Settings, settings_from_dict
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import DataError
@@ -22,7 +24,6 @@ from opskpi.simulator import SimulatorServer, SimulatorTokens, generate
 from opskpi.simulator.timeutil import epoch_ms
 from opskpi.sql import migrations
 from opskpi.sql.session import code_version, current_version
-from simulator_specs import GROUPED
 
 END = datetime(2026, 3, 1, tzinfo=UTC)
 PD_TOKEN = "pd-token-4c1e9a7b3f5d2e8a"

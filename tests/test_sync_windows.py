@@ -8,6 +8,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from opskpi.etl.errors import DataError
 from opskpi.etl.sources.pagerduty.windows import (
     MAX_SPAN,

@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from payloads import action, pd_incident, postmortem
+from warehouse import TestWarehouse
+
 from opskpi.config.vocabulary import (
     ACTION_COLUMNS,
     ACTION_STATUS_SPELLINGS,
@@ -17,8 +20,6 @@ from opskpi.config.vocabulary import (
 )
 from opskpi.metrics import lists
 from opskpi.metrics.period import Filters, Period
-from payloads import action, pd_incident, postmortem
-from warehouse import TestWarehouse
 
 AS_OF = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 MARCH = Period(date(2026, 3, 1), date(2026, 4, 1), AS_OF)

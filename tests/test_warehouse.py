@@ -7,6 +7,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from payloads import pd_incident
+from warehouse import TestWarehouse
+
 from opskpi.config import settings_from_dict
 from opskpi.etl.warehouse.build import build_and_publish, build_models
 from opskpi.etl.warehouse.connect import open_memory, open_writer
@@ -14,8 +17,6 @@ from opskpi.etl.warehouse.landing import land, land_ndjson
 from opskpi.etl.warehouse.migrate import migrate
 from opskpi.metrics.snapshot import open_reader
 from opskpi.sql.session import SchemaTooNewError, code_version, current_version
-from payloads import pd_incident
-from warehouse import TestWarehouse
 
 
 def test_migrations_apply_once(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
 from opskpi.config import Settings, settings_from_dict
 from opskpi.etl.warehouse.build import build_models
 from opskpi.etl.warehouse.connect import open_memory

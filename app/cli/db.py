@@ -7,10 +7,12 @@ import argparse
 from typing import Any
 
 import duckdb
-from opskpi.app.cli.common import settings_of
-from opskpi.etl.warehouse.connect import open_writer
 from rich.console import Console
 from rich.table import Table
+
+from opskpi.app.cli.common import settings_of
+from opskpi.etl.warehouse.connect import open_writer
+from opskpi.sql.session import scalar
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -106,7 +108,7 @@ def run_info(args: argparse.Namespace) -> int:
             "data_quality_issues",
         ):
             if table in tables:
-                n = con.execute(f"select count(*) from {table}").fetchone()[0]
+                n = scalar(con, f"select count(*) from {table}")
                 counts.add_row(table, f"{n:,}")
         console.print(counts)
         if "sync_runs" in tables:

@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from opskpi.app.cli.common import CommandError
 from opskpi.app.cli.simulate import DEFAULT_PORT, DEFAULT_SEED
 from opskpi.config.load import DEMO_DIR
-from rich.console import Console
 
 CHILD_COMMANDS = ("app", "serve-metrics")
 READY_TIMEOUT = 60.0  # seconds a child gets to start listening before a warning

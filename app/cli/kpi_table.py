@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from opskpi.app.i18n.format import duration, percent
-from opskpi.metrics.report import KpiReport, ResponseTimesRow, Stats
 from rich.console import Console
 from rich.table import Table
+
+from opskpi.app.i18n.format import duration, percent
+from opskpi.metrics.report import KpiReport, ResponseTimesRow, Stats
 
 
 def print_report(report: KpiReport, console: Console | None = None) -> None:

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Sequence
 
 import duckdb
+
 from opskpi.app.cli.commands import COMMAND_MODULES
 from opskpi.app.cli.common import CommandError
 from opskpi.config import ConfigError
@@ -30,6 +31,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     SchemaTooNewError,
     FileNotFoundError,
     ValueError,
+    duckdb.Error,
 )
 
 
@@ -65,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"opskpi {args.command}: {exc}", file=sys.stderr)
         return exc.code
-    except (*USER_ERRORS, duckdb.Error) as exc:
+    except USER_ERRORS as exc:
         if os.environ.get("OPSKPI_DEBUG"):
             traceback.print_exc()
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -12,10 +12,11 @@ import logging
 import sys
 from typing import Any
 
-from opskpi.app.cli.common import settings_of
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from opskpi.app.cli.common import settings_of
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
+
 from opskpi.app.i18n import format as fmt
 from opskpi.app.i18n.strings import STRINGS
 from opskpi.config.vocabulary import POOLED, ROOT_CAUSE_BY_KEY, UNKNOWN_SEVERITY
@@ -42,7 +43,7 @@ class Translator:
     def is_pt(self) -> bool:
         return self.language == "pt-BR"
 
-    def __call__(self, key: str, **values: Any) -> str:
+    def __call__(self, key: str, /, **values: Any) -> str:
         pt, en = STRINGS[key]
         text = pt if self.is_pt else en
         return text.format(**values) if values else text

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
 from opskpi.app.catalogue import CATALOGUE
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.document import Document, Link, Section, Table

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
+
 from opskpi.app.catalogue import CATALOGUE
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.web.data import Snapshot

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import streamlit as st
+
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.document import Document
 from opskpi.config import Settings, load_settings

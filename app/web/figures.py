@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+
 from opskpi.app.i18n.translator import Translator
 from opskpi.config.vocabulary import POOLED, SEVERITIES
 

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import streamlit as st
+
 from opskpi.app.i18n.translator import Translator, translator_for
 from opskpi.app.web import data, sidebar
 from opskpi.app.web.components import CONTEXT_KEY, Context

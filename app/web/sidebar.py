@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import streamlit as st
+
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.web.state import (
     FILTER_PARAMS,

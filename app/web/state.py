@@ -166,10 +166,11 @@ class ViewState:
         if self.preset in ROLLING_DAYS:
             return Period.rolling(ROLLING_DAYS[self.preset], as_of, timezone)
         if self.preset == "week":
-            year, week = parse_week(self.week) or parse_week(
+            chosen = parse_week(self.week) or parse_week(
                 previous_full_week(self.today(timezone, now))
             )
-            return Period.iso_week(year, week, as_of)
+            assert chosen is not None  # previous_full_week always names a valid week
+            return Period.iso_week(*chosen, as_of)
         if self.since and self.until:
             return Period(self.since, self.until, as_of)
         return Period.rolling(ROLLING_DAYS[DEFAULT_PRESET], as_of, timezone)

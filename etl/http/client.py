@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
+
 from opskpi.config.secrets import Secret
 from opskpi.etl.errors import ConfigurationError, DataError, HttpError, TransportError
 from opskpi.etl.http.messages import http_error, not_json_message, transport_error_message, where

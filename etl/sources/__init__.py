@@ -35,4 +35,5 @@ def connector_for(name: str, settings: Settings) -> Connector:
         raise ConfigurationError(
             f"source {name!r} has no connector in this opskpi ({module_name} is missing)"
         ) from None
-    return getattr(module, class_name)(settings)
+    connector: Connector = getattr(module, class_name)(settings)
+    return connector

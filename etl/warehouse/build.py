@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import holidays
 import pandas as pd
+
 from opskpi import sql
 from opskpi.config import Settings
 from opskpi.config.vocabulary import (

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
 from opskpi.etl.warehouse.migrate import migrate
 from opskpi.sql.session import WarehouseBusyError, start_session
 

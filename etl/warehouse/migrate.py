@@ -7,6 +7,7 @@ rather than misread.
 from __future__ import annotations
 
 import duckdb
+
 from opskpi.sql import migrations
 from opskpi.sql.session import check_not_newer
 

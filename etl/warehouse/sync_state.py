@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+
 from opskpi.etl.errors import DataError
 from opskpi.etl.warehouse.connect import transaction
 from opskpi.sql.session import first_row

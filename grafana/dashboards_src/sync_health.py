@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as dashboard_models
+
 from opskpi.grafana.panels import sync
 from opskpi.grafana.panels.common import (
     datasource_variable,

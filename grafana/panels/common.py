@@ -14,6 +14,7 @@ from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
 from grafana_foundation_sdk.models import units
+
 from opskpi.metrics.exporter.families import Family
 
 # The one label selector every query starts with (the scrape job of prometheus.example.yml).

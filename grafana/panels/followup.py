@@ -9,6 +9,7 @@ from grafana_foundation_sdk.builders import bargauge, piechart, stat, timeseries
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import piechart as piechart_models
+
 from opskpi.grafana.panels.common import (
     COUNT,
     DATASOURCE,

@@ -9,6 +9,7 @@ from grafana_foundation_sdk.builders import bargauge, stat, timeseries
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
+
 from opskpi.config.vocabulary import POOLED
 from opskpi.grafana.panels.common import (
     COUNT,

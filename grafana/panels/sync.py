@@ -5,6 +5,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import stat, timeseries
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
+
 from opskpi.grafana.panels.common import (
     COUNT,
     SECONDS,

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from opskpi.metrics.exporter.families import CATALOGUE, empty_family, load_errors_family
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector, CollectorRegistry
+
+from opskpi.metrics.exporter.families import CATALOGUE, empty_family, load_errors_family
 
 
 class FamilySource(Protocol):

@@ -17,6 +17,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from prometheus_client import CollectorRegistry, start_http_server, write_to_textfile
+from prometheus_client.core import Metric
+
 from opskpi.config import Settings
 from opskpi.metrics.exporter.cache import Build, Refresher, SnapshotCache
 from opskpi.metrics.exporter.collector import KpiCollector
@@ -24,8 +27,6 @@ from opskpi.metrics.exporter.samples import to_samples
 from opskpi.metrics.exporter.snapshot_kpis import read_snapshot
 from opskpi.metrics.period import now_utc
 from opskpi.metrics.snapshot import open_snapshot
-from prometheus_client import CollectorRegistry, start_http_server, write_to_textfile
-from prometheus_client.core import Metric
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
+
 from opskpi.metrics.exporter.families import WINDOWS
 from opskpi.metrics.kpis import build_report, records
 from opskpi.metrics.period import Filters, Period, Query

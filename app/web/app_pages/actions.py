@@ -4,6 +4,7 @@ scope switch shows every action instead, whatever its due date."""
 
 import pandas as pd
 import streamlit as st
+
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, human, join_list, kpi_cards, link_column, table
 

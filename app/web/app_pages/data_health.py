@@ -3,6 +3,7 @@
 by the sidebar: it describes the whole snapshot."""
 
 import streamlit as st
+
 from opskpi.app.web import data
 from opskpi.app.web.components import context, human, link_column, table
 

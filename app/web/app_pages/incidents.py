@@ -4,6 +4,7 @@ directly, ``?q=`` searches, ``?sort=`` orders; all three stay in the URL."""
 
 import pandas as pd
 import streamlit as st
+
 from opskpi.app.web import data
 from opskpi.app.web.components import context, empty, human, join_list, link_column, table
 from opskpi.metrics.period import Filters

@@ -2,6 +2,7 @@
 of the same length, then the per-severity SLA table and the weekly incident count."""
 
 import streamlit as st
+
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, kpi_cards
 from opskpi.config.vocabulary import POOLED

@@ -3,6 +3,7 @@ the incidents attributed to each deploy (explicit vs window), change failure rat
 failed syncs."""
 
 import streamlit as st
+
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import (
     context,

@@ -2,6 +2,7 @@
 target, weekly compliance, and the slowest incidents with links."""
 
 import streamlit as st
+
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, empty, human, link_column, table
 from opskpi.config.vocabulary import POOLED

@@ -2,6 +2,7 @@
 they can be classified (in their postmortem, or the incident's field/tag)."""
 
 import streamlit as st
+
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, human, join_list, link_column, table
 from opskpi.config.vocabulary import POOLED, UNCLASSIFIED

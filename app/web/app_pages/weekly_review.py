@@ -6,6 +6,7 @@ Markdown and HTML downloads. The sidebar filters apply; its period does not (the
 import shlex
 
 import streamlit as st
+
 from opskpi.app.review.document import to_html, to_markdown
 from opskpi.app.web import data
 from opskpi.app.web.components import context

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 import pagerduty
+
 from opskpi.config.secrets import Secret
 from opskpi.etl.errors import ConfigurationError, DataError, HttpError, TransportError
 from opskpi.etl.http.messages import http_error, not_json_message, transport_error_message, where

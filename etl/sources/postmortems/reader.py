@@ -20,7 +20,7 @@ _TITLE_EXAMPLE = "'# Postmortem — INC-20260301-1 (Sev2)'"
 
 def read_postmortems(
     folder: Path, *, known_taxonomy: Sequence[str] = DEFAULT_TAXONOMY
-) -> tuple[list[dict], list[ReadError]]:
+) -> tuple[list[dict[str, Any]], list[ReadError]]:
     """Every postmortem under ``folder`` (``*.md``, recursively, sorted by path), and the
     problems found. A file that cannot be read is one ReadError and nothing else; the
     others still load. Raises only when ``folder`` itself is missing.
@@ -28,7 +28,7 @@ def read_postmortems(
     Skipped as templates: ``README.md`` and any file or folder whose name starts with
     ``_`` or ``.``.
     """
-    postmortems: list[dict] = []
+    postmortems: list[dict[str, Any]] = []
     errors: list[ReadError] = []
     for item in iter_postmortems(folder, known_taxonomy=known_taxonomy):
         if isinstance(item, ReadError):
@@ -40,7 +40,7 @@ def read_postmortems(
 
 def iter_postmortems(
     folder: Path, *, known_taxonomy: Sequence[str] = DEFAULT_TAXONOMY
-) -> Iterator[dict | ReadError]:
+) -> Iterator[dict[str, Any] | ReadError]:
     """``read_postmortems`` one file at a time: each postmortem dict, then its warnings, or the
     ReadError of a file that was skipped. Lets a sync land tens of thousands of files in
     chunks instead of holding them all. Raises only when ``folder`` itself is missing."""
