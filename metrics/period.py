@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -96,3 +97,35 @@ class Query:
             "dimension": self.dimension,
             **self.filters.params(),
         }
+
+
+# -- ISO weeks ("2026-W10"), as the review and the app name them ----------------------------
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_week(text: str | None) -> tuple[int, int] | None:
+    """``"2026-W10"`` → ``(2026, 10)``; None when it is not a valid ISO week."""
+    match = _WEEK.match((text or "").strip().upper())
+    if not match:
+        return None
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return None
+    return year, week
+
+
+def week_label(year: int, week: int) -> str:
+    return f"{year}-W{week:02d}"
+
+
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return week_label(year, week)
+
+
+def previous_full_week(today: date) -> str:
+    """The last ISO week that has ended before ``today`` (what a Monday review looks at)."""
+    return week_of(today - timedelta(days=7))

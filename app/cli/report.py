@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from opskpi.app.i18n.translator import translator_for
     from opskpi.app.review.build import weekly_review
     from opskpi.app.review.document import render
-    from opskpi.app.web.state import parse_week, previous_full_week
-    from opskpi.metrics.period import now_utc
+    from opskpi.metrics.period import now_utc, parse_week, previous_full_week
     from opskpi.metrics.snapshot import open_settings_snapshot
 
     settings = settings_of(args)

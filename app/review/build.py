@@ -19,11 +19,9 @@ import pandas as pd
 from opskpi.app.catalogue import CATALOGUE
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.document import Document, Link, Section, Table
-from opskpi.app.web.state import parse_week, week_of
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
-from opskpi.metrics.period import Filters, Period
-from opskpi.sql.session import scalar
+from opskpi.metrics.period import Filters, Period, parse_week, week_of
 
 TOP_SERVICES = 5
 MAX_ROWS = 200
@@ -290,7 +288,7 @@ def weekly_review(
     period = Period.iso_week(*parsed, as_of)
     review = _Review(con, period, filters, tr)
     previous = week_of(period.previous().since)
-    timezone = scalar(con, "select timezone from cfg_settings")
+    timezone = review.now.timezone
     meta = [
         tr(
             "meta_period",

@@ -12,48 +12,28 @@ several values; ``as_of`` pins the evaluation instant (ISO-8601), else "now".
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.period import (
+    Filters,
+    Period,
+    parse_week,
+    previous_full_week,
+    week_label,
+    week_of,
+)
+
+__all__ = ["ViewState", "parse_week", "previous_full_week", "week_label", "week_of"]
 
 PRESETS = ("7d", "28d", "90d", "week", "custom")
 ROLLING_DAYS = {"7d": 7, "28d": 28, "90d": 90}
 DEFAULT_PRESET = "28d"
 FILTER_PARAMS = ("severity", "service", "team", "source")
 VIEW_PARAMS = ("period", "week", "since", "until", *FILTER_PARAMS, "as_of")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-def parse_week(text: str | None) -> tuple[int, int] | None:
-    """``"2026-W10"`` → ``(2026, 10)``; None when it is not a valid ISO week."""
-    match = _WEEK.match((text or "").strip().upper())
-    if not match:
-        return None
-    year, week = int(match.group(1)), int(match.group(2))
-    try:
-        date.fromisocalendar(year, week, 1)
-    except ValueError:
-        return None
-    return year, week
-
-
-def week_label(year: int, week: int) -> str:
-    return f"{year}-W{week:02d}"
-
-
-def week_of(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return week_label(year, week)
-
-
-def previous_full_week(today: date) -> str:
-    """The last ISO week that has ended before ``today`` (what a Monday review looks at)."""
-    return week_of(today - timedelta(days=7))
 
 
 def _date(text: str | None) -> date | None:
