@@ -142,3 +142,27 @@ def policy_targets(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float 
 def taxonomy_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Root-cause key → the configured label, in display order."""
     return dict(run_query(con, "queries/taxonomy", {}).fetchall())
+
+
+# -- the weekly review's briefing (docs/kpis.md §9) ----------------------------------------------
+
+
+def open_breaching(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Every incident open at ``as_of`` past its resolve target, or unacknowledged past its ack
+    target, whatever period it was created in (``queries/open_breaching``)."""
+    return list_frame(con, "open_breaching", (filters or Filters()).params() | {"as_of": as_of})
+
+
+def postmortems_late_now(
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime,
+    filters: Filters | None = None,
+    *,
+    deadline_since: datetime | None = None,
+) -> pd.DataFrame:
+    """Incidents whose postmortem deadline passed before ``as_of`` with none published; only
+    deadlines from ``deadline_since`` on when given (``queries/postmortems_late_now``)."""
+    params = (filters or Filters()).params() | {"as_of": as_of, "deadline_since": deadline_since}
+    return list_frame(con, "postmortems_late_now", params)

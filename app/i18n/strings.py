@@ -366,6 +366,146 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Every action overdue at the evaluation date, whatever its due date.",
     ),
     "without_runbook": ("Sem runbook", "Without runbook"),
+    # -- weekly review: briefing, caps, charts (docs/kpis.md §9) -------------------------------
+    "briefing_title": ("O que pede decisão nesta semana", "What needs a decision this week"),
+    "lead_severe": ("Semana: {parts}", "Week: {parts}"),
+    "lead_severe_filtered": ("Sev1 e sev2 fora do filtro", "Sev1 and sev2 filtered out"),
+    "lead_open": (
+        "agora: {n} abertos acima do alvo (qualquer semana)",
+        "now: {n} open past target (any week)",
+    ),
+    "lead_must_fix": (
+        "{n} ações obrigatórias vencidas na semana ({owners} responsáveis)",
+        "{n} must-fix actions fell overdue this week ({owners} owners)",
+    ),
+    "lead_must_fix_none": (
+        "nenhuma ação obrigatória vencida na semana",
+        "no must-fix action fell overdue this week",
+    ),
+    "lead_late_pm": (
+        "{n} postmortems passaram do prazo desde {since} ({total} atrasados ao todo)",
+        "{n} postmortems went past their deadline since {since} ({total} late in all)",
+    ),
+    "lead_moves": (
+        "{n} indicadores cruzaram o alvo ou mudaram além do limite",
+        "{n} KPIs crossed their target or moved past the threshold",
+    ),
+    "brief_severe": ("Sev1 e sev2 da semana", "Sev1 and sev2 of the week"),
+    "brief_severe_scope": (
+        "Incidentes criados na semana: {parts}. ✗ = acima do alvo ({targets}).",
+        "Incidents created in the week: {parts}. ✗ = past the target ({targets}).",
+    ),
+    "targets_of": (
+        "{severity}: reconhecer ≤ {ack}, resolver ≤ {resolve}",
+        "{severity}: acknowledge ≤ {ack}, resolve ≤ {resolve}",
+    ),
+    "brief_severe_filtered": (
+        "O filtro de severidade exclui sev1 e sev2.",
+        "The severity filter leaves out sev1 and sev2.",
+    ),
+    "brief_none_severe": ("Nenhum sev1 ou sev2 na semana.", "No sev1 or sev2 in the week."),
+    "open_for": ("aberto há {age}", "open for {age}"),
+    "not_acked": ("sem reconhecimento", "not acknowledged"),
+    "pm_incident_open": ("incidente aberto", "incident still open"),
+    "pm_state_due": ("{state} (prazo {deadline})", "{state} (due {deadline})"),
+    "brief_open": ("Abertos e acima do alvo agora", "Open and past target now"),
+    "brief_open_scope": (
+        "Todos os incidentes abertos na data da avaliação, de qualquer semana: {breaching} acima do alvo de resolução, {unacked} sem reconhecimento além do alvo.",
+        "Every incident open at the evaluation time, whatever its week: {breaching} past the resolve target, {unacked} unacknowledged past the ack target.",
+    ),
+    "brief_none_open": (
+        "Nenhum incidente aberto acima do alvo.",
+        "No open incident past its target.",
+    ),
+    "past_resolve_target": (
+        "acima do alvo de resolução ({target})",
+        "past the resolve target ({target})",
+    ),
+    "unacked_past_target": (
+        "sem reconhecimento além do alvo ({target})",
+        "unacknowledged past the ack target ({target})",
+    ),
+    "open_age": ("Aberto há", "Open for"),
+    "brief_must_fix": (
+        "Ações obrigatórias (must-fix) que venceram na semana, por responsável",
+        "Must-fix actions that fell overdue this week, by owner",
+    ),
+    "brief_must_fix_scope": (
+        "Ações obrigatórias com prazo na semana ainda não concluídas na data da avaliação (as mesmas do indicador da semana); bloqueiam releases pela política de mudanças.",
+        "Must-fix actions due in the week and not done at the evaluation time (those of the week's KPI); they block releases under the change policy.",
+    ),
+    "brief_none_must_fix": (
+        "Nenhuma ação obrigatória venceu na semana.",
+        "No must-fix action fell overdue this week.",
+    ),
+    "by_owner": ("Por responsável: {owners}", "By owner: {owners}"),
+    "no_owner": ("(sem responsável)", "(no owner)"),
+    "brief_late_pm": ("Postmortems atrasados", "Postmortems now late"),
+    "brief_late_pm_scope": (
+        "Prazo vencido desde {since} sem postmortem publicado: {n}; atrasados ao todo, de qualquer semana: {total}.",
+        "Deadline passed since {since} with no postmortem published: {n}; late in all, whatever the week: {total}.",
+    ),
+    "brief_none_late_pm": (
+        "Nenhum postmortem passou do prazo desde o início da semana.",
+        "No postmortem went past its deadline since the week began.",
+    ),
+    "brief_moves": (
+        "Indicadores que cruzaram o alvo ou mudaram além do limite",
+        "KPIs that crossed their target or moved past the threshold",
+    ),
+    "brief_moves_scope": (
+        "Semana contra a anterior. Limites: participações ±{pp} p.p., contagens e durações ±{ratio}, medidos com n ≥ {n} ([report] no opskpi.toml).",
+        "This week against the one before. Thresholds: shares ±{pp} pp, counts and durations ±{ratio}, measured on n ≥ {n} ([report] in opskpi.toml).",
+    ),
+    "brief_none_moves": (
+        "Nenhum indicador cruzou o alvo nem mudou além do limite.",
+        "No KPI crossed its target or moved past the threshold.",
+    ),
+    "why_flagged": ("Por quê", "Why"),
+    "crossed_out": ("saiu do alvo {target}", "fell outside the target {target}"),
+    "crossed_back": ("voltou ao alvo {target}", "back within the target {target}"),
+    "moved_pp": ("mudou mais de {limit} p.p.", "moved more than {limit} pp"),
+    "moved_ratio": ("mudou mais de {limit}", "moved more than {limit}"),
+    "kpi_scope_note": (
+        "Incidentes pela data de criação na semana; ações pelo prazo na semana; “Abertos violando SLA”, “Ações atrasadas” e “Must-fix atrasadas” são os da semana ainda pendentes na data da avaliação.",
+        "Incidents by creation in the week; actions by due date in the week; “Open, breaching SLA”, “Overdue actions” and “Overdue must-fix” are the week's still pending at the evaluation time.",
+    ),
+    "severity_scope_note": (
+        "“Abertos violando”: incidentes da semana ainda abertos além do alvo de resolução.",
+        "“Open breaching”: the week's incidents still open past the resolve target.",
+    ),
+    "trends_title": ("Tendência das últimas {n} semanas", "Trend of the last {n} weeks"),
+    "showing_n_of_m": ("mostrando {n} de {m}", "showing {n} of {m}"),
+    "full_list_app": ("lista completa no app ({page})", "full list in the app ({page})"),
+    "full_list_csv": ("CSV: {name}", "CSV: {name}"),
+    "full_list_hint": (
+        "lista completa: grave o relatório com --output (um CSV ao lado) ou configure [app] url para um link ao app",
+        "full list: write the report with --output (a CSV beside it) or set [app] url for a link to the app",
+    ),
+    "partial": ("parcial", "partial"),
+    "metric_short.tta": ("reconhecimento", "acknowledge"),
+    "metric_short.ttr": ("resolução", "resolve"),
+    "chart_incidents": ("Incidentes por semana, por severidade", "Incidents per week, by severity"),
+    "chart_incidents_summary": (
+        "semana {week}: {n} incidentes ({parts})",
+        "week {week}: {n} incidents ({parts})",
+    ),
+    "chart_durations": (
+        "Tempos de reconhecimento e de resolução: mediana e p90 contra o alvo",
+        "Time to acknowledge and to resolve: median and p90 against the target",
+    ),
+    "chart_durations_summary": (
+        "uma linha por semana para a mediana (cheia) e o p90 (tracejada) de cada severidade com alvo; o alvo pontilhado; n por semana sobre a mediana",
+        "per week, the median (solid) and p90 (dashed) of each severity with a target; the target dotted; n per week above the median",
+    ),
+    "chart_compliance": ("Cumprimento do SLA por semana", "SLA compliance per week"),
+    "chart_compliance_axis": ("% dentro do alvo", "% within target"),
+    "chart_releases": (
+        "Incidentes causados por release, por semana",
+        "Release-caused incidents per week",
+    ),
+    "chart_releases_axis": ("% dos incidentes", "% of incidents"),
+    "chart_week_summary": ("semana {week}: {parts}", "week {week}: {parts}"),
     # -- data health ----------------------------------------------------------------------------
     "health_caption": (
         "Todo o snapshot publicado, sem os filtros da barra lateral.",

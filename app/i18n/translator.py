@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -19,6 +20,7 @@ from opskpi.app.i18n.strings import STRINGS
 from opskpi.config.vocabulary import POOLED, ROOT_CAUSE_BY_KEY, UNKNOWN_SEVERITY
 
 LANGUAGES = ("pt-BR", "en")
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MINUS = "-"  # ASCII: st.metric reads a leading "-" as a decrease
 
 
@@ -80,6 +82,20 @@ class Translator:
         if value is None or _missing(value):
             return "—"
         return value.strftime("%d/%m/%Y %H:%M" if self.is_pt else "%Y-%m-%d %H:%M")
+
+    def short_day(self, value: date) -> str:
+        """A day without the year, for axes: ``23/11`` (``Nov 23`` in English)."""
+        if self.is_pt:
+            return value.strftime("%d/%m")
+        return f"{_EN_MONTHS[value.month - 1]} {value.day}"
+
+    def instant(self, value: datetime | None, timezone: str) -> str:
+        """An instant for people, in the reporting time zone and saying so:
+        ``04/12/2026 18:05 (America/Sao_Paulo)`` (``2026-12-04 18:05 (…)`` in English)."""
+        if value is None or _missing(value):
+            return "—"
+        local = value.astimezone(ZoneInfo(timezone)) if value.tzinfo else value
+        return f"{self.when(local)} ({timezone})"
 
     def day(self, value: date | None) -> str:
         if value is None or _missing(value):
