@@ -483,6 +483,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "full list: write the report with --output (a CSV beside it) or set [app] url for a link to the app",
     ),
     "partial": ("parcial", "partial"),
+    "full_report": ("Revisão completa", "Full review"),
     "metric_short.tta": ("reconhecimento", "acknowledge"),
     "metric_short.ttr": ("resolução", "resolve"),
     "chart_incidents": ("Incidentes por semana, por severidade", "Incidents per week, by severity"),

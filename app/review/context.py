@@ -90,7 +90,7 @@ class ReviewContext:
         links the full list (the app's ``page``, and a CSV ``name`` when the report is written
         to a file)."""
         limit = self.options.list_limit if limit is None else limit
-        table = Table(tuple(columns), tuple(rows[:limit]))
+        table = Table(tuple(columns), tuple(rows[:limit]), total=len(rows))
         if len(rows) <= limit:
             return (table,)
         tr = self.tr

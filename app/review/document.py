@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 
@@ -48,6 +48,7 @@ class Heading:
 class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+    total: int | None = None  # the rows behind a capped table (None: all of them are here)
 
 
 Unit = Literal["count", "share", "duration"]
@@ -309,7 +310,36 @@ def _html_section(section: Section, tag: str, language: str) -> list[str]:
     return out
 
 
-def to_html(doc: Document) -> str:
+def _unlink_files(doc: Document) -> Document:
+    """The document with links to its own CSV attachments as plain text (in an e-mail they are
+    attached: a relative link would lead nowhere)."""
+    names = {a.name for a in doc.attachments}
+
+    def cell(value: Cell) -> Cell:
+        return Link(value.text) if isinstance(value, Link) and value.url in names else value
+
+    def block(value: Block) -> Block:
+        if isinstance(value, Paragraph):
+            return replace(value, parts=tuple(cell(p) for p in value.parts))
+        if isinstance(value, Table):
+            return replace(value, rows=tuple(tuple(cell(c) for c in row) for row in value.rows))
+        return value
+
+    def section(value: Section) -> Section:
+        return replace(value, blocks=tuple(block(b) for b in value.blocks))
+
+    return replace(
+        doc,
+        briefing=tuple(section(s) for s in doc.briefing),
+        sections=tuple(section(s) for s in doc.sections),
+    )
+
+
+def to_html(doc: Document, *, local_files: bool = True) -> str:
+    """The standalone HTML page. ``local_files=False``: for an e-mail, where the CSVs are
+    attachments, not files beside the page."""
+    if not local_files:
+        doc = _unlink_files(doc)
     lang = "pt-BR" if doc.language == "pt-BR" else "en"
     out = [
         "<!DOCTYPE html>",
