@@ -23,16 +23,18 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>@-])")
-
-
-def _md_escape(text: str) -> str:
-    """Markdown (Mattermost, Teams): special characters backslash-escaped; no @-mentions."""
-    return _MD_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
+# the characters that are markup inside a line (a line of ours never starts with source text)
+_MATTERMOST_SPECIAL = re.compile(r"([\\`*_\[\]()<>!|~@])")
+# Teams' Adaptive Card TextBlock knows only emphasis, lists and links
+_TEAMS_SPECIAL = re.compile(r"([\\`*_\[\]])")
 
 
 def _escape(text: str, flavor: Flavor) -> str:
-    return _slack_escape(text) if flavor == "slack" else _md_escape(text)
+    text = text.replace("\n", " ")
+    if flavor == "slack":
+        return _slack_escape(text)
+    pattern = _TEAMS_SPECIAL if flavor == "teams" else _MATTERMOST_SPECIAL
+    return pattern.sub(r"\\\1", text)
 
 
 def _link(cell: Link, flavor: Flavor) -> str:

@@ -142,6 +142,30 @@ def email_message(
     return message
 
 
+def _login(client: smtplib.SMTP, username: str, password: str) -> None:
+    """One AUTH attempt (PLAIN, else LOGIN): ``SMTP.login`` would try each mechanism in turn,
+    and a wrong password would count against the account once per mechanism."""
+    advertised = client.esmtp_features.get("auth", "").upper().split()
+    mechanism = next((m for m in ("PLAIN", "LOGIN") if m in advertised), None)
+    if mechanism is None:
+        raise smtplib.SMTPNotSupportedError("the server offers neither AUTH PLAIN nor LOGIN")
+    client.user, client.password = username, password
+    client.auth(mechanism, getattr(client, f"auth_{mechanism.lower()}"))
+
+
+def _tls_context(settings: EmailSettings, base_dir: Path, where: str) -> ssl.SSLContext:
+    """The system's trusted CAs, or ``ca_bundle``'s; the certificate and host name verified."""
+    if not settings.ca_bundle:
+        return ssl.create_default_context()
+    path = Path(settings.ca_bundle)
+    path = path if path.is_absolute() else base_dir / path
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DeliveryError(f"{where}: cannot read ca_bundle {path}: {reason}") from None
+
+
 def send_email(
     settings: EmailSettings, base_dir: Path, doc: Document, attachments: Sequence[Attached]
 ) -> str:
@@ -157,30 +181,33 @@ def send_email(
             )
         except SecretError as exc:
             raise DeliveryError(str(exc)) from None
-    cafile = str(base_dir / settings.ca_bundle) if settings.ca_bundle else None
-    context = ssl.create_default_context(cafile=cafile)
     message = email_message(settings, doc, attachments if settings.attach_csv else ())
     timeout = settings.timeout.seconds
     try:
         client: smtplib.SMTP
         if settings.security == "tls":
             client = smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=timeout, context=context
+                settings.host,
+                settings.port,
+                timeout=timeout,
+                context=_tls_context(settings, base_dir, where),
             )
         else:
             client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
         with client:
             client.ehlo()
             if settings.security == "starttls":
-                client.starttls(context=context)
+                if not client.has_extn("starttls"):
+                    raise smtplib.SMTPNotSupportedError(
+                        "the server does not offer STARTTLS (security = 'starttls')"
+                    )
+                client.starttls(context=_tls_context(settings, base_dir, where))
                 client.ehlo()
             if settings.username and password is not None:
-                client.login(settings.username, password.reveal())
+                _login(client, settings.username, password.reveal())
             refused = client.send_message(message)
-    except smtplib.SMTPNotSupportedError:
-        raise DeliveryError(
-            f"{where}: the server does not offer STARTTLS (security = 'starttls')"
-        ) from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryError(f"{where}: {exc}") from None
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"{where}: authentication failed ({exc.smtp_code})") from None
     except smtplib.SMTPRecipientsRefused as exc:
