@@ -8,7 +8,6 @@ The file is always written first; a failed delivery is one line on stderr and ex
 from __future__ import annotations
 
 import email
-from email import policy
 import json
 import shutil
 import socket
@@ -16,6 +15,7 @@ import ssl
 import subprocess
 import threading
 from collections.abc import Iterator
+from email import policy
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path

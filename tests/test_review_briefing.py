@@ -178,7 +178,7 @@ def test_timestamps_are_human_and_local(config: Path) -> None:
     assert english.splitlines()[5] == "**What needs a decision this week**"
 
 
-# -- nothing cut silently ---------------------------------------------------------------------------
+# -- nothing cut silently ------------------------------------------------------------------------
 
 EXTRA = 205  # open actions, all due before W10: overdue at as_of
 
@@ -251,7 +251,7 @@ def test_briefing_lists_are_capped_too(crowded: Path) -> None:
     assert note.parts[0] == "mostrando 1 de 2"
 
 
-# -- the HTML file ---------------------------------------------------------------------------------
+# -- the HTML file ------------------------------------------------------------------------------
 
 
 def test_html_is_self_contained_printable_and_has_the_charts(config: Path) -> None:
