@@ -328,12 +328,22 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Incident {key} is not in the snapshot.",
     ),
     "escalations": ("Escalonamentos", "Escalations"),
+    "escalations_before_ack": (
+        "Escalonamentos antes do 1º reconhecimento",
+        "Escalations before the first acknowledgement",
+    ),
+    "escalations_never_acked": (
+        "Escalonamentos (nunca reconhecido)",
+        "Escalations (never acknowledged)",
+    ),
     "timeline": ("Linha do tempo", "Timeline"),
     "since_trigger": ("Desde a abertura", "Since trigger"),
     "event": ("Evento", "Event"),
     "actor": ("Quem", "Who"),
     # -- weekly review --------------------------------------------------------------------------
     "download_md": ("Baixar Markdown", "Download Markdown"),
+    "tab_review": ("Revisão", "Review"),
+    "tab_trends": ("Tendências", "Trends"),
     "download_html": ("Baixar HTML", "Download HTML"),
     "same_as_cli": (
         "O mesmo conteúdo na linha de comando:",
@@ -587,4 +597,39 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.closed": ("fechado", "closed"),
     "event.reopened": ("reaberto", "reopened"),
     "event.note": ("nota", "note"),
+}
+
+
+# The reasons the data-health models give (sql/health/data_quality_issues.sql, in English: the
+# SQL's one wording), as the app shows them in Portuguese. A reason not listed here (a parser's
+# message naming a file and line) is shown as it is.
+QUARANTINE_REASONS_PT: dict[str, str] = {
+    "creation time missing or unreadable": "horário de criação ausente ou ilegível",
+    "acknowledged before it was created: tta left out of the statistics": (
+        "reconhecido antes de ser criado: tta fora das estatísticas"
+    ),
+    "resolved before it was created: ttr left out of the statistics": (
+        "resolvido antes de ser criado: ttr fora das estatísticas"
+    ),
+    "resolve time later than when it was fetched: ttr left out of the statistics": (
+        "resolução posterior ao momento em que foi lido: ttr fora das estatísticas"
+    ),
+    "priority not in the severity map": "prioridade fora do mapa de severidades",
+    "explicit release link matches no deploy at or before the incident": (
+        "o vínculo explícito de release não corresponde a nenhum deploy até o incidente"
+    ),
+    "root cause field is not a taxonomy key": "o campo de causa-raiz não é uma chave da taxonomia",
+    "root cause is not a taxonomy key": "a causa-raiz não é uma chave da taxonomia",
+    "publication time missing or unreadable": "horário de publicação ausente ou ilegível",
+    "names no incident": "não cita nenhum incidente",
+    "names an incident that is not in the warehouse": "cita um incidente que não está no warehouse",
+    "marked done without a completion date: due, never on time": (
+        "concluída sem data de conclusão: vencida, nunca no prazo"
+    ),
+    "due date missing or unreadable": "prazo ausente ou ilegível",
+    "status not recognised: counted as open": "situação não reconhecida: contada como aberta",
+    "deploy time or id missing or unreadable": "horário ou id do deploy ausente ou ilegível",
+    "Argo CD history truncated between syncs: deploys lost": (
+        "histórico do Argo CD truncado entre sincronizações: deploys perdidos"
+    ),
 }

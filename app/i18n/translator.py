@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from opskpi.app.i18n import format as fmt
-from opskpi.app.i18n.strings import STRINGS
+from opskpi.app.i18n.strings import QUARANTINE_REASONS_PT, STRINGS
 from opskpi.config.vocabulary import POOLED, ROOT_CAUSE_BY_KEY, UNKNOWN_SEVERITY
 
 LANGUAGES = ("pt-BR", "en")
@@ -141,6 +141,21 @@ class Translator:
         if not self.is_pt and default is not None and label == default.label:
             return default.english
         return label
+
+    def reason(self, text: str | None) -> str:
+        """A data-health reason (English in the SQL) in the language; one it does not know (a
+        parser's message) as it is."""
+        if text is None or _missing(text):
+            return "—"
+        if not self.is_pt:
+            return text
+        if text in QUARANTINE_REASONS_PT:
+            return QUARANTINE_REASONS_PT[text]
+        if text.endswith(" without an id"):
+            return f"{text.removesuffix(' without an id')} sem id"
+        if text.startswith("not a JSON object: "):
+            return "não é um objeto JSON: " + text.removeprefix("not a JSON object: ")
+        return text
 
     def word(self, group: str, key: Any) -> str:
         """A value of a vocabulary (event kinds, statuses, ...): ``word("status", "open")``."""

@@ -20,7 +20,9 @@ import pandas as pd
 import streamlit as st
 
 from opskpi.app.i18n.translator import Translator
+from opskpi.app.review.context import ReviewOptions
 from opskpi.app.review.document import Document
+from opskpi.app.review.links import ListLinks
 from opskpi.config import Settings, load_settings
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
@@ -186,10 +188,24 @@ def taxonomy_labels(snapshot: Snapshot) -> dict[str, str]:
 
 @_cached
 def weekly_review(
-    snapshot: Snapshot, week: str, as_of: datetime, filters: Filters, language: str
+    snapshot: Snapshot,
+    week: str,
+    as_of: datetime,
+    filters: Filters,
+    language: str,
+    options: ReviewOptions | None = None,
 ) -> Document:
-    """The weekly review document (``opskpi report``) for ISO ``week``."""
+    """The weekly review document (``opskpi report``) for ISO ``week``; a capped list links the
+    app's own page with the full list."""
     from opskpi.app.review.build import weekly_review as build
 
     with reader(snapshot) as con:
-        return build(con, week, as_of, Translator(language), filters)
+        return build(
+            con,
+            week,
+            as_of,
+            Translator(language),
+            filters,
+            options=options,
+            links=ListLinks(app_url=""),
+        )

@@ -115,7 +115,7 @@ def render(tr: Translator, options: dict[str, list[str]], timezone: str) -> View
                 )
             )
         if state.get(AS_OF):
-            st.caption(tr("as_of_pinned", as_of=state[AS_OF].isoformat()))
+            st.caption(tr("as_of_pinned", as_of=tr.instant(state[AS_OF], timezone)))
     view = ViewState(
         preset=preset,
         week=week,

@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from opskpi.app.web import data
-from opskpi.app.web.components import context, empty, human, join_list, link_column, table
+from opskpi.app.web.components import (
+    EMPTY,
+    context,
+    empty,
+    human,
+    join_list,
+    link_column,
+    table,
+)
 from opskpi.metrics.period import Filters
 
 ctx = context()
@@ -34,7 +42,7 @@ def sla_marks(ack_ok: object, resolve_ok: object) -> str:
     for label, ok in ((tr("ack_short"), ack_ok), (tr("resolve_short"), resolve_ok)):
         if ok is not None and ok is not pd.NA:
             marks.append(f"{label} {'✓' if bool(ok) else '✗'}")
-    return " · ".join(marks)
+    return " · ".join(marks) or EMPTY
 
 
 seeded("inc_q", "q", "")
@@ -72,7 +80,7 @@ else:
             strict=True,
         )
     ]
-    shown["merged_text"] = rows["merged_into"].fillna("")
+    shown["merged_text"] = rows["merged_into"].fillna(EMPTY)
     shown["detail"] = [ctx.incident_link(k) for k in rows["incident_key"]]
     table(
         shown,
@@ -134,8 +142,12 @@ if chosen:
         )
         if target:
             col.caption(tr("target_is", target=tr.dur(target)))
-    cols[4].metric(tr("escalations"), inc["escalation_count"])
-    release = "—"
+    # docs/kpis.md §1: escalations before the first acknowledgement (all of them if never acked)
+    cols[4].metric(
+        tr("escalations_before_ack" if inc["is_acknowledged"] else "escalations_never_acked"),
+        inc["escalation_count"],
+    )
+    release = EMPTY
     if inc["release_key"]:
         how = " + ".join(
             w
@@ -150,8 +162,8 @@ if chosen:
             f"{tr.when(inc['release_deployed_local'])} ({how})"
         )
     facts = {
-        tr("service"): inc["service"] or "—",
-        tr("team"): inc["team"] or "—",
+        tr("service"): inc["service"] or EMPTY,
+        tr("team"): inc["team"] or EMPTY,
         tr("created"): tr.when(inc["created_local"]),
         tr("acknowledged_at"): tr.when(inc["acknowledged_local"]),
         tr("resolved_at"): tr.when(inc["resolved_local"]),
@@ -162,13 +174,14 @@ if chosen:
         tr("postmortem"): join_list(inc["postmortem_ids"], tr("none")),
         tr("deadline"): tr.when(inc["postmortem_deadline_local"]),
         tr("published"): tr.when(inc["postmortem_published_local"]),
-        tr("merged_into"): inc["merged_into"] or "—",
+        tr("merged_into"): inc["merged_into"] or EMPTY,
     }
     st.dataframe(
         [{tr("field"): k, tr("value"): v} for k, v in facts.items()],
         hide_index=True,
         width="stretch",
         height=36 * (len(facts) + 1) + 2,
+        placeholder=EMPTY,
     )
     st.markdown(f"**{tr('timeline')}**")
     timeline = human(bundle["timeline"], ctx, event_local="when", offset="dur")

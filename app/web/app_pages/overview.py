@@ -4,7 +4,7 @@ of the same length, then the per-severity SLA table and the weekly incident coun
 import streamlit as st
 
 from opskpi.app.web import data, figures
-from opskpi.app.web.components import context, kpi_cards
+from opskpi.app.web.components import EMPTY, context, kpi_cards
 from opskpi.config.vocabulary import POOLED
 
 # The cards of each section, in order (app/catalogue.py defines each KPI).
@@ -75,8 +75,16 @@ for row in now.response_times:
             tr("breaching_open"): "—" if row.breaching_open is None else tr.num(row.breaching_open),
         }
     )
-st.dataframe(rows, hide_index=True, width="stretch")
+# 13 columns: the severity stays in view when the table scrolls sideways in a narrow window
+st.dataframe(
+    rows,
+    hide_index=True,
+    width="stretch",
+    placeholder=EMPTY,
+    column_config={tr("severity"): st.column_config.Column(pinned=True)},
+)
+st.caption(tr("severity_scope_note"))
 
 weekly = data.kpi(ctx.snapshot, "response_times", ctx.period, ctx.filters, grain="week")
-st.plotly_chart(figures.weekly_incidents(weekly, tr), width="stretch")
+st.plotly_chart(figures.weekly_incidents(weekly, tr, ctx.partial_weeks), width="stretch")
 st.page_link("app_pages/incidents.py", label=tr("see_incidents"), icon=":material/arrow_forward:")

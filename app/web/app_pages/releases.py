@@ -64,7 +64,7 @@ if deploys.empty:
     empty(ctx)
 else:
     shown = human(deploys, ctx, deployed_local="when")
-    shown["rollback_text"] = deploys["is_rollback"].map(lambda v: tr("yes") if v else "")
+    shown["rollback_text"] = deploys["is_rollback"].map(lambda v: tr("yes") if v else tr("no"))
     shown["incidents_text"] = deploys["incident_keys"].map(join_list)
     shown["services_text"] = deploys["services"].map(join_list)
     table(

@@ -27,7 +27,7 @@ with left:
     st.caption(tr("causes_caption", n=total))
 with right:
     st.plotly_chart(figures.root_cause_share(period, labels, tr), width="stretch")
-st.plotly_chart(figures.root_cause_trend(weekly, labels, tr), width="stretch")
+st.plotly_chart(figures.root_cause_trend(weekly, labels, tr, ctx.partial_weeks), width="stretch")
 
 st.subheader(tr("unclassified_title"))
 st.caption(tr("unclassified_help"))

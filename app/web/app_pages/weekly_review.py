@@ -1,14 +1,17 @@
-"""Revisão semanal: pick an ISO week; every KPI with its change from the week before, top
-services, the incidents of the week, incidents without runbook, open and overdue actions. The
-page shows the very document ``opskpi report`` writes (same function, same queries), with the
-Markdown and HTML downloads. The sidebar filters apply; its period does not (the week does)."""
+"""Revisão semanal: pick an ISO week; the briefing first (what needs a decision this week), then
+every KPI with its change from the week before, top services, the incidents of the week,
+incidents without runbook, open and overdue actions. The page shows the very document
+``opskpi report`` writes (same function, same queries) with the Markdown and HTML downloads,
+and its trend charts in a second tab. A capped list links the app page with the full list.
+The sidebar filters apply; its period does not (the week does)."""
 
 import shlex
 
 import streamlit as st
 
+from opskpi.app.review.context import ReviewOptions
 from opskpi.app.review.document import to_html, to_markdown
-from opskpi.app.web import data
+from opskpi.app.web import data, figures
 from opskpi.app.web.components import context
 from opskpi.app.web.sidebar import week_label_for, week_options
 from opskpi.app.web.state import previous_full_week
@@ -30,8 +33,15 @@ week = st.selectbox(
 if week != default or "review_week" in st.query_params:
     st.query_params["review_week"] = week
 
-doc = data.weekly_review(ctx.snapshot, week, ctx.as_of, ctx.filters, tr.language)
-markdown, html = to_markdown(doc), to_html(doc)
+doc = data.weekly_review(
+    ctx.snapshot,
+    week,
+    ctx.as_of,
+    ctx.filters,
+    tr.language,
+    ReviewOptions.from_settings(ctx.settings),
+)
+markdown = to_markdown(doc)
 name = f"opskpi-review-{week}"
 left, middle, right = st.columns([1, 1, 3])
 left.download_button(
@@ -43,7 +53,7 @@ left.download_button(
 )
 middle.download_button(
     tr("download_html"),
-    html,
+    lambda: to_html(doc),  # drawn when asked for: the charts take a moment
     file_name=f"{name}.html",
     mime="text/html",
     icon=":material/download:",
@@ -60,4 +70,10 @@ for flag, values in (
 right.caption(tr("same_as_cli"))
 right.code(shlex.join(command), language="bash")
 st.divider()
-st.markdown(markdown)
+review_tab, charts_tab = st.tabs([tr("tab_review"), tr("tab_trends")])
+with review_tab:
+    st.markdown(markdown)
+with charts_tab:
+    for chart in doc.charts():
+        st.plotly_chart(figures.review_chart(chart, tr), width="stretch")
+        st.caption(chart.summary)
