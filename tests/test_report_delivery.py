@@ -117,7 +117,7 @@ def test_webhook_gets_the_briefing(warehouse: Path, tmp_path: Path, receiver, ca
     assert "*Sev1 e sev2 da semana*" in text
     assert (
         "• <https://acme.pagerduty.com/incidents/PW10D|pagerduty:PW10D> · obras-api is failing "
-        "· sev1 · obras-api · 05/03/2026 12:00 · 10 min ✗ · aberto há 4 d 21 h ✗ · "
+        "· sev1 · obras-api · 05/03 12:00 · 10 min ✗ · aberto há 4 d 21 h ✗ · "
         "Não classificado · incidente aberto"
     ) in text.splitlines()
     assert "posted the briefing to webhook (slack, 127.0.0.1)" in err

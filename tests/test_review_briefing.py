@@ -87,20 +87,20 @@ def test_sev1_and_sev2_against_their_targets(config: Path) -> None:
     assert rows == [
         # tta 240 ≤ 300, ttr 3000 ≤ 3600; PM-A published 03-03 12:00Z before its deadline
         "| [pagerduty:PW10A](https://acme.pagerduty.com/incidents/PW10A) | checkout-api is "
-        "failing | sev1 | checkout-api | 02/03/2026 10:00 | 4 min | 50 min | Mudança (config, "
+        "failing | sev1 | checkout-api | 02/03 10:00 | 4 min | 50 min | Mudança (config, "
         "código, infra) | no prazo · PM-A.md |",
         # tta 600 > 300; open since 03-05 15:00Z, at 03-10 12:00Z 4 d 21 h > 1 h
         "| [pagerduty:PW10D](https://acme.pagerduty.com/incidents/PW10D) | obras-api is failing "
-        "| sev1 | obras-api | 05/03/2026 12:00 | 10 min ✗ | aberto há 4 d 21 h ✗ | Não "
+        "| sev1 | obras-api | 05/03 12:00 | 10 min ✗ | aberto há 4 d 21 h ✗ | Não "
         "classificado | incidente aberto |",
         # tta 1200 > 900, ttr 18000 > 14400; resolved Tue 03-03 20:00 local + 3 business days
         # → end of Fri 03-06: none published
         "| [pagerduty:PW10B](https://acme.pagerduty.com/incidents/PW10B) | checkout-api is "
-        "failing | sev2 | checkout-api | 03/03/2026 15:00 | 20 min ✗ | 5 h 00 min ✗ | "
+        "failing | sev2 | checkout-api | 03/03 15:00 | 20 min ✗ | 5 h 00 min ✗ | "
         "Capacidade | ausente (prazo 07/03/2026 00:00) |",
         # tta 300 ≤ 900, ttr 3600 ≤ 14400; resolved Fri 03-06 08:00 local + 3 business days →
         # end of Wed 03-11: not due yet
-        "| opsgenie:og-w10-1 | alert og-w10-1 | sev2 | notificacoes | 06/03/2026 07:00 | 5 min "
+        "| opsgenie:og-w10-1 | alert og-w10-1 | sev2 | notificacoes | 06/03 07:00 | 5 min "
         "| 1 h 00 min | Dependência externa | dentro do prazo (prazo 12/03/2026 00:00) |",
     ]
 

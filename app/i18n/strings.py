@@ -221,12 +221,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "failed_sync": ("Sync com falha", "Failed sync"),
     "no_app": ("(sem app)", "(no app)"),
     "deploy_timeline": (
-        "Deploys por aplicação, com incidentes",
-        "Deploys per application, with incidents",
+        "Deploys por serviço, com incidentes",
+        "Deploys per service, with incidents",
     ),
     "timeline_help": (
-        "● deploy (vermelho: com incidente atribuído) · ◆ rollback · ✕ sync com falha · ▼ incidente, na linha do app do deploy atribuído ou do serviço.",
-        "● deploy (red: with an attributed incident) · ◆ rollback · ✕ failed sync · ▼ incident, on the row of its attributed deploy's app or its service's app.",
+        "Uma linha por serviço (um app sem serviço no opskpi.toml tem a sua). ● deploy · ■ deploy com incidente atribuído · ◆ rollback · ✕ sync com falha · ▼ incidente, ★ sev1, na linha do seu serviço.",
+        "One row per service (an app mapped to no service in opskpi.toml has its own). ● deploy · ■ deploy with an attributed incident · ◆ rollback · ✕ failed sync · ▼ incident, ★ sev1, on its service's row.",
     ),
     "attributed_title": (
         "Incidentes atribuídos a cada deploy",
@@ -377,6 +377,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "without_runbook": ("Sem runbook", "Without runbook"),
     # -- weekly review: briefing, caps, charts (docs/kpis.md §9) -------------------------------
+    "sev_short": ("Sev.", "Sev."),
     "briefing_title": ("O que pede decisão nesta semana", "What needs a decision this week"),
     "lead_severe": ("Semana: {parts}", "Week: {parts}"),
     "lead_severe_filtered": ("Sev1 e sev2 fora do filtro", "Sev1 and sev2 filtered out"),

@@ -89,6 +89,12 @@ class Translator:
             return value.strftime("%d/%m")
         return f"{_EN_MONTHS[value.month - 1]} {value.day}"
 
+    def short_when(self, value: datetime | None) -> str:
+        """A local time without the year (inside a week under review): ``25/11 16:16``."""
+        if value is None or _missing(value):
+            return "—"
+        return f"{self.short_day(value)} {value.strftime('%H:%M')}"
+
     def instant(self, value: datetime | None, timezone: str) -> str:
         """An instant for people, in the reporting time zone and saying so:
         ``04/12/2026 18:05 (America/Sao_Paulo)`` (``2026-12-04 18:05 (…)`` in English)."""

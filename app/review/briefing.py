@@ -136,7 +136,7 @@ def severe_incidents(ctx: ReviewContext) -> tuple[Section, str]:
                 _text(r["title"]),
                 tr.severity(r["severity"]),
                 _text(r["service"]),
-                tr.when(r["created_local"]),
+                tr.short_when(r["created_local"]),
                 against(tr, r["tta_seconds"], r["ack_target_seconds"])
                 if not _missing(r["tta_seconds"]) or not r["is_open"]
                 else tr("not_acked"),
@@ -157,7 +157,7 @@ def severe_incidents(ctx: ReviewContext) -> tuple[Section, str]:
     columns = (
         tr("incident"),
         tr("title"),
-        tr("severity"),
+        tr("sev_short"),
         tr("service"),
         tr("created"),
         "TTA",
@@ -212,7 +212,7 @@ def open_breaching(ctx: ReviewContext) -> tuple[Section, str]:
     columns = (
         tr("incident"),
         tr("title"),
-        tr("severity"),
+        tr("sev_short"),
         tr("service"),
         tr("created"),
         tr("open_age"),
@@ -327,7 +327,7 @@ def late_postmortems(ctx: ReviewContext) -> tuple[Section, str]:
     columns = (
         tr("incident"),
         tr("title"),
-        tr("severity"),
+        tr("sev_short"),
         tr("service"),
         tr("resolved_at"),
         tr("deadline"),

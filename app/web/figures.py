@@ -532,7 +532,8 @@ def deploy_timeline(
         },
         xaxis={"title": None, **_date_axis(tr)},
         height=max(300, 30 * len(ordered) + 160),
-        **{**_layout(tr), "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom"}},
+        # the legend under the axis: above, it would cover the title at 25 rows of labels
+        **{**_layout(tr), "legend": {"orientation": "h", "y": -0.04, "yanchor": "top"}},
     )
     return fig
 
