@@ -1,6 +1,35 @@
-"""The app's and the report's words: key → (pt-BR, English). Placeholders use ``str.format``."""
+"""The app's and the report's words: key → (pt-BR, English). Placeholders use ``str.format``.
+
+``GLOSSARY`` fixes the terms: one Portuguese word per idea, everywhere (tests/test_glossary.py
+checks the strings against it).
+"""
 
 # ruff: noqa: E501 -- one line per string keeps both languages side by side
+
+# term → (pt-BR, English, what to avoid in Portuguese). The organisation's own loanwords stay:
+# deploy, rollback, release, runbook, postmortem, snapshot, app, SLA, MTTA, MTTR.
+GLOSSARY: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "acknowledge": ("reconhecer, reconhecimento", "acknowledge", ("ack ",)),
+    "resolve": ("resolver, resolução", "resolve", ()),
+    "paging": ("acionamento (janela de acionamento)", "paging", ("paging",)),
+    "must-fix": ("ação obrigatória (must-fix)", "must-fix action", ("must-fix",)),
+    "sync": ("sincronização", "sync", ("sync ", "syncs")),
+    "overdue": ("atrasada (ação), vencida (prazo)", "overdue", ("overdue",)),
+    "breaching": ("acima do alvo, violando o SLA", "past target, breaching", ("breach",)),
+    "target": ("alvo", "target", ("target",)),
+    "owner": ("responsável", "owner", ("owner",)),
+    "mean": ("médio/média, concordando com o nome (tempo médio, taxa média)", "mean", ()),
+    "partial week": ("semana parcial", "partial week", ()),
+}
+# pt-BR strings that still break the glossary because existing tests assert them word for
+# word (to change together with those tests): key → the test that pins it.
+GLOSSARY_PINNED: dict[str, str] = {
+    "kpi.overdue_must_fix": "tests/test_report.py, tests/test_app_pages.py",  # "Obrigatórias atrasadas"
+    "kpi.paging_window": "tests/test_report.py, tests/test_app_pages.py",  # "… janela de acionamento"
+    "failed_sync": "tests/test_figures.py",  # "Sincronização com falha"
+    "timeline_help": "the legend's failed_sync label",
+    "kpi_scope_note": "quotes kpi.overdue_must_fix",
+}
 
 STRINGS: dict[str, tuple[str, str]] = {
     # -- general ---------------------------------------------------------------------------------
@@ -246,10 +275,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "revision": ("Revisão", "Revision"),
     "initiated_by": ("Iniciado por", "Initiated by"),
     "attributed_incidents": ("Incidentes atribuídos", "Attributed incidents"),
-    "failures_title": ("Syncs com falha", "Failed syncs"),
-    "none_failures": ("Nenhum sync com falha no período.", "No failed sync in the period."),
+    "failures_title": ("Sincronizações com falha", "Failed syncs"),
+    "none_failures": (
+        "Nenhuma sincronização com falha no período.",
+        "No failed sync in the period.",
+    ),
     "failures_help": (
-        "Só o estado atual de cada aplicação mostra syncs com falha; não contam como deploys.",
+        "Só o estado atual de cada aplicação mostra sincronizações com falha; não contam como deploys.",
         "Only each application's current state shows failed syncs; they do not count as deploys.",
     ),
     "phase": ("Fase", "Phase"),
@@ -263,7 +295,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overdue_by_owner": ("Ações atrasadas por responsável", "Overdue actions by owner"),
     "none_overdue": ("Nenhuma ação atrasada.", "No overdue action."),
     "owner": ("Responsável", "Owner"),
-    "must_fix": ("Must-fix", "Must-fix"),
+    "must_fix": ("Obrigatória", "Must-fix"),
     "must_fix_help": (
         "bloqueiam releases pela política de mudanças",
         "block releases under the change policy",
@@ -276,14 +308,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "due": ("Prazo", "Due"),
     "days_overdue": ("Dias de atraso", "Days overdue"),
     "blockers_title": (
-        "Must-fix em aberto (bloqueiam releases)",
+        "Ações obrigatórias em aberto (bloqueiam releases)",
         "Open must-fix actions (release blockers)",
     ),
     "blockers_help": (
-        "Ações must-fix ainda não concluídas; as atrasadas primeiro.",
+        "Ações obrigatórias (must-fix) ainda não concluídas; as atrasadas primeiro.",
         "Must-fix actions not done yet; overdue first.",
     ),
-    "none_blockers": ("Nenhuma must-fix em aberto.", "No open must-fix action."),
+    "none_blockers": ("Nenhuma ação obrigatória em aberto.", "No open must-fix action."),
     "all_actions_title": (
         "Todas as ações (inclusive canceladas)",
         "Every action (cancelled included)",
@@ -553,7 +585,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gaps_title": ("Lacunas no histórico do Argo CD", "Argo CD history gaps"),
     "no_gaps": ("Nenhuma lacuna no histórico de deploys.", "No gap in the deploy history."),
     "gaps_help": (
-        "O Argo CD guarda só os últimos syncs (revisionHistoryLimit): sincronize com mais frequência para não perder deploys.",
+        "O Argo CD guarda só as últimas sincronizações (revisionHistoryLimit): sincronize com mais frequência para não perder deploys.",
         "Argo CD keeps only the latest syncs (revisionHistoryLimit): sync more often not to lose deploys.",
     ),
     "last_seen": ("Último id visto", "Last id seen"),
