@@ -17,6 +17,7 @@ import pandas as pd
 from opskpi import sql
 from opskpi.metrics.kpis import run_query
 from opskpi.metrics.period import Filters, Period, Query
+from opskpi.sql.session import scalar
 
 QUERIES = sorted(p.stem for p in (sql.SQL_DIR / "queries").glob("*.sql"))
 OrderBy = Literal["created", "tta", "ttr", "severity"]
@@ -166,3 +167,8 @@ def postmortems_late_now(
     deadlines from ``deadline_since`` on when given (``queries/postmortems_late_now``)."""
     params = (filters or Filters()).params() | {"as_of": as_of, "deadline_since": deadline_since}
     return list_frame(con, "postmortems_late_now", params)
+
+
+def reporting_timezone(con: duckdb.DuckDBPyConnection) -> str:
+    """The reporting time zone the snapshot was built with (``[report] timezone``)."""
+    return str(scalar(con, "select timezone from cfg_settings"))

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from opskpi.app.catalogue import CATALOGUE, Kpi
+from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.context import ReviewContext
 from opskpi.app.review.document import Cell, Link, Paragraph, Section
 from opskpi.config.vocabulary import POLICY_SEVERITIES
@@ -64,7 +65,7 @@ def _incident(row: Mapping[Hashable, Any]) -> Link:
     return Link(str(row["incident_key"]), url or None)
 
 
-def against(tr: Any, seconds: Any, target: Any) -> str:
+def against(tr: Translator, seconds: Any, target: Any) -> str:
     """A duration against its target: ``4 min``, or ``20 min ✗`` past it (the targets are
     stated once, above the table)."""
     if _missing(seconds):

@@ -37,7 +37,6 @@ from opskpi.app.review.trends import TREND_WEEKS, trend_charts
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period, parse_week, week_of
-from opskpi.sql.session import scalar
 
 TOP_SERVICES = 5
 ALL_ROWS = 1_000_000  # lists are queried whole: a capped table says how many there are
@@ -315,7 +314,7 @@ def weekly_review(
     week = week.upper()
     filters = filters or Filters()
     period = Period.iso_week(*parsed, as_of)
-    timezone = str(scalar(con, "select timezone from cfg_settings"))
+    timezone = lists.reporting_timezone(con)
     ctx = ReviewContext(
         con=con,
         week=week,

@@ -15,6 +15,7 @@ import io
 import math
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -26,7 +27,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLoca
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.document import Chart, Panel, Series
 
-_RC = {
+_RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "opskpi-review",
     "font.family": "sans-serif",
@@ -232,7 +233,7 @@ def chart_svg(chart: Chart, language: str) -> str:
     """The chart as an ``<svg>`` element to inline in HTML (no XML prologue, no fixed size:
     it scales to the page)."""
     tr = Translator(language)
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
         figure = _draw(chart, tr)
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})

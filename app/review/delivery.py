@@ -110,7 +110,7 @@ def post_webhook(
         response = requests.post(
             url.reveal(),
             json=webhook_payload(doc, settings.kind, report_link),
-            timeout=settings.timeout.seconds,
+            timeout=settings.timeout.seconds or 15.0,
             allow_redirects=False,
         )
     except requests.RequestException as exc:
@@ -182,7 +182,7 @@ def send_email(
         except SecretError as exc:
             raise DeliveryError(str(exc)) from None
     message = email_message(settings, doc, attachments if settings.attach_csv else ())
-    timeout = settings.timeout.seconds
+    timeout = settings.timeout.seconds or 30.0
     try:
         client: smtplib.SMTP
         if settings.security == "tls":

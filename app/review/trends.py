@@ -66,9 +66,19 @@ class _Weeks:
 
 def _rows(frame: pd.DataFrame) -> dict[tuple[date, str], dict[str, Any]]:
     return {
-        (pd.Timestamp(r["bucket"]).date(), str(r.get("severity", POOLED))): r
+        (pd.Timestamp(r["bucket"]).date(), str(r.get("severity", POOLED))): {
+            str(k): v for k, v in r.items()
+        }
         for r in frame.to_dict("records")
     }
+
+
+def _column(name: str) -> Callable[[Mapping[str, Any]], float | None]:
+    return lambda row: _value(row[name])
+
+
+def _n_column(name: str) -> Callable[[Mapping[str, Any]], int | None]:
+    return lambda row: _count(row[name])
 
 
 def _series_of(
@@ -138,8 +148,8 @@ def durations_chart(
                     rows,
                     weeks.mondays,
                     severity,
-                    lambda r, c=f"{metric}_{stat}": _value(r[c]),
-                    lambda r, c=f"{metric}_n": _count(r[c]),
+                    _column(f"{metric}_{stat}"),
+                    _n_column(f"{metric}_n"),
                 )
                 series.append(
                     Series(
@@ -181,8 +191,8 @@ def compliance_chart(
             rows,
             weeks.mondays,
             POOLED,
-            lambda r, c=f"{kind}_sla_compliance": _value(r[c]),
-            lambda r, c=f"{kind}_sla_n": _count(r[c]),
+            _column(f"{kind}_sla_compliance"),
+            _n_column(f"{kind}_sla_n"),
         )
         label = tr(f"kpi.{kind}_sla")
         series.append(Series(name=label, values=values, n=ns, color=color))
