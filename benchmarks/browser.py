@@ -245,6 +245,44 @@ def measure(config_file: Path, as_of: datetime, runs: int, log: Path) -> dict[st
     }
 
 
+def build_demo(folder: Path, end: datetime, months: int = 12, seed: int = 42) -> dict[str, int]:
+    """The demo's warehouse (``opskpi demo``'s organisation: the simulator served on loopback,
+    synced through the real connectors) in ``folder``, at a fixed ``end``; reused when there.
+    Returns the counts of what it holds."""
+    from opskpi.app.cli.demo import prepare_folder
+    from opskpi.config import load_settings
+    from opskpi.etl.sync import run_sync
+    from opskpi.etl.warehouse.build import build_and_publish
+    from opskpi.etl.warehouse.connect import open_writer
+    from opskpi.metrics.snapshot import open_settings_snapshot
+    from opskpi.simulator import SimulatorServer, generate
+
+    config = folder / "opskpi.toml"
+    if not (folder / "opskpi.serving.duckdb").is_file():
+        org = generate(seed, end, months=months)
+        sim = SimulatorServer(org, port=_free_port()).start()
+        try:
+            config = prepare_folder(folder, sim, org, 0, 0)
+            settings = load_settings(config)
+            con = open_writer(settings.warehouse_path)
+            try:
+                run_sync(settings, con=con, now=lambda: sim.now)
+                build_and_publish(settings, con)
+            finally:
+                con.close()
+        finally:
+            sim.stop()
+    con = open_settings_snapshot(load_settings(config))
+    try:
+        counts = {
+            name: int(con.execute(f"select count(*) from {name}").fetchone()[0])
+            for name in ("incidents", "deploys", "postmortems", "corrective_actions")
+        }
+    finally:
+        con.close()
+    return counts
+
+
 def line(r: dict[str, Any]) -> str:
     if "skipped" in r:
         return f"browser: skipped: {r['skipped']}"

@@ -374,6 +374,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "actor": ("Quem", "Who"),
     # -- weekly review --------------------------------------------------------------------------
     "download_md": ("Baixar Markdown", "Download Markdown"),
+    "review_view": ("Mostrar", "Show"),
     "tab_review": ("Revisão", "Review"),
     "tab_trends": ("Tendências", "Trends"),
     "download_html": ("Baixar HTML", "Download HTML"),

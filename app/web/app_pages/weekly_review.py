@@ -2,7 +2,7 @@
 every KPI with its change from the week before, top services, the incidents of the week,
 incidents without runbook, open and overdue actions. The page shows the very document
 ``opskpi report`` writes (same function, same queries) with the Markdown and HTML downloads,
-and its trend charts in a second tab. A capped list links the app page with the full list.
+and its trend charts one click away. A capped list links the app page with the full list.
 The sidebar filters apply; its period does not (the week does)."""
 
 import shlex
@@ -70,10 +70,22 @@ for flag, values in (
 right.caption(tr("same_as_cli"))
 right.code(shlex.join(command), language="bash")
 st.divider()
-review_tab, charts_tab = st.tabs([tr("tab_review"), tr("tab_trends")])
-with review_tab:
+# the document, or its trend charts: one at a time, so opening the page does not draw (nor
+# build, in Python) the charts nobody asked for yet
+view = (
+    st.segmented_control(
+        tr("review_view"),
+        ["review", "trends"],
+        key="review_view",
+        default="review",
+        format_func=lambda v: tr(f"tab_{v}"),
+        label_visibility="collapsed",
+    )
+    or "review"
+)
+if view == "review":
     st.markdown(markdown)
-with charts_tab:
+else:
     for chart in doc.charts():
         st.plotly_chart(figures.review_chart(chart, tr), width="stretch")
         st.caption(chart.summary)
