@@ -117,6 +117,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi.postmortems_on_time": ("Postmortems no prazo", "Postmortems on time"),
     "kpi.paging_window": ("Reconhecidos na janela de paging", "Acked within the paging window"),
     "kpi.escalation_rate": ("Taxa de escalonamento", "Escalation rate"),
+    # what an open, breaching or overdue count covers (app/catalogue.py scope_label)
+    "scope.incidents.period": ("(incidentes do período)", "(the period's incidents)"),
+    "scope.incidents.week": ("(incidentes da semana)", "(the week's incidents)"),
+    "scope.incidents.now": ("(todos em aberto agora)", "(everything open now)"),
+    "scope.actions.period": ("(prazo no período)", "(due in the period)"),
+    "scope.actions.week": ("(prazo na semana)", "(due in the week)"),
+    "scope.actions.now": ("(todas em aberto agora)", "(everything open now)"),
     "merged_apart": ("+{n} mesclados (fora da contagem)", "+{n} merged (not counted)"),
     "stats_caption": (
         "mediana {median} · p90 {p90} · n={n}",
