@@ -33,12 +33,20 @@ A team with no service: 0 deploys → rate null.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import duckdb
 import pytest
 from payloads import argo_history, pd_incident
 from warehouse import TestWarehouse
 
+from opskpi.app.cli.main import main
+from opskpi.config import load_settings
+from opskpi.etl.warehouse.build import build_and_publish
+from opskpi.etl.warehouse.connect import open_writer
+from opskpi.etl.warehouse.landing import land
 from opskpi.metrics import lists
 from opskpi.metrics.period import Filters, Period
 
@@ -62,18 +70,18 @@ DEPLOYS = (
 )
 
 
-@pytest.fixture(scope="module")
-def wh() -> TestWarehouse:
-    wh = TestWarehouse(CONFIG)
+def _land(con: duckdb.DuckDBPyConnection) -> None:
     for app, number, at in DEPLOYS:
-        wh.land(
+        land(
+            con,
             "argocd",
             "history_entry",
             [argo_history(number, f"{app[:4]}{number}abcdef", at)],
             key=lambda r, app=app: f"{app}/{r['id']}",
             parent_id=app,
         )
-    wh.land(
+    land(
+        con,
         "pagerduty",
         "incident",
         [
@@ -94,6 +102,12 @@ def wh() -> TestWarehouse:
             ),
         ],
     )
+
+
+@pytest.fixture(scope="module")
+def wh() -> TestWarehouse:
+    wh = TestWarehouse(CONFIG)
+    _land(wh.con)
     return wh.build()
 
 
@@ -158,3 +172,50 @@ def test_apps_the_mapping_cannot_decide(wh: TestWarehouse) -> None:
     # filtered on a team that shared-gateway does not serve: only the apps left out remain
     other = lists.undecided_team_apps(wh.con, period, Filters(teams=("Obras",)))
     assert list(other["app"]) == ["legacy-batch-prod", "orphan-prod"]
+
+
+CONFIG_TOML = """\
+[warehouse]
+path = "wh.duckdb"
+
+[services."checkout-api"]
+argocd_apps = ["checkout-api-prod"]
+team = "Payments"
+
+[services."checkout-web"]
+argocd_apps = ["shared-gateway"]
+team = "Payments"
+
+[services.billing]
+argocd_apps = ["billing-prod", "shared-gateway"]
+team = "Finance"
+
+[services.legacy]
+argocd_apps = ["legacy-batch-prod"]
+"""
+
+
+def test_the_cli_narrows_by_team_and_says_what_the_mapping_cannot_decide(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "opskpi.toml"
+    config.write_text(CONFIG_TOML)
+    settings = load_settings(config)
+    con = open_writer(settings.warehouse_path)
+    try:
+        _land(con)
+        build_and_publish(settings, con)
+    finally:
+        con.close()
+    period = ["--since", "2026-03-02", "--until", "2026-03-09", "--as-of", "2026-03-10T12:00Z"]
+    code = main(["kpis", "--config", str(config), *period, "--json", "--team", "Payments"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    got = json.loads(out)["releases"]
+    assert (got["deploys"], got["deploys_with_incident"]) == (3, 1)  # as worked out above
+    assert err == (
+        "opskpi kpis: note: with --team, deploys are those of the Argo CD apps mapped to the "
+        "team's services; shared-gateway serves several teams (Finance, Payments): its 1 "
+        "deploy(s) count for each; no team is mapped for legacy-batch-prod, orphan-prod: their "
+        "2 deploy(s) count for no team\n"
+    )
