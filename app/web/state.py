@@ -128,15 +128,17 @@ def now_minute() -> datetime:
 
 def _values(params: Mapping[str, Sequence[str] | str], key: str) -> list[str]:
     """Every value of ``key``, as strings (a mapping from anywhere may hold other types)."""
-    value = params.get(key)
+    value: object = params.get(key)
     if value is None:
         return []
+    items: list[object]
     if isinstance(value, str | bytes):
-        value = [value]
-    try:
-        items = list(value)
-    except TypeError:
         items = [value]
+    else:
+        try:
+            items = list(value)  # type: ignore[call-overload]
+        except TypeError:
+            items = [value]
     out = []
     for item in items:
         text = item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item)

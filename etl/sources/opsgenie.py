@@ -124,8 +124,8 @@ class OffsetListPaginator(BasePaginator):
         body = reply.body if isinstance(reply.body, dict) else {}
         self._seen.add(reply.url)
         self.offset += len(data)
-        total = body.get("totalCount")
-        counted = isinstance(total, int) and not isinstance(total, bool)
+        count = body.get("totalCount")
+        total = count if isinstance(count, int) and not isinstance(count, bool) else None
         paging = body.get("paging")
         link = paging.get("next") if isinstance(paging, dict) else None
         link = link or reply.headers.get("X-Paging-Next")
@@ -133,7 +133,7 @@ class OffsetListPaginator(BasePaginator):
             raise DataError(f"{reply.where()}: 'paging.next' is not a URL")
         self._next = urljoin(reply.url, link) if link else None
         more = bool(data) and len(data) >= self.limit  # a short page is the last
-        if counted:
+        if total is not None:
             more = more and self.offset < total
         if isinstance(paging, dict) or self._next:  # the server pages by links: no link, no more
             more = more and self._next is not None
