@@ -48,7 +48,11 @@ def parse_instant(text: str, option: str) -> datetime:
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("filters (repeatable)")
+    group = parser.add_argument_group(
+        "filters (repeatable)",
+        "A value the snapshot does not know exits 2, naming the known ones. --team narrows "
+        "deploys to the Argo CD apps of the team's services ([services.X] team).",
+    )
     group.add_argument("--severity", action="append", metavar="SEV", help="sev1..sev4, unknown")
     group.add_argument("--service", action="append", metavar="NAME")
     group.add_argument("--team", action="append", metavar="NAME")

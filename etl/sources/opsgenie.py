@@ -1,6 +1,9 @@
 """Opsgenie: alerts (with details and logs) or incidents (with timelines), teams and services.
 
 Objects land verbatim; keys and object types are what ``sql/staging/stg_opsgenie__*`` reads.
+Teams come in one list; services page by ``paging.next`` or a short page, a ``totalCount``
+taken where one comes and never required (``OffsetListPaginator``: the official Go SDK's list
+result has none).
 
 Incremental, per stream (``alerts`` / ``incidents`` in ``sync_state``):
 
