@@ -51,6 +51,15 @@ def test_a_stale_incident_link_says_not_found(config: Path, monkeypatch) -> None
     ]
 
 
+def test_a_long_value_is_cut_in_the_message(config: Path, monkeypatch) -> None:
+    key = "pagerduty:" + "x" * 500
+    at = fx.app_test(config, monkeypatch, {**PINNED, "incident": key}, "incidents")
+    assert not at.exception
+    (warning,) = warnings_of(at)
+    # 60 characters at most: the first 59 and an ellipsis
+    assert f"`{key[:59]}…`" in warning and key not in warning
+
+
 def test_a_bad_review_week_falls_back_to_the_last_full_week(config: Path, monkeypatch) -> None:
     at = fx.app_test(config, monkeypatch, {**PINNED, "review_week": "2026-W99"}, "weekly_review")
     assert not at.exception

@@ -116,7 +116,7 @@ def valid_week(text: str | None) -> str | None:
     if parsed is None:
         return None
     monday = date.fromisocalendar(*parsed, 1)
-    if not (in_range(monday - timedelta(days=7)) and in_range(monday + timedelta(days=7))):
+    if not (in_range(monday) and in_range(monday + timedelta(days=6))):
         return None
     return week_label(*parsed)
 
