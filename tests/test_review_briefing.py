@@ -211,7 +211,7 @@ def crowded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_capped_list_says_n_of_m_and_where_the_rest_is(crowded: Path) -> None:
     # overdue at 03-10: the 205 + AC-02 (due 03-06, in progress) + BC-02 (due 03-02, open) = 207
     doc = review(crowded, links=ListLinks(app_url="https://opskpi.example.com/"))
-    lines = section_lines(to_markdown(doc), "Ações corretivas atrasadas")
+    lines = section_lines(to_markdown(doc), "Ações corretivas atrasadas (todas em aberto agora)")
     url = (
         "https://opskpi.example.com/acoes-corretivas?period=week&week=2026-W10"
         "&as_of=2026-03-10T12%3A00%3A00%2B00%3A00&scope=all"

@@ -32,7 +32,7 @@ def print_report(
         )
     )
     rows = report.response_times
-    counts = Table(title=tr("incidents"), title_justify="left")
+    counts = Table(title=tr("cli.incidents_title"), title_justify="left")
     for column in (
         "sev",
         "count",

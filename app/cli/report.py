@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from opskpi.app.cli.common import (
     CommandError,
     add_filter_options,
+    check_filters,
     filters_of,
     parse_instant,
     settings_of,
@@ -102,14 +103,16 @@ def run(args: argparse.Namespace) -> int:
         app_url=settings.model.app.url,
         csv_prefix=output.stem if output is not None else None,
     )
+    filters = filters_of(args)
     con = open_settings_snapshot(settings)
     try:
+        check_filters(con, filters)
         doc = weekly_review(
             con,
             week,
             as_of,
             translator_for(settings),
-            filters_of(args),
+            filters,
             options=ReviewOptions.from_settings(settings),
             links=links,
         )
@@ -123,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"opskpi report: wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     if not args.send:
         return 0
-    report_link = links.app_link("weekly", week, filters_of(args), as_of, {"review_week": week})
+    report_link = links.app_link("weekly", week, filters, as_of, {"review_week": week})
     return send(settings, doc, output, report_link)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from opskpi.app.catalogue import CATALOGUE
+from opskpi.app.catalogue import CATALOGUE, scope_label
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.briefing import briefing
 from opskpi.app.review.context import ReviewContext, ReviewOptions
@@ -28,7 +28,6 @@ from opskpi.app.review.document import (
     Document,
     Heading,
     Link,
-    Paragraph,
     Section,
     Table,
 )
@@ -151,7 +150,7 @@ class _Review:
             "p90",
             tr("target"),
             tr("resolve_sla"),
-            tr("breaching_open"),
+            f"{tr('breaching_open')} {scope_label(tr, 'incidents', 'week')}",
         )
         return Table(columns, tuple(rows))
 
@@ -362,21 +361,17 @@ def weekly_review(
             tr("sec_kpis"),
             (
                 review.kpi_table(),
-                Paragraph((tr("kpi_scope_note"),), "note"),
                 Heading(tr("trends_title", n=TREND_WEEKS)),
                 *charts,
             ),
         ),
-        Section(
-            tr("sec_severity"),
-            (review.severity_table(), Paragraph((tr("severity_scope_note"),), "note")),
-        ),
+        Section(tr("sec_severity"), (review.severity_table(),)),
         Section(tr("sec_causes"), (review.cause_table(),)),
         Section(tr("sec_top_services"), _or_empty((review.top_services(),), tr)),
         Section(tr("sec_incidents"), review.incident_table()),
         Section(tr("sec_without_runbook"), review.without_runbook()),
         Section(
-            tr("sec_overdue_actions"),
+            f"{tr('sec_overdue_actions')} {scope_label(tr, 'actions', 'now')}",
             (tr("overdue_all_note"), *review.action_table(overdue, "overdue-actions")),
         ),
         Section(tr("sec_upcoming_actions"), review.action_table(upcoming, "upcoming-actions")),
