@@ -307,3 +307,67 @@ def test_times_are_human_in_the_reporting_zone(config: Path, monkeypatch) -> Non
     header = fx.captions_of(at)[0]
     assert header.endswith("avaliado em 10/03/2026 09:00 (America/Sao_Paulo)")
     assert "UTC" not in header
+
+
+def test_a_large_distribution_is_a_box_with_its_outliers() -> None:
+    many = pd.DataFrame(
+        {
+            "incident_key": [f"pd:{i}" for i in range(301)],
+            "severity": ["sev3"] * 301,
+            "ttr_seconds": [60.0 * (i + 1) for i in range(301)],
+        }
+    )
+    (box,) = figures.response_distribution(many, "ttr", {}, PT).data
+    assert box.name == "sev3 (n=301)" and box.boxpoints == "outliers"
+    assert len(box.y) == 301  # every value still makes the quartiles
+
+
+@pytest.fixture(scope="module")
+def crowded_week(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture plus 2,005 sev3 incidents in W10 (Wednesday 03-04, a minute apart)."""
+    import payloads as p
+
+    from opskpi.config import load_settings
+    from opskpi.etl.warehouse.build import build_and_publish
+    from opskpi.etl.warehouse.connect import open_writer
+    from opskpi.etl.warehouse.landing import land
+
+    directory = Path(tmp_path_factory.mktemp("crowded_week"))
+    config = fx.write_config(directory)
+    settings = load_settings(config)
+    con = open_writer(settings.warehouse_path)
+    try:
+        fx.land_fixture(con)
+        start = pd.Timestamp("2026-03-04T12:00:00Z")
+        extra = [
+            p.pd_incident(
+                f"PX{i:04d}",
+                (start + pd.Timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                resolved_at=(start + pd.Timedelta(minutes=i + 30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                priority="P3",
+            )
+            for i in range(2005)
+        ]
+        land(con, "pagerduty", "incident", extra)
+        build_and_publish(settings, con)
+    finally:
+        con.close()
+    return config
+
+
+def test_the_incident_list_says_when_it_stops(crowded_week: Path, monkeypatch) -> None:
+    at = fx.app_test(crowded_week, monkeypatch, page="incidents")
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 2000
+    # W10: the fixture's 7 incidents + PW10E (merged, listed) + 2,005 = 2,013
+    assert (
+        "mostrando 2.000 de 2.013 incidentes (mesclados inclusos, marcados): refine a busca ou o "
+        "período, ou baixe todos em CSV."
+    ) in fx.captions_of(at)
+    assert [b.label for b in at.get("download_button")] == ["Baixar todos (CSV)"]
+    # the unclassified list stops at 1,000: the fixture's 4 + the 2,005 have no cause
+    at = fx.app_test(crowded_week, monkeypatch, page="root_causes")
+    assert (
+        "mostrando 1.000 de 2.009 incidentes não classificados: refine o período ou os filtros "
+        "para ver os outros."
+    ) in fx.captions_of(at)

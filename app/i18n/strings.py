@@ -368,6 +368,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Nenhum incidente neste período com estes filtros.",
         "No incident in this period with these filters.",
     ),
+    "list_capped": (
+        "mostrando {n} de {m} incidentes (mesclados inclusos, marcados): refine a busca ou o período, ou baixe todos em CSV.",
+        "showing {n} of {m} incidents (merged included, marked): narrow the search or the period, or download them all as CSV.",
+    ),
+    "download_all_csv": ("Baixar todos (CSV)", "Download all (CSV)"),
+    "unclassified_capped": (
+        "mostrando {n} de {m} incidentes não classificados: refine o período ou os filtros para ver os outros.",
+        "showing {n} of {m} unclassified incidents: narrow the period or the filters to see the others.",
+    ),
     "list_caption": (
         "{n} incidentes listados (mesclados inclusos, marcados).",
         "{n} incidents listed (merged included, marked).",

@@ -45,6 +45,8 @@ LAYOUT: dict[str, Any] = {
     "template": "plotly_white",
 }
 MIN_BOX = 5  # fewer values than this: points, no box (a box of 3 values says nothing)
+MAX_POINTS = 300  # more values than this: the box and its outliers (every point drawn would
+# cost the browser seconds and hide the box)
 PARTIAL_OPACITY = 0.4
 
 
@@ -149,7 +151,8 @@ def response_distribution(
 ) -> go.Figure:
     """Box + every point per severity of ``tta`` or ``ttr`` (minutes, log axis), with each
     severity's SLA target as a marker. Under ``MIN_BOX`` values the box is not drawn: the
-    points only. ``incidents``: rows of ``queries/incident_list``."""
+    points only; over ``MAX_POINTS`` the box with its outliers. ``incidents``: rows of
+    ``queries/incident_list``, every incident of the period."""
     column = f"{metric}_seconds"
     fig = go.Figure()
     measured = incidents[incidents[column].notna()]
@@ -161,7 +164,7 @@ def response_distribution(
                 x=[severity] * len(rows),
                 y=_minutes(rows[column]),
                 name=f"{severity} (n={len(rows)})",
-                boxpoints="all",
+                boxpoints="all" if len(rows) <= MAX_POINTS else "outliers",
                 jitter=0.4,
                 pointpos=0,
                 quartilemethod="linear",  # as quantile_cont, the KPI models' percentiles

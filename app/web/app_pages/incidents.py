@@ -23,6 +23,8 @@ ctx = context()
 tr = ctx.tr
 qp = st.query_params
 SORTS = ("created", "severity", "ttr", "tta")
+LIMIT = 2000  # rows in the table
+ALL_ROWS = 10_000_000
 
 
 def seeded(key: str, param: str, default: str | None) -> None:
@@ -57,15 +59,16 @@ order = right.selectbox(tr("sort_by"), SORTS, key="inc_sort", format_func=lambda
 mirror("q", search.strip())
 mirror("sort", order, "created")
 
-rows = data.incidents(
+everything = data.incidents(
     ctx.snapshot,
     ctx.period,
     ctx.filters,
     search=search,
     order_by=order,
     include_merged=True,
-    limit=2000,
+    limit=ALL_ROWS,
 )
+rows = everything.head(LIMIT)  # the table stops here; the caption says so, the CSV has all
 if rows.empty:
     empty(ctx, "no_incidents_match")
 else:
@@ -104,7 +107,19 @@ else:
             "merged_text": tr("merged_into"),
         },
     )
-    st.caption(tr("list_caption", n=len(rows)))
+    if len(everything) > len(rows):
+        st.caption(tr("list_capped", n=tr.num(len(rows)), m=tr.num(len(everything))))
+        st.download_button(
+            tr("download_all_csv"),
+            lambda: everything.drop(columns=["postmortem_ids"], errors="ignore").to_csv(
+                index=False
+            ),
+            file_name="opskpi-incidents.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+    else:
+        st.caption(tr("list_caption", n=len(rows)))
 
 # -- one incident ---------------------------------------------------------------------------------
 keys = rows["incident_key"].tolist()

@@ -22,7 +22,8 @@ metric = (
 kind = "ack" if metric == "tta" else "resolve"
 targets = {sev: t[kind] for sev, t in ctx.targets.items()}
 
-incidents = data.incidents(ctx.snapshot, ctx.period, ctx.filters, order_by=metric, limit=5000)
+# every incident of the period: the distribution is of all of them, not of a first few thousand
+incidents = data.incidents(ctx.snapshot, ctx.period, ctx.filters, order_by=metric, limit=10_000_000)
 times = data.kpi(ctx.snapshot, "response_times", ctx.period, ctx.filters)
 weekly = data.kpi(ctx.snapshot, "response_times", ctx.period, ctx.filters, grain="week")
 
