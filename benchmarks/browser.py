@@ -85,6 +85,7 @@ return [
   h1 ? h1.innerText : null,
   document.body.innerText.length,
   location.href,
+  document.querySelectorAll('[data-testid="stException"]').length,
 ];
 """
 
@@ -162,7 +163,9 @@ def wait_stable(driver: Any, title: str, started: float, url_has: str = "") -> f
         state = driver.execute_script(_STATE)
         if state != last:
             last, since = state, now
-        script, stale, skeleton, charts, drawn, frames, framed, h1, _, href = state
+        script, stale, skeleton, charts, drawn, frames, framed, h1, _, href, errors = state
+        if errors:
+            raise RuntimeError(f"{title!r} shows an exception: see the app's log")
         ready = (
             script == "notRunning"
             and stale == 0
@@ -247,8 +250,8 @@ def measure(config_file: Path, as_of: datetime, runs: int, log: Path) -> dict[st
 
 def build_demo(folder: Path, end: datetime, months: int = 12, seed: int = 42) -> dict[str, int]:
     """The demo's warehouse (``opskpi demo``'s organisation: the simulator served on loopback,
-    synced through the real connectors) in ``folder``, at a fixed ``end``; reused when there.
-    Returns the counts of what it holds."""
+    synced through the real connectors) in ``folder``, at a fixed ``end``; when already landed,
+    only its models are rebuilt (with this code's SQL). Returns the counts of what it holds."""
     from opskpi.app.cli.demo import prepare_folder
     from opskpi.config import load_settings
     from opskpi.etl.sync import run_sync
@@ -258,7 +261,14 @@ def build_demo(folder: Path, end: datetime, months: int = 12, seed: int = 42) ->
     from opskpi.simulator import SimulatorServer, generate
 
     config = folder / "opskpi.toml"
-    if not (folder / "opskpi.serving.duckdb").is_file():
+    if (folder / "opskpi.serving.duckdb").is_file():  # landed before: rebuild the models only
+        settings = load_settings(config)
+        con = open_writer(settings.warehouse_path)
+        try:
+            build_and_publish(settings, con)
+        finally:
+            con.close()
+    else:
         org = generate(seed, end, months=months)
         sim = SimulatorServer(org, port=_free_port()).start()
         try:

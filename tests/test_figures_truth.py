@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date
 from pathlib import Path
 
@@ -234,22 +235,19 @@ def specs(at) -> list[dict]:
 
 
 def test_overview_of_28_days_marks_its_partial_weeks(config: Path, monkeypatch) -> None:
-    # the last 28 days at Tue 2026-03-10 (São Paulo): 02-12 .. 03-10; W07 starts 02-09 (cut by
-    # the period), W11 has not ended: both partial, W08–W10 whole
+    # the 28 full days before Tue 2026-03-10 (São Paulo): 02-10 .. 03-09; W07 starts 02-09
+    # (cut by the period), W11 holds only 03-09: both partial, W08–W10 whole
     at = fx.app_test(config, monkeypatch, {"as_of": fx.AS_OF_PARAM})
     assert not at.exception
-    (spec,) = specs(at)
-    assert spec["layout"]["xaxis"]["ticktext"] == [
-        "2026-W07<br><i>parcial</i>",
-        "2026-W08",
-        "2026-W09",
-        "2026-W10",
-        "2026-W11<br><i>parcial</i>",
-    ]
-    assert spec["layout"]["separators"] == ",."
-    sev1 = next(t for t in spec["data"] if t["name"] == "sev1")
-    assert sev1["x"] == ["2026-W09", "2026-W10"]  # sev1 only there: whole weeks, opaque
-    assert sev1["marker"]["opacity"] == [1.0, 1.0]
+    assert specs(at) == []  # no Plotly on the first page: a static SVG
+    (svg,) = [m.value for m in at.markdown if m.value.startswith("<svg")]
+    texts = re.findall(r">([^<>]+)</(?:text|tspan)>", svg)
+    assert texts.count("parcial") == 2
+    tips = re.findall(r"<title>([^<]*)</title>", svg)
+    # a hover text per bar: week, severity, n (sev1: PW09A in W09, PW10A and PW10D in W10)
+    assert "2026-W09 · sev1: n=1" in tips and "2026-W10 · sev1: n=2" in tips
+    assert "2026-W07 (parcial) · sev1: n=0" in tips
+    assert len(tips) == 5 * 4  # 5 weeks × sev1–sev4
 
 
 def test_weekly_review_page_draws_the_review_charts(config: Path, monkeypatch) -> None:

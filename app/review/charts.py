@@ -65,22 +65,33 @@ def _n_text(n: int | None, tr: Translator) -> str:
     return "" if n is None else f"n={tr.num(n)}"
 
 
-def _bars(ax: Axes, panel: Panel, partial: Sequence[bool], tr: Translator) -> None:
+def _bars(
+    ax: Axes, panel: Panel, chart: Chart, tr: Translator, tips: dict[str, str] | None
+) -> None:
+    partial = chart.partial
     x = range(len(partial))
     bottoms = [0.0] * len(partial)
     for series in panel.series:
         heights = [_shown(v, panel.unit) for v in series.values]
         heights = [0.0 if math.isnan(h) else h for h in heights]
         colors = [to_rgba(series.color, PARTIAL_ALPHA if p else 1.0) for p in partial]
-        ax.bar(
+        bars = ax.bar(
             list(x),
             heights,
             bottom=bottoms if panel.stacked else None,
             color=colors,
             width=0.66,
-            label=series.name,
             linewidth=0,
         )
+        # the legend's swatch in the full colour, whatever the first week's opacity
+        ax.bar([], [], color=series.color, label=series.name, linewidth=0)
+        if tips is not None:  # a hover text per bar: the week, the series, its n
+            for i, bar in enumerate(bars):
+                gid = f"tip{len(tips)}"
+                bar.set_gid(gid)
+                week = chart.weeks[i] + (f" ({chart.partial_label})" if partial[i] else "")
+                n = series.n[i]
+                tips[gid] = f"{week} · {series.name}: n={tr.num(0 if n is None else n)}"
         if panel.stacked:
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     totals = bottoms if panel.stacked else [0.0] * len(partial)
@@ -192,7 +203,7 @@ def _x_axis(ax: Axes, chart: Chart, step: int) -> None:
     ax.set_xlim(-0.6, len(chart.labels) - 0.4)
 
 
-def _draw(chart: Chart, tr: Translator) -> Figure:
+def _draw(chart: Chart, tr: Translator, tips: dict[str, str] | None = None) -> Figure:
     columns = max(1, min(chart.columns, len(chart.panels)))
     rows = math.ceil(len(chart.panels) / columns)
     height = (2.5 if columns == 1 else 1.9) * rows + 0.4
@@ -201,7 +212,7 @@ def _draw(chart: Chart, tr: Translator) -> Figure:
     step = 1 if columns == 1 else max(1, math.ceil(len(chart.labels) / 4))
     for index, (ax, panel) in enumerate(zip(axes.flat, chart.panels, strict=False)):
         if any(series.style == "bar" for series in panel.series):
-            _bars(ax, panel, chart.partial, tr)
+            _bars(ax, panel, chart, tr, tips)
         lines = [series for series in panel.series if series.style == "line"]
         for series in panel.series:
             if series.style != "bar":
@@ -229,15 +240,24 @@ def _draw(chart: Chart, tr: Translator) -> Figure:
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
 
 
-def chart_svg(chart: Chart, language: str) -> str:
+def chart_svg(chart: Chart, language: str, *, tooltips: bool = False) -> str:
     """The chart as an ``<svg>`` element to inline in HTML (no XML prologue, no fixed size:
-    it scales to the page)."""
+    it scales to the page). ``tooltips``: each bar carries a ``<title>`` (the browser shows it
+    on hover: the week and its n), for the app's page."""
     tr = Translator(language)
+    tips: dict[str, str] | None = {} if tooltips else None
     with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
-        figure = _draw(chart, tr)
+        figure = _draw(chart, tr, tips)
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     svg = _PROLOGUE.sub("", out.getvalue(), count=1)
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", svg, count=1)
-    title = chart.title.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
-    return svg.replace("<svg", f'<svg role="img" aria-label="{title}"', 1).strip()
+    for gid, text in (tips or {}).items():
+        svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{_escape(text)}</title>', 1)
+    return svg.replace("<svg", f'<svg role="img" aria-label="{_escape(chart.title)}"', 1).strip()
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )

@@ -256,6 +256,17 @@ def releases_chart(
     return weeks.chart(tr("chart_releases"), (panel,), summary)
 
 
+def incidents_by_severity(
+    weekly: pd.DataFrame, period: Period, timezone: str, tr: Translator
+) -> Chart:
+    """Incidents per week of ``period`` by severity (kpis/response_times at grain week), its
+    partial weeks marked: the app's overview draws it as SVG (no chart script to load)."""
+    mondays = tuple(weeks_between(period.since, period.until))
+    partial = partial_weeks(period, timezone)
+    weeks = _Weeks(mondays, tuple(m in partial for m in mondays), tr)
+    return incidents_chart(weeks, _rows(weekly))
+
+
 def trend_charts(
     con: duckdb.DuckDBPyConnection,
     week: Period,

@@ -257,6 +257,21 @@ def taxonomy_labels(snapshot: Snapshot) -> dict[str, str]:
 
 
 @_cached
+def incidents_chart_svg(
+    snapshot: Snapshot, period: Period, filters: Filters, timezone: str, language: str
+) -> str:
+    """The overview's incidents per week by severity as inline SVG, a hover text (with its n)
+    on every bar: a static chart keeps the first page free of the 4.7 MB chart script
+    (docs/benchmarks.md, browser figures)."""
+    from opskpi.app.review.charts import chart_svg
+    from opskpi.app.review.trends import incidents_by_severity
+
+    weekly = kpi(snapshot, "response_times", period, filters, grain="week")
+    chart = incidents_by_severity(weekly, period, timezone, Translator(language))
+    return chart_svg(chart, language, tooltips=True)
+
+
+@_cached
 def weekly_review(
     snapshot: Snapshot,
     week: str,

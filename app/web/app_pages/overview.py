@@ -4,7 +4,7 @@ of the same length, then the per-severity SLA table and the weekly incident coun
 import streamlit as st
 
 from opskpi.app.catalogue import scope_label
-from opskpi.app.web import data, figures
+from opskpi.app.web import data
 from opskpi.app.web.components import EMPTY, context, kpi_cards
 from opskpi.config.vocabulary import POOLED
 
@@ -86,6 +86,10 @@ st.dataframe(
     column_config={tr("severity"): st.column_config.Column(pinned=True)},
 )
 
-weekly = data.kpi(ctx.snapshot, "response_times", ctx.period, ctx.filters, grain="week")
-st.plotly_chart(figures.weekly_incidents(weekly, tr, ctx.partial_weeks), width="stretch")
+# a static SVG (hover: each bar's week and n), not Plotly: the first page loads no chart script
+st.markdown(f"**{tr('incidents_per_week')}**")
+st.markdown(
+    data.incidents_chart_svg(ctx.snapshot, ctx.period, ctx.filters, ctx.timezone, tr.language),
+    unsafe_allow_html=True,  # our own SVG (matplotlib's): its labels are escaped text
+)
 st.page_link("app_pages/incidents.py", label=tr("see_incidents"), icon=":material/arrow_forward:")
