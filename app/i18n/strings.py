@@ -269,6 +269,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Uma linha por serviço (um app sem serviço no opskpi.toml tem a sua). ● deploy · ■ deploy com incidente atribuído · ◆ rollback · ✕ sync com falha · ▼ incidente, ★ sev1, na linha do seu serviço.",
         "One row per service (an app mapped to no service in opskpi.toml has its own). ● deploy · ■ deploy with an attributed incident · ◆ rollback · ✕ failed sync · ▼ incident, ★ sev1, on its service's row.",
     ),
+    "timeline_left_out": (
+        "Fora do gráfico: {n} incidentes sev3, sev4 ou de severidade desconhecida sem deploy atribuído (estão na lista de incidentes).",
+        "Not drawn: {n} sev3, sev4 or unknown-severity incidents attributed to no deploy (they are in the incident list).",
+    ),
     "attributed_title": (
         "Incidentes atribuídos a cada deploy",
         "Incidents attributed to each deploy",

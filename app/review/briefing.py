@@ -24,7 +24,7 @@ import pandas as pd
 
 from opskpi.app.catalogue import CATALOGUE, Kpi
 from opskpi.app.i18n.translator import Translator
-from opskpi.app.review.context import ReviewContext
+from opskpi.app.review.context import FormattedRows, ReviewContext
 from opskpi.app.review.document import Cell, Link, Paragraph, Section
 from opskpi.config.vocabulary import POLICY_SEVERITIES
 from opskpi.metrics import lists
@@ -247,8 +247,9 @@ def must_fix_overdue(ctx: ReviewContext) -> tuple[Section, str]:
     frame = frame.sort_values(["owner_text", "due_date", "action_key"], kind="stable")
     by_owner = frame.groupby("owner_text", sort=False).size()
     owners = " · ".join(f"{owner} {tr.num(n)}" for owner, n in by_owner.items())
-    rows = tuple(
-        (
+    rows = FormattedRows(
+        frame,
+        lambda r: (
             r["owner_text"],
             _text(r["action_id"], r["action_key"]),
             _text(r["title"]),
@@ -259,8 +260,7 @@ def must_fix_overdue(ctx: ReviewContext) -> tuple[Section, str]:
             ", ".join(str(k) for k in r["incident_keys"])
             if not _missing(r["incident_keys"])
             else "—",
-        )
-        for r in frame.to_dict("records")
+        ),
     )
     columns = (
         tr("owner"),
@@ -313,8 +313,9 @@ def late_postmortems(ctx: ReviewContext) -> tuple[Section, str]:
     )
     if frame.empty:
         return Section(title, (scope, tr("brief_none_late_pm"))), lead
-    rows = tuple(
-        (
+    rows = FormattedRows(
+        frame,
+        lambda r: (
             _incident(r),
             _text(r["title"]),
             tr.severity(r["severity"]),
@@ -322,8 +323,7 @@ def late_postmortems(ctx: ReviewContext) -> tuple[Section, str]:
             tr.when(r["resolved_local"]),
             tr.when(r["deadline_local"]),
             tr.dur(r["seconds_past_deadline"]),
-        )
-        for r in frame.to_dict("records")
+        ),
     )
     columns = (
         tr("incident"),

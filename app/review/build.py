@@ -22,7 +22,7 @@ import pandas as pd
 from opskpi.app.catalogue import CATALOGUE, scope_label
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.briefing import briefing
-from opskpi.app.review.context import ReviewContext, ReviewOptions
+from opskpi.app.review.context import FormattedRows, ReviewContext, ReviewOptions
 from opskpi.app.review.document import (
     Block,
     Document,
@@ -197,8 +197,9 @@ class _Review:
 
     def incident_table(self) -> tuple[Block, ...]:
         tr = self.tr
-        rows = tuple(
-            (
+        rows = FormattedRows(
+            self.incidents(),
+            lambda r: (
                 _incident_link(r),
                 tr.when(r["created_local"]),
                 tr.severity(r["severity"]),
@@ -208,8 +209,7 @@ class _Review:
                 tr.cause(r["root_cause"], self.labels.get(r["root_cause"])),
                 tr("yes") if _s(r["runbook_url"], "") else tr("no"),
                 _s(r["release_key"]),
-            )
-            for r in self.incidents().to_dict("records")
+            ),
         )
         columns = (
             tr("incident"),
@@ -226,22 +226,23 @@ class _Review:
 
     def without_runbook(self) -> tuple[Block, ...]:
         tr = self.tr
-        rows = tuple(
-            (
+        rows = FormattedRows(
+            self.incidents(without_runbook=True),
+            lambda r: (
                 _incident_link(r),
                 _s(r["service"]),
                 tr.severity(r["severity"]),
                 tr.when(r["created_local"]),
-            )
-            for r in self.incidents(without_runbook=True).to_dict("records")
+            ),
         )
         columns = (tr("incident"), tr("service"), tr("severity"), tr("created"))
         return _or_empty(self.ctx.capped("without-runbook", columns, rows, page="incidents"), tr)
 
     def action_table(self, frame: pd.DataFrame, name: str) -> tuple[Block, ...]:
         tr = self.tr
-        rows = tuple(
-            (
+        rows = FormattedRows(
+            frame,
+            lambda r: (
                 _s(r["action_id"], r["action_key"]),
                 _s(r["title"]),
                 _s(r["owner"]),
@@ -250,8 +251,7 @@ class _Review:
                 tr.num(r["days_overdue"]) if _yes(r["is_overdue"]) else "—",
                 tr("yes") if _yes(r["must_fix"]) else tr("no"),
                 _s(r["postmortem_id"]),
-            )
-            for r in frame.to_dict("records")
+            ),
         )
         columns = (
             tr("action"),
@@ -269,15 +269,15 @@ class _Review:
     def postmortem_table(self) -> tuple[Block, ...]:
         tr = self.tr
         frame = lists.postmortem_status(self.con, self.period, self.filters)
-        rows = tuple(
-            (
+        rows = FormattedRows(
+            frame,
+            lambda r: (
                 _incident_link(r),
                 tr.severity(r["severity"]),
                 tr.when(r["deadline_local"]),
                 tr.word("pm", r["postmortem_status"]),
                 tr.dur(r["seconds_past_deadline"]),
-            )
-            for r in frame.to_dict("records")
+            ),
         )
         columns = (
             tr("incident"),

@@ -4,18 +4,44 @@ M" and where the rest is: docs/kpis.md §9)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 import duckdb
+import pandas as pd
 
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.document import Attachment, Block, Cell, Link, Paragraph, Table, text_of
 from opskpi.app.review.links import ListLinks
 from opskpi.config.model import DEFAULT_REVIEW_TARGETS
 from opskpi.metrics.period import Filters, Period
+
+
+class FormattedRows(Sequence[tuple[Cell, ...]]):
+    """The rows of ``frame`` as table cells, formatted by ``cells`` only when read: a capped
+    table formats its first rows, the whole list only for its CSV (thousands of rows at 100k
+    incidents a year)."""
+
+    def __init__(
+        self, frame: pd.DataFrame, cells: Callable[[dict[Hashable, Any]], tuple[Cell, ...]]
+    ) -> None:
+        self.frame, self.cells = frame, cells
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Cell, ...]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[tuple[Cell, ...], ...]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[Cell, ...] | tuple[tuple[Cell, ...], ...]:
+        if isinstance(index, slice):
+            return tuple(self.cells(r) for r in self.frame.iloc[index].to_dict("records"))
+        return self.cells(self.frame.iloc[index].to_dict())
 
 
 @dataclass(frozen=True)
@@ -108,7 +134,7 @@ class ReviewContext:
                 Attachment(
                     csv_name,
                     tuple(columns),
-                    tuple(tuple(_csv_cell(c) for c in row) for row in rows),
+                    tuple(tuple(_csv_cell(c) for c in row) for row in rows[: len(rows)]),
                 )
             )
             if where:

@@ -6,6 +6,7 @@ and its trend charts one click away. A capped list links the app page with the f
 The sidebar filters apply; its period does not (the week does)."""
 
 import shlex
+from dataclasses import replace
 
 import streamlit as st
 
@@ -17,6 +18,7 @@ from opskpi.app.web.sidebar import week_label_for, week_options
 from opskpi.app.web.state import UrlProblem, previous_full_week, shown, valid_week
 from opskpi.app.web.url_warnings import show as show_url_problems
 
+PAGE_LIST_LIMIT = 50
 ctx = context()
 tr = ctx.tr
 today = ctx.view.today(ctx.timezone, ctx.as_of)
@@ -37,14 +39,12 @@ week = st.selectbox(
 if week != default or "review_week" in st.query_params:
     st.query_params["review_week"] = week
 
-doc = data.weekly_review(
-    ctx.snapshot,
-    week,
-    ctx.as_of,
-    ctx.filters,
-    tr.language,
-    ReviewOptions.from_settings(ctx.settings),
-)
+options = ReviewOptions.from_settings(ctx.settings)
+# the page shows the first PAGE_LIST_LIMIT rows of each detail list, each capped list linking
+# the app's page that holds all of it (the file written by opskpi report keeps [report]
+# list_limit): a page of thousands of Markdown rows takes the browser seconds to draw
+options = replace(options, list_limit=min(options.list_limit, PAGE_LIST_LIMIT))
+doc = data.weekly_review(ctx.snapshot, week, ctx.as_of, ctx.filters, tr.language, options)
 markdown = to_markdown(doc)
 name = f"opskpi-review-{week}"
 left, middle, right = st.columns([1, 1, 3])
