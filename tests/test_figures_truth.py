@@ -308,16 +308,23 @@ def test_times_are_human_in_the_reporting_zone(config: Path, monkeypatch) -> Non
 
 
 def test_a_large_distribution_is_a_box_with_its_outliers() -> None:
+    # 1 … 300 minutes and one of 5,000: n = 301. Linear quantiles over the sorted values:
+    # q1 at position 0.25 · 300 = 75 → 76, median at 150 → 151, q3 at 225 → 226; IQR 150,
+    # fences 76 − 225 < 1 and 226 + 225 = 451: 5,000 is the one outlier, the whiskers 1 and 300
+    minutes = [*range(1, 301), 5000]
     many = pd.DataFrame(
         {
             "incident_key": [f"pd:{i}" for i in range(301)],
             "severity": ["sev3"] * 301,
-            "ttr_seconds": [60.0 * (i + 1) for i in range(301)],
+            "ttr_seconds": [60.0 * m for m in minutes],
         }
     )
-    (box,) = figures.response_distribution(many, "ttr", {}, PT).data
-    assert box.name == "sev3 (n=301)" and box.boxpoints == "outliers"
-    assert len(box.y) == 301  # every value still makes the quartiles
+    box, outliers = figures.response_distribution(many, "ttr", {}, PT).data
+    assert box.name == "sev3 (n=301)" and box.y is None  # the statistics, not 301 values
+    assert (box.q1, box.median, box.q3) == ((76.0,), (151.0,), (226.0,))
+    assert (box.lowerfence, box.upperfence) == ((1.0,), (300.0,))
+    assert list(outliers.y) == [5000.0]
+    assert list(outliers.customdata[0]) == ["pd:300", "3 d 11 h"]  # 300,000 s
 
 
 @pytest.fixture(scope="module")

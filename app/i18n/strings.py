@@ -210,6 +210,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cumprimento do SLA de resolução por semana",
         "Resolve SLA compliance per week",
     ),
+    "outliers": ("valores atípicos", "outliers"),
     "slowest": ("Incidentes mais lentos: {metric}", "Slowest incidents: {metric}"),
     # -- tables ---------------------------------------------------------------------------------
     "incident": ("Incidente", "Incident"),

@@ -45,8 +45,8 @@ LAYOUT: dict[str, Any] = {
     "template": "plotly_white",
 }
 MIN_BOX = 5  # fewer values than this: points, no box (a box of 3 values says nothing)
-MAX_POINTS = 300  # more values than this: the box and its outliers (every point drawn would
-# cost the browser seconds and hide the box)
+MAX_POINTS = 300  # more values than this: the box from its statistics and the outliers as points
+# (every point drawn would cost the browser seconds and hide the box)
 PARTIAL_OPACITY = 0.4
 
 
@@ -158,6 +158,9 @@ def response_distribution(
     measured = incidents[incidents[column].notna()]
     for severity in _severities(measured):
         rows = measured[measured["severity"] == severity]
+        if len(rows) > MAX_POINTS:
+            _summarised_box(fig, rows, column, severity, tr)
+            continue
         small = len(rows) < MIN_BOX
         fig.add_trace(
             go.Box(
@@ -202,6 +205,45 @@ def response_distribution(
         **_layout(tr),
     )
     return fig
+
+
+def _summarised_box(
+    fig: go.Figure, rows: pd.DataFrame, column: str, severity: str, tr: Translator
+) -> None:
+    """A box from its statistics (quartiles as quantile_cont, Tukey's fences at 1.5 IQR), and
+    the values outside the fences as points: thousands of values never go to the browser."""
+    minutes = _minutes(rows[column].astype(float))
+    q1, median, q3 = (float(v) for v in minutes.quantile([0.25, 0.5, 0.75]))
+    low, high = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    inside = minutes[(minutes >= low) & (minutes <= high)]
+    color = SEVERITY_COLORS[severity]
+    fig.add_trace(
+        go.Box(
+            x=[severity],
+            q1=[q1],
+            median=[median],
+            q3=[q3],
+            lowerfence=[float(inside.min())],
+            upperfence=[float(inside.max())],
+            name=f"{severity} (n={len(rows)})",
+            marker_color=color,
+            legendgroup=severity,
+        )
+    )
+    out = rows[(minutes < low) | (minutes > high)]
+    fig.add_trace(
+        go.Scatter(
+            x=[severity] * len(out),
+            y=_minutes(out[column].astype(float)),
+            mode="markers",
+            name=f"{severity} · {tr('outliers')} ({tr.num(len(out))})",
+            legendgroup=severity,
+            showlegend=False,
+            marker={"color": color, "size": 5, "opacity": 0.6},
+            customdata=list(zip(out["incident_key"], out[column].map(tr.dur), strict=True)),
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+        )
+    )
 
 
 def weekly_trend(
