@@ -70,10 +70,10 @@ def test_briefing_comes_first_and_says_it_in_one_line(config: Path) -> None:
     # (@bruno) · late since 02/03: PW10B, og-w09-1, and PW09A before → 3 in all · no KPI moved
     # on n ≥ 5 (W09 has 3 incidents)
     assert (
-        "Semana: 2 sev1 · 2 sev2 · agora: 1 abertos acima do alvo (qualquer semana) · 1 ações "
-        "obrigatórias vencidas na semana (1 responsáveis) · 2 postmortems passaram do prazo "
-        "desde 02/03/2026 (3 atrasados ao todo) · 0 indicadores cruzaram o alvo ou mudaram "
-        "além do limite."
+        "Semana: 2 sev1 · 2 sev2 · abertos acima do alvo agora, de qualquer semana: 1 · ações "
+        "obrigatórias vencidas na semana: 1 (responsáveis: 1) · postmortems que passaram do "
+        "prazo desde 02/03/2026: 2 (atrasados ao todo: 3) · indicadores que cruzaram o alvo "
+        "ou mudaram além do limite: 0."
     ) in text.splitlines()
 
 

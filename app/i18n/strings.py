@@ -491,24 +491,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lead_severe": ("Semana: {parts}", "Week: {parts}"),
     "lead_severe_filtered": ("Sev1 e sev2 fora do filtro", "Sev1 and sev2 filtered out"),
     "lead_open": (
-        "agora: {n} abertos acima do alvo (qualquer semana)",
-        "now: {n} open past target (any week)",
+        "abertos acima do alvo agora, de qualquer semana: {n}",
+        "open past target now, any week: {n}",
     ),
     "lead_must_fix": (
-        "{n} ações obrigatórias vencidas na semana ({owners} responsáveis)",
-        "{n} must-fix actions fell overdue this week ({owners} owners)",
+        "ações obrigatórias vencidas na semana: {n} (responsáveis: {owners})",
+        "must-fix actions fallen overdue this week: {n} (owners: {owners})",
     ),
     "lead_must_fix_none": (
-        "nenhuma ação obrigatória vencida na semana",
-        "no must-fix action fell overdue this week",
+        "ações obrigatórias vencidas na semana: 0",
+        "must-fix actions fallen overdue this week: 0",
     ),
     "lead_late_pm": (
-        "{n} postmortems passaram do prazo desde {since} ({total} atrasados ao todo)",
-        "{n} postmortems went past their deadline since {since} ({total} late in all)",
+        "postmortems que passaram do prazo desde {since}: {n} (atrasados ao todo: {total})",
+        "postmortems past their deadline since {since}: {n} (late in all: {total})",
     ),
     "lead_moves": (
-        "{n} indicadores cruzaram o alvo ou mudaram além do limite",
-        "{n} KPIs crossed their target or moved past the threshold",
+        "indicadores que cruzaram o alvo ou mudaram além do limite: {n}",
+        "KPIs that crossed their target or moved past the threshold: {n}",
     ),
     "brief_severe": ("Sev1 e sev2 da semana", "Sev1 and sev2 of the week"),
     "brief_severe_scope": (
