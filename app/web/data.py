@@ -294,3 +294,28 @@ def weekly_review(
             options=options,
             links=ListLinks(app_url=""),
         )
+
+
+def weekly_review_file(
+    snapshot: Snapshot,
+    week: str,
+    as_of: datetime,
+    filters: Filters,
+    language: str,
+    options: ReviewOptions,
+    app_url: str | None,
+) -> Document:
+    """The review as ``opskpi report`` writes it, for the page's downloads (not cached: built
+    only when a download is asked for, outside the page's run)."""
+    from opskpi.app.review.build import weekly_review as build
+
+    with reader(snapshot) as con:
+        return build(
+            con,
+            week,
+            as_of,
+            Translator(language),
+            filters,
+            options=options,
+            links=ListLinks(app_url=app_url),
+        )

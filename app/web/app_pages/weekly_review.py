@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from opskpi.app.review.context import ReviewOptions
-from opskpi.app.review.document import to_html, to_markdown
+from opskpi.app.review.document import Document, to_html, to_markdown
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context
 from opskpi.app.web.sidebar import week_label_for, week_options
@@ -46,34 +46,8 @@ options = ReviewOptions.from_settings(ctx.settings)
 options = replace(options, list_limit=min(options.list_limit, PAGE_LIST_LIMIT))
 doc = data.weekly_review(ctx.snapshot, week, ctx.as_of, ctx.filters, tr.language, options)
 markdown = to_markdown(doc)
-name = f"opskpi-review-{week}"
-left, middle, right = st.columns([1, 1, 3])
-left.download_button(
-    tr("download_md"),
-    markdown,
-    file_name=f"{name}.md",
-    mime="text/markdown",
-    icon=":material/download:",
-)
-middle.download_button(
-    tr("download_html"),
-    lambda: to_html(doc),  # drawn when asked for: the charts take a moment
-    file_name=f"{name}.html",
-    mime="text/html",
-    icon=":material/download:",
-)
-command = ["opskpi", "report", "--week", week, "--as-of", ctx.as_of.isoformat()]
-for flag, values in (
-    ("--severity", ctx.view.severities),
-    ("--service", ctx.view.services),
-    ("--team", ctx.view.teams),
-    ("--source", ctx.view.sources),
-):
-    for value in values:
-        command += [flag, value]
-right.caption(tr("same_as_cli"))
-right.code(shlex.join(command), language="bash")
-st.divider()
+# the briefing's one line first: what needs a decision this week, before any control
+st.info(f"**{doc.briefing_title}** · {doc.briefing_lead}", icon=":material/priority_high:")
 # the document, or its trend charts: one at a time, so opening the page does not draw (nor
 # build, in Python) the charts nobody asked for yet
 view = (
@@ -93,3 +67,48 @@ else:
     for chart in doc.charts():
         st.plotly_chart(figures.review_chart(chart, tr), width="stretch")
         st.caption(chart.summary)
+
+st.divider()
+
+
+def file_document() -> Document:
+    """The review as ``opskpi report`` writes it (every [report] list_limit row, links to
+    ``[app] url``): built when a download is asked for."""
+    return data.weekly_review_file(
+        ctx.snapshot,
+        week,
+        ctx.as_of,
+        ctx.filters,
+        tr.language,
+        ReviewOptions.from_settings(ctx.settings),
+        ctx.settings.model.app.url,
+    )
+
+
+name = f"opskpi-review-{week}"
+left, middle, right = st.columns([1, 1, 3])
+left.download_button(
+    tr("download_md"),
+    lambda: to_markdown(file_document()),
+    file_name=f"{name}.md",
+    mime="text/markdown",
+    icon=":material/download:",
+)
+middle.download_button(
+    tr("download_html"),
+    lambda: to_html(file_document()),  # drawn when asked for: the charts take a moment
+    file_name=f"{name}.html",
+    mime="text/html",
+    icon=":material/download:",
+)
+command = ["opskpi", "report", "--week", week, "--as-of", ctx.as_of.isoformat()]
+for flag, values in (
+    ("--severity", ctx.view.severities),
+    ("--service", ctx.view.services),
+    ("--team", ctx.view.teams),
+    ("--source", ctx.view.sources),
+):
+    for value in values:
+        command += [flag, value]
+right.caption(tr("same_as_cli"))
+right.code(shlex.join(command), language="bash")
