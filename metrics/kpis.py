@@ -117,6 +117,30 @@ def paging(
     return frame(con, "kpis/paging", Query(period, filters or Filters(), grain))
 
 
+def oncall(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    grain: str = "period",
+    dimension: str | None = None,
+) -> pd.DataFrame:
+    """Interruptions by class, people interrupted, sleep-hour share (docs/kpis.md §10)."""
+    return frame(con, "kpis/oncall", Query(period, filters or Filters(), grain, dimension))
+
+
+def noise(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    grain: str = "period",
+    dimension: str | None = None,
+) -> pd.DataFrame:
+    """Resolved-unacknowledged and flapping shares, alerts per incident (docs/kpis.md §11)."""
+    return frame(con, "kpis/noise", Query(period, filters or Filters(), grain, dimension))
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
