@@ -253,6 +253,8 @@ def test_table_output_speaks_durations(config: Path, capsys: pytest.CaptureFixtu
     )
     assert code == 0
     assert "4 min" in out and "30 min" in out and "no data" in out
+    assert "interruptions" in out and "3 (business 3, off 0, sleep 0)" in out
+    assert "2 (at most 2 for one)" in out
 
 
 @pytest.mark.parametrize(
