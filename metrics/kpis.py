@@ -141,6 +141,20 @@ def noise(
     return frame(con, "kpis/noise", Query(period, filters or Filters(), grain, dimension))
 
 
+def oncall_people(
+    con: duckdb.DuckDBPyConnection, period: Period, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Interruptions per person by class, the most woken first (app and review only)."""
+    return frame(con, "kpis/oncall_people", Query(period, filters or Filters()))
+
+
+def oncall_hours(
+    con: duckdb.DuckDBPyConnection, period: Period, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Interruptions per local weekday (1 = Monday) and hour: every cell, zeros included."""
+    return frame(con, "kpis/oncall_hours", Query(period, filters or Filters()))
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 

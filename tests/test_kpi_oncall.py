@@ -405,3 +405,31 @@ def test_notification_coverage_says_which_sources_name_no_one() -> None:
             "notifications_without_incident": 1,
         },
     ]
+
+
+def test_per_person_the_most_woken_first() -> None:
+    """Ana: QP1 Mon 03:00 (sleep) + QP2 Mon 10:00 (business); Bruno: QP3 Mon 23:00 (sleep);
+    Caio: QF1 Sat 10:00 (off). Sorted by sleep hours, then interruptions: Ana, Bruno, Caio."""
+    wh = _two_teams()
+    frame = kpis.oncall_people(wh.con, Period(*APRIL, AS_OF))
+    rows = [
+        (r["person"], r["interruptions"], r["business_hours"], r["off_hours"], r["sleep_hours"])
+        for r in frame.to_dict("records")
+    ]
+    assert rows == [("Ana", 2, 1, 0, 1), ("Bruno", 1, 0, 0, 1), ("Caio", 1, 0, 1, 0)]
+    assert list(frame["sleep_hours_share"]) == [0.5, 1.0, 0.0]
+    payments = kpis.oncall_people(wh.con, Period(*APRIL, AS_OF), Filters(teams=("Payments",)))
+    assert list(payments["person"]) == ["Ana", "Bruno"]
+
+
+def test_heat_map_cells_by_local_weekday_and_hour() -> None:
+    """Mon (1) 03 h, 10 h and 23 h (QP3 is Tuesday 02:00 in UTC), Sat (6) 10 h: 168 cells."""
+    wh = _two_teams()
+    frame = kpis.oncall_hours(wh.con, Period(*APRIL, AS_OF))
+    assert len(frame) == 7 * 24
+    nonzero = {
+        (int(r["weekday"]), int(r["hour"])): int(r["interruptions"])
+        for r in frame.to_dict("records")
+        if r["interruptions"]
+    }
+    assert nonzero == {(1, 3): 1, (1, 10): 1, (1, 23): 1, (6, 10): 1}

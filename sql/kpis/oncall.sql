@@ -1,7 +1,7 @@
 -- On-call load (docs/kpis.md §10) per bucket: interruptions by class (business, off, sleep
 -- hours), the people interrupted, the most interruptions one person had, and the sleep-hour
 -- share. $dimension = 'service' | 'team' | 'source' splits it by the incident's; people are
--- never a dimension here (per-person figures are sql/queries/oncall_people.sql).
+-- never a dimension here (per-person figures are sql/kpis/oncall_people.sql).
 with interruptions as (
     select
         *,
