@@ -79,6 +79,7 @@ def test_markdown_sections_and_lists(config: Path) -> None:
         "Por severidade",
         "Causas-raiz",
         "Serviços com mais incidentes",
+        "Por time",
         "Incidentes da semana",
         "Incidentes sem runbook",
         "Ações corretivas atrasadas",
@@ -110,6 +111,12 @@ def test_markdown_sections_and_lists(config: Path) -> None:
         "| 07/03/2026 00:00 | ausente | 3 d 09 h |"
     ) in lines
     assert text.count("Nada a listar.") == 1  # no action due the following week
+    # teams (tests/test_app_fixture.py works them out): Obras 3 incidents, MTTA median 1200 s,
+    # MTTR median 5400 s, ack 1/2, resolve 2/2, 3 interruptions, 1 in sleep hours
+    obras = next(line for line in lines if line.startswith("| Obras |"))
+    assert obras.startswith("| Obras | 3 | 20 min | 1 h 30 min | 50,0 % | 100,0 % |")
+    assert obras.endswith("| 3 | 33,3 % | 0,0 % | 0 |")
+    assert "| Interrupções | 7 | 2 | +5 | comercial 5 · fora 1 · sono 1 | — |" in lines
 
 
 def test_filters_are_stated_and_applied(config: Path) -> None:

@@ -1,7 +1,7 @@
 """The weekly operational review (docs/kpis.md §9) as a document, from the same queries as
 the app: every KPI of the ISO week with its change from the week before, the KPIs per severity,
-root causes, top services, the incidents of the week, incidents without a runbook, overdue and
-upcoming corrective actions, and late or missing postmortems.
+root causes, top services, the teams side by side, the incidents of the week, incidents without
+a runbook, overdue and upcoming corrective actions, and late or missing postmortems.
 
 ``weekly_review`` builds the document; ``app.report_render`` writes it as Markdown or HTML.
 ``opskpi report`` and the app's "Revisão semanal" page both call it.
@@ -22,6 +22,7 @@ from opskpi.app.review.document import Document, Link, Section, Table
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period, parse_week, week_of
+from opskpi.metrics.teams import team_comparison
 
 TOP_SERVICES = 5
 MAX_ROWS = 200
@@ -47,6 +48,10 @@ REVIEW_KPIS = (
     "postmortems_on_time",
     "paging_window",
     "escalation_rate",
+    "interruptions",
+    "sleep_hours_share",
+    "resolved_unacknowledged_share",
+    "flapping_share",
 )
 
 
@@ -155,6 +160,41 @@ class _Review:
             for cause in self.now.root_causes
         )
         columns = (tr("root_cause"), tr("this_week"), tr("share"), tr("week_before"), tr("share"))
+        return Table(columns, rows)
+
+    def team_table(self) -> Table:
+        """Teams side by side (metrics/teams.py), the most incidents first."""
+        tr = self.tr
+        rows = tuple(
+            (
+                row.team,
+                tr.num(row.incidents),
+                tr.dur(row.tta_median),
+                tr.dur(row.ttr_median),
+                tr.pct(row.ack_sla_compliance),
+                tr.pct(row.resolve_sla_compliance),
+                f"{tr.pct(row.change_failure_rate)} "
+                f"({tr.ratio(row.deploys_with_incident, row.deploys)})",
+                tr.num(row.interruptions),
+                tr.pct(row.sleep_hours_share),
+                tr.pct(row.flapping_share),
+                tr.num(row.overdue_must_fix),
+            )
+            for row in team_comparison(self.con, self.period, self.filters)
+        )
+        columns = (
+            tr("team"),
+            tr("incidents"),
+            tr("mtta_median"),
+            tr("mttr_median"),
+            tr("ack_sla"),
+            tr("resolve_sla"),
+            tr("kpi.change_failure_rate"),
+            tr("kpi.interruptions"),
+            tr("kpi.sleep_hours_share"),
+            tr("kpi.flapping_share"),
+            tr("kpi.overdue_must_fix"),
+        )
         return Table(columns, rows)
 
     # -- lists -----------------------------------------------------------------------------------
@@ -320,6 +360,7 @@ def weekly_review(
         Section(tr("sec_severity"), (review.severity_table(),)),
         Section(tr("sec_causes"), (review.cause_table(),)),
         Section(tr("sec_top_services"), _or_empty(review.top_services(), tr)),
+        Section(tr("sec_team_review"), _or_empty(review.team_table(), tr)),
         Section(tr("sec_incidents"), _or_empty(review.incident_table(), tr)),
         Section(tr("sec_without_runbook"), _or_empty(review.without_runbook(), tr)),
         Section(
