@@ -26,6 +26,11 @@ ROOT_CAUSES: tuple[str, ...] = (
 )
 ACTION_STATUSES: tuple[str, ...] = ("Aberta", "Em curso", "Concluída", "Cancelada")
 DEFAULT_HISTORY_LIMIT = 10  # Argo CD's default spec.revisionHistoryLimit
+# How long after the trigger (or an escalation) each source notifies the person paged.
+NOTIFY_DELAY: dict[str, timedelta] = {
+    "pagerduty": timedelta(seconds=2),
+    "opsgenie": timedelta(seconds=1),
+}
 
 
 @dataclass(slots=True, frozen=True)
@@ -164,6 +169,16 @@ class Incident:
     def is_merged_at(self, now: datetime) -> bool:
         return self.merged_into is not None and self.resolved_at_view(now) is not None
 
+    def notifications(self) -> tuple[tuple[datetime, str], ...]:
+        """Who was paged, when (user keys, time order): the primary just after the trigger, and
+        the secondary at each escalation (the escalation policy pages whoever it reaches).
+        PagerDuty serves them as notify_log_entry, Opsgenie as "Sent ... notification to" alert
+        log lines; an Opsgenie *incident* names no one."""
+        delay = NOTIFY_DELAY[self.source]
+        pages = [(self.created_at + delay, self.responder)]
+        pages += [(at + delay, self.secondary) for at in self.escalations]
+        return tuple(pages)
+
     def alert_times(self) -> tuple[datetime, ...]:
         """PagerDuty: when each alert grouped into the incident arrived (the first triggers it)."""
         return tuple(self.created_at + timedelta(minutes=k) for k in range(self.alert_count))
@@ -278,10 +293,12 @@ class Organisation:
         return {s.name: s.runbook_url for s in self.services if s.runbook_url}
 
     def services_config(self) -> dict[str, dict[str, object]]:
-        """The ``[services."<name>"]`` tables for a demo config file."""
+        """The ``[services."<name>"]`` tables for a demo config file (the owning team by the
+        name the incident sources give it)."""
+        team_names = {t.key: t.name for t in self.teams}
         out: dict[str, dict[str, object]] = {}
         for s in self.services:
-            entry: dict[str, object] = {"argocd_apps": list(s.apps)}
+            entry: dict[str, object] = {"argocd_apps": list(s.apps), "team": team_names[s.team]}
             if s.runbook_url:
                 entry["runbook_url"] = s.runbook_url
             out[s.name] = entry
