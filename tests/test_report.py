@@ -80,6 +80,7 @@ def test_markdown_sections_and_lists(config: Path) -> None:
         "Causas-raiz",
         "Serviços com mais incidentes",
         "Por time",
+        "Plantão por pessoa",
         "Incidentes da semana",
         "Incidentes sem runbook",
         "Ações corretivas atrasadas",
@@ -117,6 +118,10 @@ def test_markdown_sections_and_lists(config: Path) -> None:
     assert obras.startswith("| Obras | 3 | 20 min | 1 h 30 min | 50,0 % | 100,0 % |")
     assert obras.endswith("| 3 | 33,3 % | 0,0 % | 0 |")
     assert "| Interrupções | 7 | 2 | +5 | comercial 5 · fora 1 · sono 1 | — |" in lines
+    # per person (app_fixture): Davi 3 (2 business, 1 sleep) first, then Bruno, Carla, eva
+    assert "| Davi | 3 | 2 | 0 | 1 | 33,3 % |" in lines
+    assert "| eva@example.com | 1 | 0 | 1 | 0 | 0,0 % |" in lines
+    assert "Mostrando" not in text  # 4 people: nothing capped
 
 
 def test_filters_are_stated_and_applied(config: Path) -> None:
@@ -185,3 +190,16 @@ def test_app_command_line_and_environment(tmp_path: Path) -> None:
     env = app_cmd.app_environment(str(config), base={"PATH": "/usr/bin"})
     assert env == {"PATH": "/usr/bin", "OPSKPI_CONFIG": str(config.resolve())}
     assert "OPSKPI_CONFIG" not in app_cmd.app_environment("built-in defaults", base={})
+
+
+def test_a_capped_people_list_says_so(config: Path, monkeypatch) -> None:
+    from opskpi.app.review import build
+
+    monkeypatch.setattr(build, "TOP_PEOPLE", 2)
+    text = to_markdown(review(config))
+    assert "| Davi | 3 | 2 | 0 | 1 | 33,3 % |" in text.splitlines()
+    assert "| Carla |" not in text
+    assert (
+        "Mostrando 2 de 4 pessoas; a lista completa está na página Carga de plantão do app."
+        in text
+    )

@@ -502,6 +502,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mttr_median": ("MTTR mediana", "MTTR median"),
     "mttr_p90": ("MTTR p90", "MTTR p90"),
     "sec_team_review": ("Por time", "Per team"),
+    "sec_people_review": ("Plantão por pessoa", "On-call load per person"),
+    "people_capped": (
+        "Mostrando {shown} de {total} pessoas; a lista completa está na página Carga de plantão do app.",
+        "Showing {shown} of {total} people; the full list is on the app's On-call load page.",
+    ),
     # -- vocabularies ---------------------------------------------------------------------------
     "status.open": ("aberta", "open"),
     "status.in_progress": ("em curso", "in progress"),

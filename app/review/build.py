@@ -1,7 +1,8 @@
 """The weekly operational review (docs/kpis.md §9) as a document, from the same queries as
 the app: every KPI of the ISO week with its change from the week before, the KPIs per severity,
-root causes, top services, the teams side by side, the incidents of the week, incidents without
-a runbook, overdue and upcoming corrective actions, and late or missing postmortems.
+root causes, top services, the teams side by side, on-call load per person, the incidents of the
+week, incidents without a runbook, overdue and upcoming corrective actions, and late or missing
+postmortems.
 
 ``weekly_review`` builds the document; ``app.report_render`` writes it as Markdown or HTML.
 ``opskpi report`` and the app's "Revisão semanal" page both call it.
@@ -26,6 +27,7 @@ from opskpi.metrics.teams import team_comparison
 
 TOP_SERVICES = 5
 MAX_ROWS = 200
+TOP_PEOPLE = 10
 # The rows of the KPI table, in order (app/catalogue.py defines each KPI).
 REVIEW_KPIS = (
     "incidents",
@@ -197,6 +199,36 @@ class _Review:
         )
         return Table(columns, rows)
 
+    def people(self) -> tuple[str | Table, ...]:
+        """On-call load per person (docs/kpis.md §10), the most woken first; capped, saying so."""
+        tr = self.tr
+        frame = kpis.oncall_people(self.con, self.period, self.filters)
+        rows = tuple(
+            (
+                _s(r["person"]),
+                tr.num(r["interruptions"]),
+                tr.num(r["business_hours"]),
+                tr.num(r["off_hours"]),
+                tr.num(r["sleep_hours"]),
+                tr.pct(r["sleep_hours_share"]),
+            )
+            for r in frame.head(TOP_PEOPLE).to_dict("records")
+        )
+        if not rows:
+            return (tr("nothing_listed"),)
+        columns = (
+            tr("person"),
+            tr("interruptions"),
+            tr("class.business_hours"),
+            tr("class.off_hours"),
+            tr("class.sleep_hours"),
+            tr("sleep_share"),
+        )
+        table = Table(columns, rows)
+        if len(frame) <= TOP_PEOPLE:
+            return (table,)
+        return (table, tr("people_capped", shown=TOP_PEOPLE, total=len(frame)))
+
     # -- lists -----------------------------------------------------------------------------------
     def top_services(self) -> Table:
         tr = self.tr
@@ -361,6 +393,7 @@ def weekly_review(
         Section(tr("sec_causes"), (review.cause_table(),)),
         Section(tr("sec_top_services"), _or_empty(review.top_services(), tr)),
         Section(tr("sec_team_review"), _or_empty(review.team_table(), tr)),
+        Section(tr("sec_people_review"), review.people()),
         Section(tr("sec_incidents"), _or_empty(review.incident_table(), tr)),
         Section(tr("sec_without_runbook"), _or_empty(review.without_runbook(), tr)),
         Section(
