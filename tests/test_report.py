@@ -200,6 +200,5 @@ def test_a_capped_people_list_says_so(config: Path, monkeypatch) -> None:
     assert "| Davi | 3 | 2 | 0 | 1 | 33,3 % |" in text.splitlines()
     assert "| Carla |" not in text
     assert (
-        "Mostrando 2 de 4 pessoas; a lista completa está na página Carga de plantão do app."
-        in text
+        "Mostrando 2 de 4 pessoas; a lista completa está na página Carga de plantão do app." in text
     )
