@@ -85,7 +85,9 @@ def window_variable() -> dashboard.CustomVariable:
     return (
         dashboard.CustomVariable("window")
         .label(t("Window"))
-        .description(t("Rolling window of the KPIs, in the reporting time zone, today included."))
+        .description(
+            t("The 7 or 28 full days before today, in the reporting time zone (today left out).")
+        )
         .values("7d,28d")
         .current(dashboard_models.VariableOption(selected=True, text="28d", value="28d"))
         .options(

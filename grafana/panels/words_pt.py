@@ -11,7 +11,7 @@ PT_BR: dict[str, str] = {
     "Severity": "Severidade",
     "Source": "Fonte",
     "Window": "Janela",
-    "Rolling window of the KPIs, in the reporting time zone, today included.": "Janela móvel dos KPIs, no fuso de relatório, hoje incluído.",
+    "The 7 or 28 full days before today, in the reporting time zone (today left out).": "Os 7 ou 28 dias completos antes de hoje, no fuso de relatório (hoje fora).",
     "Team": "Time",
     "Service": "Serviço",
     "Only the names listed in the opskpi config.": "Só os nomes listados na configuração do opskpi.",
