@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from opskpi.config.clock import ClockRange, parse_clock_range
 from opskpi.config.durations import Duration, parse_duration
 from opskpi.config.vocabulary import (
     DEFAULT_TAXONOMY_LABELS,
@@ -229,6 +230,44 @@ class ReleaseSettings(Strict):
     opsgenie_tag_prefix: str | None = "release:"
 
 
+def _clock_range(value: object) -> ClockRange:
+    return value if isinstance(value, ClockRange) else parse_clock_range(value)
+
+
+ClockHours = Annotated[ClockRange, BeforeValidator(_clock_range)]
+
+
+class OncallSettings(Strict):
+    """The interruption classes by local time (docs/kpis.md §10), and the share of sleep-hour
+    interruptions above which the alert rule fires (the exporter serves it)."""
+
+    business_hours: ClockHours = Field(default_factory=lambda: parse_clock_range("08:00-18:00"))
+    sleep_hours: ClockHours = Field(default_factory=lambda: parse_clock_range("22:00-08:00"))
+    sleep_hours_share_threshold: float = Field(default=0.25, gt=0, le=1)
+
+    @field_validator("business_hours")
+    @classmethod
+    def _same_day(cls, value: ClockRange) -> ClockRange:
+        if value.wraps:
+            raise ValueError(f"business hours must start and end on the same day, got '{value}'")
+        return value
+
+    @model_validator(mode="after")
+    def _apart(self) -> OncallSettings:
+        if self.business_hours.overlaps(self.sleep_hours):
+            raise ValueError(
+                f"business_hours '{self.business_hours}' and sleep_hours '{self.sleep_hours}' "
+                "overlap: an interruption must fall in one class"
+            )
+        return self
+
+
+class NoiseSettings(Strict):
+    """Alert noise (docs/kpis.md §11): resolved this soon after creation, never acked = flapping."""
+
+    flap_window: WallDuration = Field(default_factory=lambda: parse_duration("5m"))
+
+
 class ServiceSettings(Strict):
     argocd_apps: list[str] = Field(default_factory=list)
     runbook_url: str | None = None
@@ -256,5 +295,7 @@ class SettingsModel(Strict):
     taxonomy: TaxonomySettings = Field(default_factory=TaxonomySettings)
     releases: ReleaseSettings = Field(default_factory=ReleaseSettings)
     services: dict[str, ServiceSettings] = Field(default_factory=dict)
+    oncall: OncallSettings = Field(default_factory=OncallSettings)
+    noise: NoiseSettings = Field(default_factory=NoiseSettings)
     app: AppSettings = Field(default_factory=AppSettings)
     exporter: ExporterSettings = Field(default_factory=ExporterSettings)

@@ -117,6 +117,44 @@ def paging(
     return frame(con, "kpis/paging", Query(period, filters or Filters(), grain))
 
 
+def oncall(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    grain: str = "period",
+    dimension: str | None = None,
+) -> pd.DataFrame:
+    """Interruptions by class, people interrupted, sleep-hour share (docs/kpis.md §10)."""
+    return frame(con, "kpis/oncall", Query(period, filters or Filters(), grain, dimension))
+
+
+def noise(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    grain: str = "period",
+    dimension: str | None = None,
+) -> pd.DataFrame:
+    """Resolved-unacknowledged and flapping shares, alerts per incident (docs/kpis.md §11)."""
+    return frame(con, "kpis/noise", Query(period, filters or Filters(), grain, dimension))
+
+
+def oncall_people(
+    con: duckdb.DuckDBPyConnection, period: Period, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Interruptions per person by class, the most woken first (app and review only)."""
+    return frame(con, "kpis/oncall_people", Query(period, filters or Filters()))
+
+
+def oncall_hours(
+    con: duckdb.DuckDBPyConnection, period: Period, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Interruptions per local weekday (1 = Monday) and hour: every cell, zeros included."""
+    return frame(con, "kpis/oncall_hours", Query(period, filters or Filters()))
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 

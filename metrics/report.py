@@ -5,7 +5,7 @@ the app's cards, the weekly review and the exporter.
 One frozen dataclass per KPI group; a field is a column of the group's query and a key of the
 ``opskpi kpis --json`` object, in the same order. ``KpiReport.to_json()`` is that object.
 
-Adding a group (say ``oncall``, from ``sql/kpis/oncall.sql``): a ``Group`` subclass naming its
+Adding a group (say ``toil``, from ``sql/kpis/toil.sql``): a ``Group`` subclass naming its
 query, whose fields are the query's columns in JSON order; a field of that type on
 ``KpiReport`` before ``filters``; one line in ``KpiReport.read``; a ``metrics.kpis`` function of
 the group's name (the app's DataFrames). JSON, CSV, ``group_names()`` and the exporter's reader
@@ -200,6 +200,36 @@ class Paging(Group):
     escalation_rate: float | None
 
 
+@dataclass(frozen=True)
+class Oncall(Group):
+    """On-call load (docs/kpis.md §10): interruptions by the notification's local time."""
+
+    QUERY = "kpis/oncall"
+
+    interruptions: int
+    business_hours: int
+    off_hours: int
+    sleep_hours: int
+    people: int
+    max_per_person: int
+    sleep_hours_share: float | None
+
+
+@dataclass(frozen=True)
+class Noise(Group):
+    """Alert noise (docs/kpis.md §11) over the period's non-merged incidents."""
+
+    QUERY = "kpis/noise"
+
+    incidents: int
+    resolved: int
+    resolved_unacknowledged: int
+    resolved_unacknowledged_share: float | None
+    flapping: int
+    flapping_share: float | None
+    alerts_per_incident: float | None
+
+
 # -- the report ------------------------------------------------------------------------------------
 
 
@@ -217,6 +247,8 @@ class KpiReport:
     runbooks: Runbooks
     rca: Rca
     paging: Paging
+    oncall: Oncall
+    noise: Noise
     filters: Filters = field(default_factory=Filters)
 
     @classmethod
@@ -235,6 +267,8 @@ class KpiReport:
             runbooks=Runbooks.read(read_rows),
             rca=Rca.read(read_rows),
             paging=Paging.read(read_rows),
+            oncall=Oncall.read(read_rows),
+            noise=Noise.read(read_rows),
             filters=filters,
         )
 

@@ -49,6 +49,8 @@ class GenerateParams:
     # that gives each alert its own incident.
     alert_grouping_rate: float = 0.004
     email_trigger_rate: float = 0.001
+    # sev3/sev4 incidents that clear themselves within minutes, never acknowledged (alert noise)
+    flap_rate: float = 0.06
     burst_at: datetime | None = None  # start of a dense PagerDuty burst (within 20 h)
     burst_count: int = 0
     postmortems: bool = True
@@ -105,6 +107,7 @@ def generate(
     merge_rate: float = 0.015,
     alert_grouping_rate: float = 0.004,
     email_trigger_rate: float = 0.001,
+    flap_rate: float = 0.06,
     burst_at: datetime | None = None,
     burst_count: int = 0,
     postmortems: bool = True,
@@ -127,6 +130,7 @@ def generate(
         merge_rate=merge_rate,
         alert_grouping_rate=alert_grouping_rate,
         email_trigger_rate=email_trigger_rate,
+        flap_rate=flap_rate,
         burst_at=burst_at,
         burst_count=burst_count,
         postmortems=postmortems,

@@ -26,6 +26,11 @@ ROOT_CAUSES: tuple[str, ...] = (
 )
 ACTION_STATUSES: tuple[str, ...] = ("Aberta", "Em curso", "Concluída", "Cancelada")
 DEFAULT_HISTORY_LIMIT = 10  # Argo CD's default spec.revisionHistoryLimit
+# How long after the trigger (or an escalation) each source notifies the person paged.
+NOTIFY_DELAY: dict[str, timedelta] = {
+    "pagerduty": timedelta(seconds=2),
+    "opsgenie": timedelta(seconds=1),
+}
 
 
 @dataclass(slots=True, frozen=True)
@@ -163,6 +168,16 @@ class Incident:
 
     def is_merged_at(self, now: datetime) -> bool:
         return self.merged_into is not None and self.resolved_at_view(now) is not None
+
+    def notifications(self) -> tuple[tuple[datetime, str], ...]:
+        """Who was paged, when (user keys, time order): the primary just after the trigger, and
+        the secondary at each escalation (the escalation policy pages whoever it reaches).
+        PagerDuty serves them as notify_log_entry, Opsgenie as "Sent ... notification to" alert
+        log lines; an Opsgenie *incident* names no one."""
+        delay = NOTIFY_DELAY[self.source]
+        pages = [(self.created_at + delay, self.responder)]
+        pages += [(at + delay, self.secondary) for at in self.escalations]
+        return tuple(pages)
 
     def alert_times(self) -> tuple[datetime, ...]:
         """PagerDuty: when each alert grouped into the incident arrived (the first triggers it)."""

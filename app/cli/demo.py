@@ -32,6 +32,7 @@ from opskpi.config.load import DEMO_DIR
 CHILD_COMMANDS = ("app", "serve-metrics")
 READY_TIMEOUT = 60.0  # seconds a child gets to start listening before a warning
 STOP_TIMEOUT = 10.0
+DEMO_ALERT_GROUPING = 0.05  # PagerDuty incidents grouping 2+ alerts (the simulator's default: rare)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -220,7 +221,8 @@ def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     setup_logging(console)
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    org = generate(args.seed, end, months=args.months)
+    # more PagerDuty alert grouping than the default, so the demo shows alerts per incident
+    org = generate(args.seed, end, months=args.months, alert_grouping_rate=DEMO_ALERT_GROUPING)
     try:
         sim = SimulatorServer(org, port=base).start()
     except OSError as exc:

@@ -115,6 +115,37 @@ def print_report(report: KpiReport, console: Console | None = None) -> None:
     )
     summary.add_row("escalation rate", f"{percent(paging.escalation_rate)} ({paging.escalated})")
     console.print(summary)
+    print_oncall_and_noise(report, console)
+
+
+def print_oncall_and_noise(report: KpiReport, console: Console) -> None:
+    """Interruptions by class (docs/kpis.md §10) and alert noise (§11)."""
+    oncall, noise = report.oncall, report.noise
+    table = Table(title="On-call load and alert noise", title_justify="left", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row(
+        "interruptions",
+        f"{oncall.interruptions} (business {oncall.business_hours}, off {oncall.off_hours}, "
+        f"sleep {oncall.sleep_hours})",
+    )
+    table.add_row("sleep-hour share", percent(oncall.sleep_hours_share))
+    table.add_row(
+        "people interrupted", f"{oncall.people} (at most {oncall.max_per_person} for one)"
+    )
+    table.add_row(
+        "resolved, never acknowledged",
+        f"{percent(noise.resolved_unacknowledged_share)} "
+        f"({noise.resolved_unacknowledged}/{noise.resolved})",
+    )
+    table.add_row(
+        "flapping", f"{percent(noise.flapping_share)} ({noise.flapping}/{noise.incidents})"
+    )
+    table.add_row(
+        "alerts per incident",
+        "no data" if noise.alerts_per_incident is None else f"{noise.alerts_per_incident:.2f}",
+    )
+    console.print(table)
 
 
 _DURATIONS: tuple[

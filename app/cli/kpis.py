@@ -1,4 +1,5 @@
-"""``opskpi kpis``: every KPI of docs/kpis.md §3–8 for a period, as a table, JSON or CSV."""
+"""``opskpi kpis``: every KPI of docs/kpis.md §3–8, 10 and 11 for a period, as a table, JSON or
+CSV."""
 
 from __future__ import annotations
 

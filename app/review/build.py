@@ -1,7 +1,8 @@
 """The weekly operational review (docs/kpis.md §9) as a document, from the same queries as
 the app: every KPI of the ISO week with its change from the week before, the KPIs per severity,
-root causes, top services, the incidents of the week, incidents without a runbook, overdue and
-upcoming corrective actions, and late or missing postmortems.
+root causes, top services, the teams side by side, on-call load per person, the incidents of the
+week, incidents without a runbook, overdue and upcoming corrective actions, and late or missing
+postmortems.
 
 ``weekly_review`` builds the document; ``app.report_render`` writes it as Markdown or HTML.
 ``opskpi report`` and the app's "Revisão semanal" page both call it.
@@ -22,9 +23,11 @@ from opskpi.app.review.document import Document, Link, Section, Table
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period, parse_week, week_of
+from opskpi.metrics.teams import team_comparison
 
 TOP_SERVICES = 5
 MAX_ROWS = 200
+TOP_PEOPLE = 10
 # The rows of the KPI table, in order (app/catalogue.py defines each KPI).
 REVIEW_KPIS = (
     "incidents",
@@ -47,6 +50,10 @@ REVIEW_KPIS = (
     "postmortems_on_time",
     "paging_window",
     "escalation_rate",
+    "interruptions",
+    "sleep_hours_share",
+    "resolved_unacknowledged_share",
+    "flapping_share",
 )
 
 
@@ -156,6 +163,71 @@ class _Review:
         )
         columns = (tr("root_cause"), tr("this_week"), tr("share"), tr("week_before"), tr("share"))
         return Table(columns, rows)
+
+    def team_table(self) -> Table:
+        """Teams side by side (metrics/teams.py), the most incidents first."""
+        tr = self.tr
+        rows = tuple(
+            (
+                row.team,
+                tr.num(row.incidents),
+                tr.dur(row.tta_median),
+                tr.dur(row.ttr_median),
+                tr.pct(row.ack_sla_compliance),
+                tr.pct(row.resolve_sla_compliance),
+                f"{tr.pct(row.change_failure_rate)} "
+                f"({tr.ratio(row.deploys_with_incident, row.deploys)})",
+                tr.num(row.interruptions),
+                tr.pct(row.sleep_hours_share),
+                tr.pct(row.flapping_share),
+                tr.num(row.overdue_must_fix),
+            )
+            for row in team_comparison(self.con, self.period, self.filters)
+        )
+        columns = (
+            tr("team"),
+            tr("incidents"),
+            tr("mtta_median"),
+            tr("mttr_median"),
+            tr("ack_sla"),
+            tr("resolve_sla"),
+            tr("kpi.change_failure_rate"),
+            tr("kpi.interruptions"),
+            tr("kpi.sleep_hours_share"),
+            tr("kpi.flapping_share"),
+            tr("kpi.overdue_must_fix"),
+        )
+        return Table(columns, rows)
+
+    def people(self) -> tuple[str | Table, ...]:
+        """On-call load per person (docs/kpis.md §10), the most woken first; capped, saying so."""
+        tr = self.tr
+        frame = kpis.oncall_people(self.con, self.period, self.filters)
+        rows = tuple(
+            (
+                _s(r["person"]),
+                tr.num(r["interruptions"]),
+                tr.num(r["business_hours"]),
+                tr.num(r["off_hours"]),
+                tr.num(r["sleep_hours"]),
+                tr.pct(r["sleep_hours_share"]),
+            )
+            for r in frame.head(TOP_PEOPLE).to_dict("records")
+        )
+        if not rows:
+            return (tr("nothing_listed"),)
+        columns = (
+            tr("person"),
+            tr("interruptions"),
+            tr("class.business_hours"),
+            tr("class.off_hours"),
+            tr("class.sleep_hours"),
+            tr("sleep_share"),
+        )
+        table = Table(columns, rows)
+        if len(frame) <= TOP_PEOPLE:
+            return (table,)
+        return (table, tr("people_capped", shown=TOP_PEOPLE, total=len(frame)))
 
     # -- lists -----------------------------------------------------------------------------------
     def top_services(self) -> Table:
@@ -320,6 +392,8 @@ def weekly_review(
         Section(tr("sec_severity"), (review.severity_table(),)),
         Section(tr("sec_causes"), (review.cause_table(),)),
         Section(tr("sec_top_services"), _or_empty(review.top_services(), tr)),
+        Section(tr("sec_team_review"), _or_empty(review.team_table(), tr)),
+        Section(tr("sec_people_review"), review.people()),
         Section(tr("sec_incidents"), _or_empty(review.incident_table(), tr)),
         Section(tr("sec_without_runbook"), _or_empty(review.without_runbook(), tr)),
         Section(

@@ -26,6 +26,7 @@ from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
 from opskpi.metrics.report import KpiReport, group_names
 from opskpi.metrics.snapshot import open_snapshot
+from opskpi.metrics.teams import TeamRow, team_comparison
 
 TTL = "5m"
 MAX_ENTRIES = 256
@@ -100,6 +101,27 @@ def report(snapshot: Snapshot, period: Period, filters: Filters) -> KpiReport:
     """Every KPI for the period (what ``opskpi kpis`` prints), as types."""
     with reader(snapshot) as con:
         return kpis.build_report(con, period, filters)
+
+
+# -- on-call load and teams (docs/kpis.md §10, §11) -------------------------------------------
+
+
+@_cached
+def oncall_people(snapshot: Snapshot, period: Period, filters: Filters) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return kpis.oncall_people(con, period, filters)
+
+
+@_cached
+def oncall_hours(snapshot: Snapshot, period: Period, filters: Filters) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return kpis.oncall_hours(con, period, filters)
+
+
+@_cached
+def team_rows(snapshot: Snapshot, period: Period, filters: Filters) -> tuple[TeamRow, ...]:
+    with reader(snapshot) as con:
+        return team_comparison(con, period, filters)
 
 
 # -- lists -------------------------------------------------------------------------------------

@@ -422,3 +422,86 @@ def overdue_by_owner(owners: pd.DataFrame, tr: Translator, scope: str = "") -> g
         **LAYOUT,
     )
     return fig
+
+
+# -- on-call load and alert noise (docs/kpis.md §10, §11) ---------------------------------------
+
+INTERRUPTION_CLASSES = ("business_hours", "off_hours", "sleep_hours")
+CLASS_COLORS = {"business_hours": "#90a4ae", "off_hours": "#ffb300", "sleep_hours": "#4527a0"}
+
+
+def weekly_interruptions(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
+    """Interruptions per week stacked by class (kpis/oncall, grain week)."""
+    fig = go.Figure()
+    for name in INTERRUPTION_CLASSES:
+        fig.add_trace(
+            go.Bar(
+                x=_weeks(weekly["bucket"]),
+                y=weekly[name],
+                name=tr(f"class.{name}"),
+                marker_color=CLASS_COLORS[name],
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.4,
+        title=tr("interruptions_per_week"),
+        yaxis={"title": tr("interruptions")},
+        xaxis={"title": tr("week"), **_week_axis(weekly)},
+        **LAYOUT,
+    )
+    return fig
+
+
+def interruption_heatmap(hours: pd.DataFrame, tr: Translator) -> go.Figure:
+    """Interruptions by local hour (x) and weekday (y, Monday on top): kpis/oncall_hours."""
+    days = [tr(f"weekday.{day}") for day in range(1, 8)]
+    grid = [
+        [int(v) for v in hours[hours["weekday"] == day].sort_values("hour")["interruptions"]]
+        for day in range(1, 8)
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=[f"{hour:02d}h" for hour in range(24)],
+            y=days,
+            colorscale="Purples",
+            hovertemplate="%{y} %{x}: %{z}<extra></extra>",
+            colorbar={"title": tr("interruptions")},
+        )
+    )
+    fig.update_layout(
+        title=tr("interruptions_heatmap"),
+        xaxis={"title": tr("local_hour"), "type": "category"},
+        yaxis={"autorange": "reversed", "type": "category"},
+        **{**LAYOUT, "hovermode": "closest"},
+    )
+    return fig
+
+
+def weekly_noise(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
+    """The two noise shares per week (kpis/noise, grain week), 0–100 %, with their n."""
+    fig = go.Figure()
+    lines = (
+        ("resolved_unacknowledged_share", "resolved", "#6d4c41"),
+        ("flapping_share", "incidents", "#e53935"),
+    )
+    for column, n_column, color in lines:
+        fig.add_trace(
+            go.Scatter(
+                x=_weeks(weekly["bucket"]),
+                y=weekly[column] * 100,
+                mode="lines+markers",
+                name=tr(f"kpi.{column}"),
+                line={"color": color},
+                customdata=weekly[n_column],
+                hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=tr("noise_per_week"),
+        yaxis={"title": "%", "range": [0, 105]},
+        xaxis={"title": tr("week"), **_week_axis(weekly)},
+        **LAYOUT,
+    )
+    return fig

@@ -25,7 +25,9 @@ from opskpi.sql.session import SchemaTooNewError, WarehouseBusyError, WarehouseM
 # (key, file, icon, url path): url paths stay the same in every language, so links keep working
 PAGES = (
     ("overview", "app_pages/overview.py", ":material/dashboard:", "visao-geral"),
+    ("teams", "app_pages/teams.py", ":material/groups:", "times"),
     ("response", "app_pages/response_times.py", ":material/timer:", "tempos-de-resposta"),
+    ("oncall", "app_pages/oncall.py", ":material/bedtime:", "carga-de-plantao"),
     ("causes", "app_pages/root_causes.py", ":material/category:", "causas-raiz"),
     ("releases", "app_pages/releases.py", ":material/rocket_launch:", "releases"),
     ("actions", "app_pages/actions.py", ":material/task_alt:", "acoes-corretivas"),

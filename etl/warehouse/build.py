@@ -58,6 +58,26 @@ def calendar_frame(country: str, first_year: int, last_year: int) -> pd.DataFram
     return frame
 
 
+def oncall_frames(settings: Settings) -> dict[str, pd.DataFrame]:
+    """``cfg_oncall`` (the interruption classes' hours, docs/kpis.md §10, and the sleep-hour share
+    the alert rule compares with) and ``cfg_noise`` (the flap window, §11): one row each."""
+    oncall, noise = settings.model.oncall, settings.model.noise
+    return {
+        "cfg_oncall": pd.DataFrame(
+            [
+                {
+                    "business_start_second": oncall.business_hours.start,
+                    "business_end_second": oncall.business_hours.end,
+                    "sleep_start_second": oncall.sleep_hours.start,
+                    "sleep_end_second": oncall.sleep_hours.end,
+                    "sleep_hours_share_threshold": oncall.sleep_hours_share_threshold,
+                }
+            ]
+        ),
+        "cfg_noise": pd.DataFrame([{"flap_window_seconds": noise.flap_window.seconds}]),
+    }
+
+
 def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)create the ``cfg_*`` tables from the settings."""
     model = settings.model
@@ -128,6 +148,7 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
             columns=["service", "app"],
         ).astype("string"),
     }
+    frames.update(oncall_frames(settings))
     this_year = datetime.now(UTC).year
     frames["cfg_calendar"] = calendar_frame(model.report.holidays, 1990, this_year + 5)
     for name, frame in frames.items():

@@ -1,6 +1,7 @@
 """Saúde dos dados: sync runs, freshness per source, quarantined records with reasons
-(``data_quality_issues``), Argo CD history gaps and incidents with bad timestamps. Not filtered
-by the sidebar: it describes the whole snapshot."""
+(``data_quality_issues``), Argo CD history gaps, incidents with bad timestamps and which sources
+name the people they notify (docs/kpis.md §10). Not filtered by the sidebar: it describes the
+whole snapshot."""
 
 import streamlit as st
 
@@ -127,3 +128,22 @@ else:
         },
     )
     st.caption(tr("bad_times_help"))
+
+st.subheader(tr("sec_notifications"))
+notified = data.plain_list(ctx.snapshot, "notification_coverage")
+if not notified.empty:
+    table(
+        notified,
+        {
+            "source": tr("source"),
+            "incidents": tr("incidents"),
+            "incidents_notified": tr("incidents_notified"),
+            "interruptions": tr("kpi.interruptions"),
+            "notifications_without_incident": tr("notifications_without_incident"),
+        },
+    )
+    for row in notified.to_dict("records"):
+        if row["incidents"] and not row["incidents_notified"]:
+            st.warning(
+                tr("no_notifications_source", source=row["source"], incidents=row["incidents"])
+            )
