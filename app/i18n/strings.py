@@ -423,6 +423,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bad.is_resolve_before_creation": ("resolvido antes de criado", "resolved before created"),
     "bad.is_resolve_in_future": ("resolução no futuro", "resolved in the future"),
     "raw_created": ("Criação (texto da fonte)", "Created (source text)"),
+    # -- data health: Opsgenie → JSM Operations (docs/migration-opsgenie-to-jsm.md) -------------
+    "jsm_title": ("Opsgenie → JSM Operations", "Opsgenie → JSM Operations"),
+    "jsm_help": (
+        "Um alerta presente no Opsgenie e no JSM conta uma vez só: pelo corte (cutover), ou pelo "
+        "par (mesmo alias, ou mesmo tinyId e createdAt), preferindo o registro do JSM.",
+        "An alert found in Opsgenie and in JSM counts once: by the cutover, or by its pair (the "
+        "same alias, or the same tinyId and createdAt), preferring the JSM record.",
+    ),
+    "jsm_left_out": (
+        "Registros deixados de fora para nada contar duas vezes",
+        "Records left out so that nothing counts twice",
+    ),
+    "jsm_pairs": ("Alertas presentes nos dois", "Alerts found in both"),
+    "jsm_pairs_shown": (
+        "Mostrando {n} de {total} pares (os mais recentes).",
+        "Showing {n} of {total} pairs (the newest).",
+    ),
+    "jsm_spellings": (
+        "Grafia dos campos nos dados recebidos do JSM",
+        "Field spellings in the JSM data received",
+    ),
+    "reason": ("Motivo", "Reason"),
+    "with_twin": ("Contam pelo par", "Count under their twin"),
+    "matched_by": ("Pareados por", "Matched by"),
+    "counted_as": ("Conta como", "Counts as"),
+    "opsgenie_created": ("Criado no Opsgenie", "Created in Opsgenie"),
+    "jsm_created": ("Criado no JSM", "Created in JSM"),
+    "gap_seconds": ("Diferença (s)", "Gap (s)"),
+    "spelling": ("Grafia", "Spelling"),
     # -- vocabularies ---------------------------------------------------------------------------
     "status.open": ("aberta", "open"),
     "status.in_progress": ("em curso", "in progress"),

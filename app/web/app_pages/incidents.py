@@ -118,7 +118,9 @@ if chosen:
         st.warning(tr("unknown_incident", key=chosen))
         st.stop()
     inc = bundle["incident"]
-    source_name = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}.get(inc["source"], "")
+    source_name = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "jsm": "JSM"}.get(
+        inc["source"], ""
+    )
     st.markdown(f"#### {inc['incident_key']} — {inc['title'] or ''}")
     if inc["url"]:
         st.link_button(tr("open_in", source=source_name), inc["url"], icon=":material/open_in_new:")
