@@ -81,7 +81,9 @@ class Migration:
         inc.source_id = uuid_from(self.rng)
         inc.og_incident_id, inc.og_incident_number, inc.reopened = None, 0, None
         if inc.created_at < self.at + DUAL_RUN:
-            self.opsgenie_counter += 1
+            # Opsgenie went on numbering its own alerts too (heartbeats and the like, never
+            # copied): the copy's tinyId is Opsgenie's next one, not JSM's
+            self.opsgenie_counter += self.rng.randint(1, 3)
             copy_created = inc.created_at + timedelta(milliseconds=DUAL_DELAY_MS)
             inc.twin_id = f"{uuid_from(self.rng)}-{epoch_ms(copy_created)}"
             inc.twin_number = self.opsgenie_counter
