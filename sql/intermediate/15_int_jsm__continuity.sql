@@ -22,7 +22,7 @@ jsm as (
         settings.cutover is null
             or alerts.created_at is null
             or alerts.created_at >= settings.cutover
-            or pairs.opsgenie_created_at >= settings.cutover as is_kept
+            or coalesce(pairs.opsgenie_created_at >= settings.cutover, false) as is_kept
     from int_jsm__alert_incidents as alerts
     cross join settings
     left join pairs on pairs.jsm_key = alerts.incident_key
