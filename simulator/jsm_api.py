@@ -171,7 +171,7 @@ def _search(request: Request) -> list[Incident]:
         chosen = [
             i
             for i in world.jsm
-            if i.created_at <= now
+            if jsm.inserted_at(world.org, i) <= now
             and (start is None or i.created_at.timestamp() >= start)
             and (stop is None or i.created_at.timestamp() < stop)
             and all(p(i, now) for p in predicates)
@@ -224,7 +224,7 @@ def list_alerts(request: Request) -> Response:
 def _alert(request: Request) -> Incident:
     _cloud(request)
     inc = request.world.jsm_by_id.get(request.params["id"])
-    if inc is None or not inc.visible_at(request.now):
+    if inc is None or jsm.inserted_at(request.world.org, inc) > request.now:
         raise errors(404, "Alert does not exist", "NOT_FOUND")
     return inc
 
@@ -235,7 +235,12 @@ def alert_by_alias(request: Request) -> Response:
     wanted = request.arg("alias")
     if not wanted:
         raise invalid("alias is required")
-    matches = [i for i in request.world.jsm if i.visible_at(request.now) and og.alias(i) == wanted]
+    now = request.now
+    matches = [
+        i
+        for i in request.world.jsm
+        if jsm.inserted_at(request.world.org, i) <= now and og.alias(i) == wanted
+    ]
     if not matches:
         raise errors(404, "Alert does not exist", "NOT_FOUND")
     inc = matches[-1]  # the latest alert of an alias reused over time
