@@ -346,8 +346,9 @@ class _Run:
                 if bad:
                     self.ctx.reject("comms_incident", bad)
                 self.ctx.land("comms_incident", good, key=_comms_key, location=reply.safe_url)
-                info = body.get("pageInfo") if isinstance(body.get("pageInfo"), dict) else {}
-                cursor = info.get("endCursor") if info.get("hasNextPage") is True else None
+                info = body.get("pageInfo")
+                more = isinstance(info, dict) and info.get("hasNextPage") is True
+                cursor = info.get("endCursor") if more and isinstance(info, dict) else None
                 if not isinstance(cursor, str) or not cursor or not nodes:
                     return
                 if cursor in cursors:
