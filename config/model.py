@@ -6,6 +6,7 @@ The policy numbers are defaults here, taken from the organisation's incident-man
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -220,6 +221,13 @@ class JsmSettings(Strict):
                         "'api_token_file'"
                     )
         return data
+
+    @field_validator("cloud_id")
+    @classmethod
+    def _cloud_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]+", value):
+            raise ValueError(f"expected letters, digits and hyphens (a UUID), got {value!r}")
+        return value
 
     @field_validator("cutover", mode="before")
     @classmethod

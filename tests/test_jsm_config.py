@@ -72,6 +72,7 @@ def test_the_cutover_instant(tmp_path: Path, cutover: object, instant: datetime)
         ({"email_env": None}, "set exactly one of 'email_env' or 'email_file'"),
         ({"api_token_file": "t.txt"}, "set exactly one of 'api_token_env' or 'api_token_file'"),
         ({"site": None}, "set 'cloud_id', or 'site'"),
+        ({"cloud_id": "../../admin"}, "expected letters, digits and hyphens"),
         ({"api_token": "x"}, "'api_token' must not be written in the config file"),
         ({"email": "a@b"}, "'email' must not be written in the config file"),
     ],

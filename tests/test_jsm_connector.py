@@ -76,6 +76,7 @@ def make_settings(
     cloud_id: str | None = None,
     comms: bool = True,
     initial_lookback: str = "365d",
+    timeout: str = "0.5s",
 ) -> Settings:
     (tmp_path / "jsm.email").write_text(EMAIL + "\n")
     (tmp_path / "jsm.token").write_text(token + "\n")
@@ -83,7 +84,7 @@ def make_settings(
         "base_url": server.jsm_url,
         "email_file": "jsm.email",
         "api_token_file": "jsm.token",
-        "timeout": "0.5s",
+        "timeout": timeout,
         "comms": comms,
     }
     if cloud_id:
@@ -421,7 +422,8 @@ def test_a_window_of_more_than_20000_alerts_arrives_whole(
         jsm_migration_at=END - timedelta(days=40),
     )
     with SimulatorServer(org, tokens=SimulatorTokens(jsm_email=EMAIL, jsm_api_token=TOKEN)) as sim:
-        settings = make_settings(tmp_path, sim, comms=False, initial_lookback="28d")
+        # a generous timeout: a retried request would count twice in the figures below
+        settings = make_settings(tmp_path, sim, comms=False, initial_lookback="28d", timeout="30s")
         con = open_writer(tmp_path / "w.duckdb")
         try:
             ctx, connector = sync(con, settings, sim, slept, page_size=100)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +59,7 @@ from opskpi.etl.warehouse.sync_state import StreamState
 log = logging.getLogger("opskpi.sources.jsm")
 
 STREAM = "alerts"
+CLOUD_ID = re.compile(r"[A-Za-z0-9-]+")  # it goes into every path: nothing else is accepted
 MAX_LOG_PAGES = 1_000  # a cursor that never ends is an error, not a hang
 CLOSED = "closed"  # a closed alert never changes again; every other status is re-read
 
@@ -173,9 +175,10 @@ class JsmConnector:
                 stats.update(client.stats)
         body = reply.body
         cloud = body.get("cloudId") if isinstance(body, dict) else None
-        if not isinstance(cloud, str) or not cloud.strip():
+        if not isinstance(cloud, str) or not CLOUD_ID.fullmatch(cloud.strip()):
             raise DataError(
-                f"{reply.where()}: no 'cloudId' in the answer; set sources.jsm.cloud_id"
+                f"{reply.where()}: no usable 'cloudId' in the answer (letters, digits and "
+                "hyphens); set sources.jsm.cloud_id"
             )
         return cloud.strip()
 
