@@ -6,6 +6,8 @@ The policy numbers are defaults here, taken from the organisation's incident-man
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -185,6 +187,83 @@ class ArgoCDSettings(SecretRef):
         return self
 
 
+class JsmSettings(Strict):
+    """``[sources.jsm]``: Jira Service Management Operations, Opsgenie's successor
+    (docs/migration-opsgenie-to-jsm.md). Basic auth with the account e-mail and an Atlassian API
+    token, both read from ``*_env``/``*_file`` (never written in the file: the e-mail too, since
+    the config is stored with every build)."""
+
+    base_url: str = "https://api.atlassian.com"  # the Ops API lives under /jsm/ops/api/{cloud_id}
+    site: str | None = None  # https://acme.atlassian.net: cloud_id from <site>/_edge/tenant_info
+    cloud_id: str | None = None
+    email_env: str | None = None
+    email_file: str | None = None
+    api_token_env: str | None = None
+    api_token_file: str | None = None
+    # Opsgenie alerts created before it, JSM alerts from it on; a date is midnight in the
+    # reporting time zone ([report] timezone)
+    cutover: date | datetime | None = None
+    # an Opsgenie and a JSM alert with the same alias are one alert when created this close
+    pair_window: WallDuration = Field(default_factory=lambda: parse_duration("10m"))
+    query: str | None = None  # extra alert search clause, e.g. "tag:prod"
+    comms: bool = True  # stakeholder-comms incidents, when the token's scope allows
+    severity: SeverityMapping = Field(default_factory=SeverityMapping)
+    timeout: WallDuration = Field(default_factory=lambda: parse_duration("30s"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_credentials(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key in ("email", "api_token", "token", "password"):
+                if key in data:
+                    raise ValueError(
+                        f"'{key}' must not be written in the config file: use 'email_env' / "
+                        "'api_token_env' (environment variables) or 'email_file' / "
+                        "'api_token_file'"
+                    )
+        return data
+
+    @field_validator("cloud_id")
+    @classmethod
+    def _cloud_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]+", value):
+            raise ValueError(f"expected letters, digits and hyphens (a UUID), got {value!r}")
+        return value
+
+    @field_validator("cutover", mode="before")
+    @classmethod
+    def _cutover(cls, value: object) -> object:
+        """A TOML date or date-time, or the same written as a string."""
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError(
+                    f"expected a date (2026-11-01) or a date-time with an offset, got {value!r}"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> JsmSettings:
+        _exactly_one(self.email_env, self.email_file, "email_env", "email_file")
+        _exactly_one(self.api_token_env, self.api_token_file, "api_token_env", "api_token_file")
+        if not self.site and not self.cloud_id:
+            raise ValueError(
+                "set 'cloud_id', or 'site' (https://<name>.atlassian.net) to read it from "
+                "<site>/_edge/tenant_info"
+            )
+        if isinstance(self.cutover, datetime) and self.cutover.tzinfo is None:
+            raise ValueError("cutover: a date, or a date-time with an offset (…T00:00:00-03:00)")
+        return self
+
+    def cutover_at(self, timezone: str) -> datetime | None:
+        """The cutover instant: a date is its midnight in ``timezone`` (the reporting zone)."""
+        if self.cutover is None or isinstance(self.cutover, datetime):
+            return self.cutover
+        return datetime.combine(self.cutover, time(0), tzinfo=ZoneInfo(timezone))
+
+
 def _exactly_one(env: str | None, file: str | None, env_key: str, file_key: str) -> None:
     if bool(env) == bool(file):
         raise ValueError(f"set exactly one of '{env_key}' or '{file_key}'")
@@ -193,6 +272,7 @@ def _exactly_one(env: str | None, file: str | None, env_key: str, file_key: str)
 class SourcesSettings(Strict):
     pagerduty: PagerDutySettings | None = None
     opsgenie: OpsgenieSettings | None = None
+    jsm: JsmSettings | None = None
     argocd: ArgoCDSettings | None = None
 
 

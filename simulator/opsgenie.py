@@ -28,7 +28,7 @@ def _email(world: World, key: str | None) -> str:
 
 
 def alias(inc: Incident) -> str:
-    return f"{inc.service}-{_digest(inc.source_id)[:10]}"
+    return inc.alias or f"{inc.service}-{_digest(inc.source_id)[:10]}"
 
 
 def entity(inc: Incident) -> str:

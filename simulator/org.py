@@ -116,7 +116,7 @@ class Incident:
     ``escalations`` every escalation to a next level, before or after the first ack.
     """
 
-    source: str  # "pagerduty" | "opsgenie"
+    source: str  # "pagerduty" | "opsgenie" | "jsm"
     source_id: str
     number: int  # PagerDuty incident_number / Opsgenie tinyId
     service: str
@@ -147,6 +147,16 @@ class Incident:
     og_incident_id: str | None = None  # also rendered as an Opsgenie *incident*
     og_incident_number: int = 0
     reopened: tuple[datetime, datetime] | None = None  # Opsgenie incident: (resolved, reopened)
+    # The Opsgenie → JSM Operations migration (simulator/jsm.py). ``alias`` is set on a record
+    # whose alias must not derive from its own id (a copy in the other system). ``twin_*`` name
+    # the same alert's record in the other system: an Opsgenie alert imported into JSM (same
+    # tinyId and createdAt), or a JSM alert also sent to Opsgenie during the switch (same
+    # alias, its own tinyId, created ``twin_delay_ms`` later).
+    alias: str | None = None
+    twin_id: str | None = None
+    twin_number: int = 0
+    twin_alias: str | None = None  # the twin's alias when it differs (an import lost it)
+    twin_delay_ms: int = 0
 
     @property
     def key(self) -> str:
@@ -283,6 +293,7 @@ class Organisation:
     postmortems: list[Postmortem] = field(default_factory=list)
     account_timezone: str = "America/Sao_Paulo"
     subdomain: str = "construtora-sim"
+    jsm_migrated_at: datetime | None = None  # when the Opsgenie account moved to JSM, if it did
 
     def service_apps(self) -> dict[str, list[str]]:
         """``[services.<name>].argocd_apps`` as the demo config declares it."""

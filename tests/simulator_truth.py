@@ -30,6 +30,11 @@ Choices where the definitions leave room (the ETL must make the same ones):
   the holidays package's calendar; ``max_per_person`` is 0 when nobody was paged;
 * alerts per incident: PagerDuty ``alert_counts.all`` as served at ``view_at``, 1 per Opsgenie
   alert, none for an Opsgenie incident.
+* JSM Operations (``"jsm"`` in ``sources``, the simulator's migrated Opsgenie account): an
+  Opsgenie alert imported into JSM counts once, as its JSM record when no cutover is given (JSM
+  is preferred), as its Opsgenie record with ``jsm_cutover`` (the migration instant: no alert
+  of the simulator's falls on the wrong side of it); a JSM alert also sent to Opsgenie counts
+  once, as its JSM record; a postmortem naming either record counts for the one that counts.
 """
 
 from __future__ import annotations
@@ -110,8 +115,14 @@ def unified_incidents(
     opsgenie_mode: str = "alerts",
     sources: Sequence[str] = ("pagerduty", "opsgenie"),
     fields: PagerDutyFields = DEMO_FIELDS,
+    jsm_cutover: datetime | None = None,
 ) -> list[Unified]:
     """The unified incidents of KPI_DEFINITIONS §1 as visible at ``view_at``."""
+    if jsm_cutover is not None:
+        assert jsm_cutover == org.jsm_migrated_at, "the truth knows cutover = migration only"
+    # imports exist in JSM from the migration on
+    migrated = org.jsm_migrated_at is not None and org.jsm_migrated_at <= view_at
+    paired = "jsm" in sources and jsm_cutover is None and migrated
     postmortems: dict[str, Postmortem] = {}
     for pm in org.postmortems:
         if pm.published_at <= view_at:
@@ -131,6 +142,8 @@ def unified_incidents(
             row.field_cause = row.field_cause if fields.taxonomy == ROOT_CAUSE_FIELD else None
             row.field_release = row.field_release if fields.releases == RELEASE_FIELD else None
         row.postmortem = postmortems.get(row.key)
+        if paired and inc.source == "opsgenie" and inc.twin_id is not None:
+            row.key = f"jsm:{inc.twin_id}"  # imported into JSM: the JSM record counts
         out.append(row)
     return out
 
@@ -297,6 +310,7 @@ def compute_kpis(
     pagerduty_fields: PagerDutyFields = DEMO_FIELDS,
     oncall_hours: OncallHours | None = None,
     flap_window: float = 300.0,
+    jsm_cutover: datetime | None = None,
 ) -> dict[str, Any]:
     """``opskpi kpis --json`` for incidents created in [since, until) (local dates)."""
     as_of = (as_of or org.end).astimezone(UTC)
@@ -305,7 +319,7 @@ def compute_kpis(
     today = as_of.astimezone(tz).date()
     apps_of = service_apps if service_apps is not None else org.service_apps()
     runbooks = service_runbooks if service_runbooks is not None else org.service_runbooks()
-    rows = unified_incidents(org, view, opsgenie_mode, sources, pagerduty_fields)
+    rows = unified_incidents(org, view, opsgenie_mode, sources, pagerduty_fields, jsm_cutover)
 
     def in_period(moment: datetime) -> bool:
         return since <= moment.astimezone(tz).date() < until

@@ -532,6 +532,35 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Mostrando {shown} de {total} pessoas; a lista completa está na página Carga de plantão do app.",
         "Showing {shown} of {total} people; the full list is on the app's On-call load page.",
     ),
+    # -- data health: Opsgenie → JSM Operations (docs/migration-opsgenie-to-jsm.md) -------------
+    "jsm_title": ("Opsgenie → JSM Operations", "Opsgenie → JSM Operations"),
+    "jsm_help": (
+        "Um alerta presente no Opsgenie e no JSM conta uma vez só: pelo corte (cutover), ou pelo "
+        "par (mesmo alias, ou mesmo tinyId e createdAt), preferindo o registro do JSM.",
+        "An alert found in Opsgenie and in JSM counts once: by the cutover, or by its pair (the "
+        "same alias, or the same tinyId and createdAt), preferring the JSM record.",
+    ),
+    "jsm_left_out": (
+        "Registros deixados de fora para nada contar duas vezes",
+        "Records left out so that nothing counts twice",
+    ),
+    "jsm_pairs": ("Alertas presentes nos dois", "Alerts found in both"),
+    "jsm_pairs_shown": (
+        "Mostrando {n} de {total} pares (os mais recentes).",
+        "Showing {n} of {total} pairs (the newest).",
+    ),
+    "jsm_spellings": (
+        "Grafia dos campos nos dados recebidos do JSM",
+        "Field spellings in the JSM data received",
+    ),
+    "reason": ("Motivo", "Reason"),
+    "with_twin": ("Contam pelo par", "Count under their twin"),
+    "matched_by": ("Pareados por", "Matched by"),
+    "counted_as": ("Conta como", "Counts as"),
+    "opsgenie_created": ("Criado no Opsgenie", "Created in Opsgenie"),
+    "jsm_created": ("Criado no JSM", "Created in JSM"),
+    "gap_seconds": ("Diferença (s)", "Gap (s)"),
+    "spelling": ("Grafia", "Spelling"),
     # -- URL values the app cannot use (app/web/url_warnings.py) -------------------------------
     "url.ignored": (
         "A URL traz {param} = {value}, que não foi usado: {rule} Usando o padrão.",

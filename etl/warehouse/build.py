@@ -82,6 +82,7 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
     """(Re)create the ``cfg_*`` tables from the settings."""
     model = settings.model
     og = model.sources.opsgenie
+    jsm = model.sources.jsm
     frames: dict[str, pd.DataFrame] = {
         "cfg_policy": pd.DataFrame(settings.policy_rows()).astype(
             {
@@ -104,8 +105,22 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
                     "release_pagerduty_field": model.releases.pagerduty_field,
                     "release_opsgenie_prefix": model.releases.opsgenie_tag_prefix,
                     "opsgenie_web_url": (og.web_url.rstrip("/") if og and og.web_url else None),
+                    # JSM Operations (docs/migration-opsgenie-to-jsm.md)
+                    "jsm_web_url": (jsm.site.rstrip("/") if jsm and jsm.site else None),
+                    "jsm_cutover_at": (
+                        jsm.cutover_at(model.report.timezone) if jsm is not None else None
+                    ),
+                    "jsm_pair_window_seconds": (
+                        jsm.pair_window.seconds if jsm is not None else None
+                    ),
                 }
             ]
+        ).astype(
+            {
+                "jsm_web_url": "string",
+                "jsm_cutover_at": "datetime64[ns, UTC]",
+                "jsm_pair_window_seconds": "float64",
+            }
         ),
         "cfg_severity_map": pd.DataFrame(
             [

@@ -1,7 +1,8 @@
 """Saúde dos dados: sync runs, freshness per source, quarantined records with reasons
-(``data_quality_issues``), Argo CD history gaps, incidents with bad timestamps and which sources
-name the people they notify (docs/kpis.md §10). Not filtered by the sidebar: it describes the
-whole snapshot."""
+(``data_quality_issues``), Argo CD history gaps, incidents with bad timestamps, which sources
+name the people they notify (docs/kpis.md §10), and the Opsgenie → JSM Operations continuity
+(records left out, the pairs, the field spellings received). Not filtered by the sidebar: it
+describes the whole snapshot."""
 
 import streamlit as st
 
@@ -147,3 +148,48 @@ if not notified.empty:
             st.warning(
                 tr("no_notifications_source", source=row["source"], incidents=row["incidents"])
             )
+JSM_PAIRS_SHOWN = 200
+continuity = data.plain_list(ctx.snapshot, "jsm_continuity")
+pairs = data.plain_list(ctx.snapshot, "jsm_pairs", limit=JSM_PAIRS_SHOWN)
+spellings = data.plain_list(ctx.snapshot, "jsm_field_spellings")
+if not (continuity.empty and pairs.empty and spellings.empty):
+    st.subheader(tr("jsm_title"))
+    st.caption(tr("jsm_help"))
+    if not continuity.empty:
+        st.markdown(f"**{tr('jsm_left_out')}**")
+        table(
+            continuity,
+            {
+                "source": tr("source"),
+                "reason": tr("reason"),
+                "records": tr("records"),
+                "with_twin": tr("with_twin"),
+            },
+        )
+    if not pairs.empty:
+        st.markdown(f"**{tr('jsm_pairs')}**")
+        st.caption(tr("jsm_pairs_shown", n=len(pairs), total=int(pairs["total"].iloc[0])))
+        table(
+            human(pairs, ctx, opsgenie_created_local="when", jsm_created_local="when"),
+            {
+                "opsgenie_key": "Opsgenie",
+                "jsm_key": "JSM",
+                "matched_by": tr("matched_by"),
+                "opsgenie_created_local_text": tr("opsgenie_created"),
+                "jsm_created_local_text": tr("jsm_created"),
+                "gap_seconds": tr("gap_seconds"),
+                "counted_key": tr("counted_as"),
+                "reason": tr("reason"),
+            },
+        )
+    if not spellings.empty:
+        st.markdown(f"**{tr('jsm_spellings')}**")
+        table(
+            spellings,
+            {
+                "object": tr("object"),
+                "field": tr("field"),
+                "spelling": tr("spelling"),
+                "records": tr("records"),
+            },
+        )

@@ -120,7 +120,9 @@ if chosen:
         st.warning(tr("unknown_incident", key=as_text(quotable(chosen))))  # a stale link: say so
         st.stop()
     inc = bundle["incident"]
-    source_name = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}.get(inc["source"], "")
+    source_name = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "jsm": "JSM"}.get(
+        inc["source"], ""
+    )
     st.markdown(f"#### {inc['incident_key']} — {inc['title'] or ''}")
     if inc["url"]:
         st.link_button(tr("open_in", source=source_name), inc["url"], icon=":material/open_in_new:")

@@ -107,8 +107,9 @@ def _read_one(
     incidents = fields["incidents"] if "incidents" in fields else incident_refs("\n".join(body))
     if not incidents and "incidents" not in fields:
         reason = (
-            "names no PagerDuty or Opsgenie incident (expected an incident URL, a "
-            "'pagerduty:<id>' / 'opsgenie:<id>' token or front-matter 'incidents'); "
+            "names no PagerDuty, Opsgenie or JSM incident (expected an incident URL, a "
+            "'pagerduty:<id>' / 'opsgenie:<id>' / 'jsm:<id>' token or front-matter "
+            "'incidents'); "
             "the postmortem was loaded but is linked to no incident"
         )
         warnings.append(ReadError(relative, None, reason))
