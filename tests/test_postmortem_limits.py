@@ -5,6 +5,7 @@ unbounded value."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -52,8 +53,7 @@ def alias_bomb(levels: int = 8) -> str:
     naming the one above 9 times, so the last stands for 9**(levels + 1) strings
     (9**9 = 387,420,489) in under 500 bytes."""
     lines = ["---", "incidents:", "  - &a [" + ", ".join(['"pagerduty:Q1"'] * 9) + "]"]
-    names = "abcdefghijklmnop"
-    for previous, name in zip(names, names[1 : levels + 1], strict=False):
+    for previous, name in itertools.pairwise("abcdefghijklmnop"[: levels + 1]):
         lines.append(f"  - &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
     return "\n".join([*lines, "---", "# Postmortem — INC-20260304-1 (Sev2)", ""])
 
