@@ -25,6 +25,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "corrective_actions",
     "data_quality_issues",
     "source_freshness",
+    "rejected_records",
     "argocd_history_gaps",
     "sync_runs",
     "cfg_policy",
@@ -32,6 +33,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "cfg_settings",
     "cfg_taxonomy",
     "cfg_services",
+    "cfg_sources",
     "build_info",
     "schema_migrations",
 )

@@ -128,6 +128,18 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
             columns=["service", "app"],
         ).astype("string"),
     }
+    # the sources the snapshot reports on (sql/health/source_status.sql)
+    frames["cfg_sources"] = pd.DataFrame(
+        [
+            {
+                "source": name,
+                "position": i,
+                "stale_after_seconds": model.sync.stale_after.seconds,
+            }
+            for i, name in enumerate(settings.configured_sources)
+        ],
+        columns=["source", "position", "stale_after_seconds"],
+    ).astype({"source": "string", "position": "int64", "stale_after_seconds": "float64"})
     this_year = datetime.now(UTC).year
     frames["cfg_calendar"] = calendar_frame(model.report.holidays, 1990, this_year + 5)
     for name, frame in frames.items():

@@ -41,14 +41,32 @@ def open_memory() -> duckdb.DuckDBPyConnection:
     return con
 
 
+# Connections (by id) inside a ``transaction`` block. DuckDB has no nested transactions (and a
+# BEGIN inside one aborts it), so an inner block joins the outer one instead.
+_OPEN: set[int] = set()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One transaction around the block: committed at its end, rolled back if it raises
-    (including KeyboardInterrupt)."""
+    (including KeyboardInterrupt).
+
+    Inside another ``transaction`` block on the same connection (a source's whole run, see
+    ``etl/sync.py``), the block is part of the outer transaction: committed or rolled back
+    with it, and an exception leaving the inner block rolls back the outer one when it
+    leaves that too.
+    """
+    key = id(con)
+    if key in _OPEN:
+        yield
+        return
     con.execute("begin transaction")
+    _OPEN.add(key)
     try:
         yield
     except BaseException:
+        _OPEN.discard(key)
         con.execute("rollback")
         raise
+    _OPEN.discard(key)
     con.execute("commit")
