@@ -14,12 +14,18 @@ from pathlib import Path
 import duckdb
 
 from opskpi.etl.warehouse.migrate import migrate
-from opskpi.sql.session import WarehouseBusyError, start_session
+from opskpi.sql.session import WarehouseAccessError, WarehouseBusyError, start_session
 
 
 def open_writer(path: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) and migrate the warehouse for writing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseAccessError(
+            f"cannot create the warehouse folder {path.parent}: {exc.strerror or exc} "
+            "(check [warehouse] path and the folder's permissions)"
+        ) from None
     try:
         con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
     except duckdb.IOException as exc:
@@ -28,7 +34,11 @@ def open_writer(path: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConn
                 f"warehouse {path} is in use by another opskpi process (a sync or build?); "
                 "try again when it has finished"
             ) from None
-        raise
+        raise WarehouseAccessError(
+            f"cannot open the warehouse {path} for writing: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__} "
+            "(check [warehouse] path and the folder's permissions)"
+        ) from None
     start_session(con)
     migrate(con, where=str(path))
     return con
