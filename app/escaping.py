@@ -56,7 +56,8 @@ def safe_url(url: Any, *, relative: bool = False) -> str | None:
     parts = urlsplit(text)
     if parts.scheme:
         return text if parts.scheme.lower() in ("http", "https") and parts.netloc else None
-    if relative and not text.startswith(("//", "\\")) and ":" not in text.split("/", 1)[0]:
+    path = re.split(r"[/?#]", text, maxsplit=1)[0]
+    if relative and not text.startswith(("//", "\\")) and ":" not in path:
         return text
     return None
 
