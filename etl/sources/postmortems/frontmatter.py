@@ -39,8 +39,8 @@ class _AsWrittenLoader(yaml.SafeLoader):
     hundred bytes of nested aliases expand to gigabytes (a "billion laughs" bomb). Nesting is
     bounded too, so a file of brackets cannot exhaust the parser's recursion."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent) or anchor is not None:
             raise yaml.composer.ComposerError(
@@ -55,7 +55,7 @@ class _AsWrittenLoader(yaml.SafeLoader):
                 raise yaml.composer.ComposerError(
                     None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
