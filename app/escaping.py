@@ -7,6 +7,8 @@ by opskpi is text, never markup: the one set of rules for every output (docs/ope
   out of it, and it stays on one line.
 - :func:`safe_url`: a link target only if it is ``http(s)`` (or, where asked, relative to the
   app): never ``javascript:``, ``data:`` or anything a browser would run.
+- :func:`plot_text`: for Plotly's labels and hover text, which read a subset of HTML (links,
+  styles): escaped, so a title is shown as written.
 - :func:`csv_cell` / :func:`csv_frame`: OWASP's rule against CSV (formula) injection: a text
   cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with
   ``'`` so a spreadsheet shows it instead of evaluating it.
@@ -14,6 +16,7 @@ by opskpi is text, never markup: the one set of rules for every output (docs/ope
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,6 +63,11 @@ def safe_url(url: Any, *, relative: bool = False) -> str | None:
     if relative and not text.startswith(("//", "\\")) and ":" not in path:
         return text
     return None
+
+
+def plot_text(value: Any) -> str:
+    """``value`` for a Plotly label or hover text: its HTML-like tags shown, not applied."""
+    return html.escape("" if value is None else str(value), quote=False)
 
 
 def csv_cell(value: Any) -> Any:

@@ -23,7 +23,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from opskpi.app.cli.main import main
-from opskpi.app.escaping import csv_cell, csv_frame, markdown_text, safe_url
+from opskpi.app.escaping import csv_cell, csv_frame, markdown_text, plot_text, safe_url
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.build import weekly_review
 from opskpi.app.review.document import Document, Link, Section, Table, to_html, to_markdown
@@ -239,3 +239,15 @@ def test_kpis_json_still_parses_with_a_hostile_title(
     assert main(["kpis", "--config", str(config), "--json", "--as-of", as_of]) == 0
     report = json.loads(capsys.readouterr().out)
     assert datetime.fromisoformat(report["as_of"]) == fx.AS_OF
+
+
+def test_plotly_labels_show_tags_as_text() -> None:
+    from opskpi.app.web.figures import overdue_by_owner
+
+    owner = '<a href="javascript:alert(1)">@mallory</a><img src=x>'
+    frame = pd.DataFrame({"owner": [owner], "overdue_must_fix": [1], "overdue_other": [2]})
+    fig = overdue_by_owner(frame, Translator("pt-BR"))
+    labels = [label for trace in fig.data for label in trace.y]
+    assert labels == [plot_text(owner)] * 2
+    assert all("<" not in label for label in labels)
+    assert unescape(labels[0]) == owner
