@@ -101,6 +101,11 @@ class MetricsServer:
         self._started.set()
         self._loop.run_forever()
         self._server.close()
+        # the connections still open (kept alive, idle): closed before the loop is
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         self._loop.run_until_complete(self._server.wait_closed())
         self._loop.close()
 
@@ -123,6 +128,8 @@ class MetricsServer:
             pass
         except TimeoutError:
             pass  # an idle kept-alive connection
+        except asyncio.CancelledError:
+            pass  # the server stops: the connection ends here, quietly
         finally:
             writer.close()
 
