@@ -18,6 +18,11 @@ from opskpi.metrics.report import KpiReport, Stats, Value
 
 Kind = Literal["count", "share", "duration"]
 TargetKind = Literal["ack", "resolve"]
+# What a count of open, breaching or overdue things covers (docs/kpis.md §9: "scope is always
+# stated"): the incidents (or the actions due) of the app's period or of the review's week, or
+# everything open now.
+Scope = Literal["period", "week", "now"]
+ScopeOf = Literal["incidents", "actions"]
 # severity → {"ack": seconds or None, "resolve": seconds or None} (metrics.lists.policy_targets)
 Targets = Mapping[str, Mapping[str, float | None]]
 Text = Callable[[KpiReport, Translator], str]
@@ -56,9 +61,13 @@ class Kpi:
     neutral: bool = False  # a change that is neither good nor bad (the number of deploys)
     card_label: str | None = None  # a shorter label key for cards
     card_note: Text | None = None  # the card's caption in place of n
+    scope_of: ScopeOf | None = None  # a count whose label must say what it covers
 
-    def label(self, tr: Translator) -> str:
-        return tr(f"kpi.{self.key}")
+    def label(self, tr: Translator, scope: Scope = "period") -> str:
+        """The KPI's name, with its scope where it has one: "Ações atrasadas (prazo no
+        período)"."""
+        name = tr(f"kpi.{self.key}")
+        return f"{name} {scope_label(tr, self.scope_of, scope)}" if self.scope_of else name
 
     def shown(self, tr: Translator, report: KpiReport) -> str:
         value = self.value(report)
@@ -77,14 +86,21 @@ class Kpi:
             return tr.delta_dur(current, previous)
         return tr.delta_count(current, previous)
 
-    def card(self, tr: Translator, now: KpiReport, before: KpiReport, targets: Targets) -> Card:
+    def card(
+        self,
+        tr: Translator,
+        now: KpiReport,
+        before: KpiReport,
+        targets: Targets,
+        scope: Scope = "period",
+    ) -> Card:
         note = self.card_note or self.n
         parts = [note(now, tr)] if note else []
         if self.target:
             listed = target_list(targets, self.target, tr)
             parts.append(tr("targets", targets=listed) if listed else tr("no_targets"))
         return Card(
-            label=tr(self.card_label) if self.card_label else self.label(tr),
+            label=tr(self.card_label) if self.card_label else self.label(tr, scope),
             value=self.shown(tr, now),
             delta=self.change(tr, now, before),
             lower_is_better=self.lower_is_better,
@@ -93,18 +109,28 @@ class Kpi:
         )
 
     def review_row(
-        self, tr: Translator, now: KpiReport, before: KpiReport, targets: Targets
+        self,
+        tr: Translator,
+        now: KpiReport,
+        before: KpiReport,
+        targets: Targets,
+        scope: Scope = "week",
     ) -> tuple[str, str, str, str, str, str]:
         """KPI, this period, the one before, change, n, target ("—" where there is none)."""
         listed = target_list(targets, self.target, tr) if self.target else ""
         return (
-            self.label(tr),
+            self.label(tr, scope),
             self.shown(tr, now),
             self.shown(tr, before),
             self.change(tr, now, before) or "—",
             self.n(now, tr) if self.n else "—",
             listed or "—",
         )
+
+
+def scope_label(tr: Translator, scope_of: ScopeOf, scope: Scope) -> str:
+    """``(incidentes do período)``, ``(prazo na semana)``, ``(todas em aberto agora)``…"""
+    return tr(f"scope.{scope_of}.{scope}")
 
 
 # -- the "n" of each KPI ---------------------------------------------------------------------------
@@ -197,6 +223,7 @@ _KPIS: tuple[Kpi, ...] = (
         "count",
         lambda r: r.pooled.breaching_open,
         lower_is_better=True,
+        scope_of="incidents",
         card_note=lambda r, tr: tr("unacked_over_target", n=r.pooled.unacked_over_target or 0),
     ),
     Kpi(
@@ -230,12 +257,19 @@ _KPIS: tuple[Kpi, ...] = (
         n=_actions_ratio,
         card_note=lambda r, tr: _actions_ratio(r, tr) + " · " + tr("rca_caption"),
     ),
-    Kpi("overdue_actions", "count", lambda r: r.rca.overdue_actions, lower_is_better=True),
+    Kpi(
+        "overdue_actions",
+        "count",
+        lambda r: r.rca.overdue_actions,
+        lower_is_better=True,
+        scope_of="actions",
+    ),
     Kpi(
         "overdue_must_fix",
         "count",
         lambda r: r.rca.overdue_must_fix,
         lower_is_better=True,
+        scope_of="actions",
         card_note=lambda r, tr: tr("must_fix_help"),
     ),
     Kpi(

@@ -5,6 +5,8 @@ by opskpi is text, never markup: the one set of rules for every output (docs/ope
 - :func:`markdown_text`: for Markdown (the app's ``st.markdown``/``st.info``…, the weekly
   review's Markdown): no link, image, raw HTML, code span, emphasis, math or autolink can come
   out of it, and it stays on one line.
+- :func:`markdown_code`: a value shown as typed inside a Markdown code span (a stale URL
+  value, an app name in a note), where the look of code suits it.
 - :func:`safe_url`: a link target only if it is ``http(s)`` (or, where asked, relative to the
   app): never ``javascript:``, ``data:`` or anything a browser would run.
 - :func:`plot_text`: for Plotly's labels and hover text, which read a subset of HTML (links,
@@ -46,6 +48,20 @@ def markdown_text(value: Any) -> str:
     text = _BACKSLASHED.sub(r"\\\1", text)
     text = _UNDERSCORE.sub(r"\\_", text)
     return _AUTOLINK.sub(lambda m: f"{m.group(1)}\\." if m.group(1) else ":\\/\\/", text)
+
+
+def markdown_code(value: str) -> str:
+    """``value`` as a Markdown code span, so it shows as typed: nothing inside a code span is
+    markup (links, images, HTML, Streamlit's ``:icon:`` and ``:color[…]``). The fence is one
+    backtick longer than any run of backticks in the value (CommonMark)."""
+    flat = " ".join(value.split()) or " "
+    longest, run = 0, 0
+    for char in flat:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def safe_url(url: Any, *, relative: bool = False) -> str | None:

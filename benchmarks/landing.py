@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import sys
 import time
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +59,27 @@ def _land(pages: str, warehouse: str, memory_limit: str, out: Any) -> None:
     out.close()
 
 
+@contextmanager
+def _no_main_to_rerun() -> Iterator[None]:
+    """A ``spawn``-ed child runs the parent's ``__main__`` file again before its target. In a
+    process that has run a Streamlit script (the app figure, AppTest), ``__main__`` is the app's
+    entrypoint: the child would start the app. Hide it while the child starts."""
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = saved
+
+
 def land_once(pages: Path, warehouse: Path, memory_limit: str) -> dict[str, Any]:
     """One landing into a new warehouse file, in a child process."""
     remove_warehouse(warehouse)
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_land, args=(str(pages), str(warehouse), memory_limit, send))
-    child.start()
+    with _no_main_to_rerun():
+        child.start()
     send.close()
     try:
         result: dict[str, Any] = receive.recv()

@@ -133,6 +133,22 @@ def period_list(
     return list_frame(con, name, scoped(period, filters))
 
 
+def undecided_team_apps(
+    con: duckdb.DuckDBPyConnection, period: Period, filters: Filters | None = None
+) -> pd.DataFrame:
+    """The applications with deploys in ``period`` whose team the mapping cannot decide
+    (docs/kpis.md, "Team filter and deploys"): ``shared`` (mapped to services of several teams:
+    their deploys count for each) or ``none`` (no team: left out by any team filter). With a
+    team filter, a shared app is listed only when it serves one of the filtered teams."""
+    frame = period_list(con, "deploy_app_teams", period, filters)
+    frame = frame[frame["mapping"] != "team"]
+    teams = set((filters or Filters()).teams or ())
+    if teams and not frame.empty:
+        serves = [bool(teams & set(listed)) for listed in frame["teams"]]
+        frame = frame[(frame["mapping"] == "none") | pd.Series(serves, index=frame.index)]
+    return frame.reset_index(drop=True)
+
+
 def policy_targets(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float | None]]:
     """Ack and resolve targets per severity in seconds (None: the policy sets none)."""
     rows = run_query(con, "queries/policy_targets", {}).fetchall()

@@ -29,15 +29,11 @@ class Period:
 
     @classmethod
     def last_full_days(cls, days: int, as_of: datetime, timezone: str) -> Period:
-        """The ``days`` full days before the day of ``as_of`` (the CLI's default: 28)."""
+        """The ``days`` full days before the day of ``as_of`` in the reporting time zone, today
+        left out: the one default period of every surface (the CLI's 28 days, the app's 7, 28
+        and 90 days, the exporter's 7d and 28d windows; docs/kpis.md, "The default period")."""
         today = as_of.astimezone(ZoneInfo(timezone)).date()
         return cls(today - timedelta(days=days), today, as_of)
-
-    @classmethod
-    def rolling(cls, days: int, as_of: datetime, timezone: str) -> Period:
-        """The last ``days`` days including today (the exporter's windows)."""
-        today = as_of.astimezone(ZoneInfo(timezone)).date()
-        return cls(today - timedelta(days=days - 1), today + timedelta(days=1), as_of)
 
     @classmethod
     def iso_week(cls, year: int, week: int, as_of: datetime) -> Period:

@@ -278,10 +278,12 @@ class Organisation:
         return {s.name: s.runbook_url for s in self.services if s.runbook_url}
 
     def services_config(self) -> dict[str, dict[str, object]]:
-        """The ``[services."<name>"]`` tables for a demo config file."""
+        """The ``[services."<name>"]`` tables for a demo config file: Argo CD apps, the owning
+        team (its name, as the incident sources give it) and the runbook where there is one."""
+        names = {t.key: t.name for t in self.teams}
         out: dict[str, dict[str, object]] = {}
         for s in self.services:
-            entry: dict[str, object] = {"argocd_apps": list(s.apps)}
+            entry: dict[str, object] = {"argocd_apps": list(s.apps), "team": names[s.team]}
             if s.runbook_url:
                 entry["runbook_url"] = s.runbook_url
             out[s.name] = entry

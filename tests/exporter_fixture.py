@@ -1,9 +1,12 @@
 """The exporter's fixture: a hand-made warehouse, built with the real models and published as a
 snapshot, rich enough that every family of docs/metrics-exporter.md has samples.
 
-AS_OF is 2026-03-20T15:00Z = 12:00 in São Paulo (UTC-3, no DST), so today is 2026-03-20:
-- window 7d  = local days 2026-03-14 .. 2026-03-20
-- window 28d = local days 2026-02-21 .. 2026-03-20
+AS_OF is 2026-03-20T15:00Z = 12:00 in São Paulo (UTC-3, no DST), so today is 2026-03-20, and
+the windows are the full days before it (today left out, as every default period):
+- window 7d  = local days 2026-03-13 .. 2026-03-19
+- window 28d = local days 2026-02-20 .. 2026-03-19
+(No incident, deploy or action of the table falls on 02-20, 03-13 or 03-20, so each window
+holds what it held when the windows still included today.)
 Policy defaults: ack/resolve targets sev1 300/3600 s, sev2 900/14400 s, sev3 3600/86400 s.
 
 | id         | src | sev     | created (Z)      | tta  | ttr   | notes                            |
@@ -203,14 +206,15 @@ def _sync_runs(wh: TestWarehouse) -> None:
 
 def build_warehouse(extra_incidents: int = 0) -> TestWarehouse:
     """The fixture warehouse; ``extra_incidents`` adds that many resolved sev3 PagerDuty
-    incidents on 2026-03-20 (a second, different snapshot for the swap test)."""
+    incidents on 2026-03-19, inside the 7d window (a second, different snapshot for the swap
+    test)."""
     wh = TestWarehouse(CONFIG)
     extra = [
         pd_incident(
             f"Q3EXTRA{i:03d}",
-            "2026-03-20T12:00:00Z",
+            "2026-03-19T12:00:00Z",
             priority="P3",
-            resolved_at="2026-03-20T12:30:00Z",
+            resolved_at="2026-03-19T12:30:00Z",
         )
         for i in range(extra_incidents)
     ]

@@ -214,10 +214,18 @@ TIMELINE_SCHEMA: dict[str, Any] = {
         },
     },
 }
+# GET /v1/services is not in the OAS: the official Go SDK's list result (data + paging with
+# next/first/last, no count), with the count seen on this list allowed but never required
 SERVICES_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["data", "took", "requestId"],
+    "required": ["data", "paging", "took", "requestId"],
     "properties": {
+        "totalCount": {"type": "integer", "minimum": 0},
+        "paging": {
+            "type": "object",
+            "required": ["first", "last"],
+            "properties": {key: {"type": "string"} for key in ("first", "next", "prev", "last")},
+        },
         "data": {
             "type": "array",
             "items": {
@@ -232,6 +240,6 @@ SERVICES_SCHEMA: dict[str, Any] = {
                     "tags": {"type": "array", "items": {"type": "string"}},
                 },
             },
-        }
+        },
     },
 }

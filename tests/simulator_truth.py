@@ -11,8 +11,8 @@ instant "open", "breaching", "due" and "overdue" are judged against.
 Choices where the definitions leave room (the ETL must make the same ones):
 * a severity row is present when the period holds at least one incident of that severity,
   merged ones included; rows are ordered sev1..sev4, unknown, then ``all``;
-* ``breaching_open``/``unacked_over_target`` of ``all`` sum sev1–sev3 (null when the period
-  has no incident of those severities);
+* ``breaching_open``/``unacked_over_target`` of ``all`` sum sev1–sev3: counts, 0 when none of
+  them is open (never null; sev4 and ``unknown`` rows stay null);
 * escalations count when strictly before the first acknowledgement;
 * an explicit release link counts only if it resolves to a deploy seen in Argo CD history;
   an incident's own link (field/tag) wins over its postmortem's; the attributed deploy is
@@ -362,7 +362,6 @@ def _severity_row(
 
     ack_pairs, res_pairs = with_targets(ttas, "ack"), with_targets(ttrs, "resolve")
     targeted = name == "all" or target("resolve", name) is not None
-    has_targets = [r for r in live if target("resolve", r.severity) is not None]
     row: dict[str, Any] = {
         "severity": name,
         "incidents": len(live),
@@ -382,7 +381,7 @@ def _severity_row(
         "breaching_open": None,
         "unacked_over_target": None,
     }
-    if targeted and (name != "all" or has_targets):
+    if targeted:
         row["breaching_open"] = sum(
             1
             for r in opened

@@ -31,7 +31,8 @@ def test_overview_shows_every_kpi_with_its_change(config: Path, monkeypatch) -> 
         "Incidentes": "7",
         "MTTA": "13 min 48 s",  # 828 s
         "MTTR": "1 h 43 min",  # 6200 s
-        "Abertos violando SLA": "1",
+        # counts of open or overdue things say their scope (issue 10): the period's
+        "Abertos violando SLA (incidentes do período)": "1",
         "SLA de reconhecimento": "60,0 %",
         "SLA de resolução": "80,0 %",
         "Reconhecidos na janela de paging": "40,0 %",
@@ -41,8 +42,8 @@ def test_overview_shows_every_kpi_with_its_change(config: Path, monkeypatch) -> 
         "Cobertura de runbook": "57,1 %",
         "Rollbacks": "1",
         "Aderência RCA": "25,0 %",
-        "Must-fix atrasadas": "1",
-        "Ações atrasadas": "2",
+        "Must-fix atrasadas (prazo no período)": "1",
+        "Ações atrasadas (prazo no período)": "2",
         "Postmortems no prazo": "50,0 %",
     }
     deltas = fx.deltas_of(at)

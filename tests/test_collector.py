@@ -58,7 +58,7 @@ def value(registry: CollectorRegistry) -> Value:
 
 def test_incident_counts_by_severity_source_window(value: Value) -> None:
     n = "opskpi_incidents"
-    # 7d (03-14..03-20): pd Q1PAYMNT01 sev1, Q2BILLNG01 sev2, Q3BILLNG02 sev3, Q0PAYMNT05 unknown;
+    # 7d (03-13..03-19): pd Q1PAYMNT01 sev1, Q2BILLNG01 sev2, Q3BILLNG02 sev3, Q0PAYMNT05 unknown;
     # og 0a1b-og-01 sev2. Q1PAYMNT03 is merged: not counted.
     assert value(n, severity="sev1", source="pagerduty", window="7d") == 1
     assert value(n, severity="sev2", source="opsgenie", window="7d") == 1
@@ -198,7 +198,7 @@ def test_runbooks_rca_postmortems_paging(value: Value) -> None:
     assert value("opskpi_incidents_without_runbook", window="7d") == 2
     assert value("opskpi_runbook_coverage_ratio", window="28d") == pytest.approx(4 / 7)
     assert value("opskpi_incidents_without_runbook", window="28d") == 3
-    # actions due 7d (due 03-14..03-20): AC-01 done on time, AC-02 overdue → 1/2;
+    # actions due 7d (due 03-13..03-19): AC-01 done on time, AC-02 overdue → 1/2;
     # 28d adds AC-03 (due 03-10, overdue) → 1/3. AC-04 is not due yet.
     assert value("opskpi_rca_adherence_ratio", window="7d") == 0.5
     assert value("opskpi_rca_adherence_ratio", window="28d") == pytest.approx(1 / 3)

@@ -50,12 +50,13 @@ KPI_LINES = [
     "| sev1 ≤ 1 h 00 min · sev2 ≤ 4 h 00 min · sev3 ≤ 1 d 00 h |",
     "| SLA de reconhecimento | 60,0 % | 66,7 % | -6,7 p.p. | n=5 "
     "| sev1 ≤ 5 min · sev2 ≤ 15 min · sev3 ≤ 1 h 00 min |",
-    "| Abertos violando SLA | 1 | 0 | +1 | — | — |",
+    # counts of open or overdue things say their scope (issue 10): the week's
+    "| Abertos violando SLA (incidentes da semana) | 1 | 0 | +1 | — | — |",
     "| Causados por release | 42,9 % | 33,3 % | +9,5 p.p. | 3/7 (explícitos 1, janela 3) | — |",
     "| Taxa de falha de mudança | 60,0 % | 100,0 % | -40,0 p.p. | 3/5 deploys com incidente | — |",
     "| Cobertura de runbook | 57,1 % | 66,7 % | -9,5 p.p. | 4/7 | — |",
     "| Aderência RCA | 25,0 % | 100,0 % | -75,0 p.p. | 1/4 | — |",
-    "| Must-fix atrasadas | 1 | 0 | +1 | — | — |",
+    "| Must-fix atrasadas (prazo na semana) | 1 | 0 | +1 | — | — |",
     "| Postmortems no prazo | 50,0 % | 0,0 % | +50,0 p.p. | 1/2 | — |",
     "| Reconhecidos na janela de paging | 40,0 % | 0,0 % | +40,0 p.p. | n=5 | — |",
     "| Taxa de escalonamento | 14,3 % | 0,0 % | +14,3 p.p. | 1/7 | — |",
@@ -81,7 +82,7 @@ def test_markdown_sections_and_lists(config: Path) -> None:
         "Serviços com mais incidentes",
         "Incidentes da semana",
         "Incidentes sem runbook",
-        "Ações corretivas atrasadas",
+        "Ações corretivas atrasadas (todas em aberto agora)",
         "Ações em aberto que vencem na semana seguinte",
         "Postmortems atrasados ou ausentes",
     ]

@@ -49,6 +49,19 @@ def test_catalog(org: Organisation) -> None:
     assert len({u.key for u in org.users}) == len(org.users)
 
 
+def test_the_demo_config_names_each_services_team(org: Organisation) -> None:
+    # the team filter narrows deploys by [services.X] team (docs/kpis.md): the demo declares
+    # it with the name the incident sources give (a PagerDuty team reference's summary)
+    config = org.services_config()
+    names = {t.key: t.name for t in org.teams}
+    assert {name: entry["team"] for name, entry in config.items()} == {
+        s.name: names[s.team] for s in org.services
+    }
+    assert {i.team for i in org.incidents if i.service == "obras-api"} == {
+        next(s.team for s in org.services if s.name == "obras-api")
+    }
+
+
 def test_incidents_cover_a_year_in_order(org: Organisation) -> None:
     created = [i.created_at for i in org.incidents]
     assert created == sorted(created)

@@ -1,7 +1,7 @@
 """Scrapes keep answering while a sync publishes new snapshots (``os.replace`` of the file),
 and the values switch to the new snapshot's.
 
-Snapshot A is the fixture; B adds three sev3 PagerDuty incidents on 2026-03-20, so
+Snapshot A is the fixture; B adds three sev3 PagerDuty incidents on 2026-03-19, so
 opskpi_incidents{severity="sev3",source="pagerduty",window="7d"} is 1 in A and 1 + 3 = 4 in B.
 """
 

@@ -1,12 +1,20 @@
-"""Helpers shared by the commands: loading settings, parsing dates and instants."""
+"""Helpers shared by the commands: loading settings, parsing dates and instants, the filter
+options and their check against the snapshot."""
 
 from __future__ import annotations
 
 import argparse
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opskpi.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from opskpi.metrics.period import Filters, Period
+
+USAGE_ERROR = 2  # what argparse exits with on a bad option: a bad filter value is one too
 
 
 class CommandError(Exception):
@@ -40,7 +48,11 @@ def parse_instant(text: str, option: str) -> datetime:
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("filters (repeatable)")
+    group = parser.add_argument_group(
+        "filters (repeatable)",
+        "A value the snapshot does not know exits 2, naming the known ones. --team narrows "
+        "deploys to the Argo CD apps of the team's services ([services.X] team).",
+    )
     group.add_argument("--severity", action="append", metavar="SEV", help="sev1..sev4, unknown")
     group.add_argument("--service", action="append", metavar="NAME")
     group.add_argument("--team", action="append", metavar="NAME")
@@ -64,4 +76,45 @@ def filters_of(args: argparse.Namespace) -> Any:
         services=tup(args.service),
         teams=tup(args.team),
         sources=tup(getattr(args, "source_filter", None)),
+    )
+
+
+def check_filters(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
+    """Refuse filter values the snapshot does not know (exit 2), naming each with the known
+    ones, instead of printing empty tables."""
+    from opskpi.metrics.filter_values import known_values, unknown_values
+
+    unknown = unknown_values(filters, known_values(con))
+    if unknown:
+        raise CommandError("; ".join(u.message() for u in unknown), USAGE_ERROR)
+
+
+def team_deploys_note(
+    con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
+) -> str | None:
+    """With a team filter, the applications whose team the mapping cannot decide (docs/kpis.md,
+    "Team filter and deploys"), as one line for stderr; None when there are none."""
+    if not filters.teams:
+        return None
+    from opskpi.metrics.lists import undecided_team_apps
+
+    frame = undecided_team_apps(con, period, filters)
+    parts = []
+    for row in frame[frame["mapping"] == "shared"].to_dict("records"):
+        teams = ", ".join(row["teams"])
+        parts.append(
+            f"{row['app']} serves several teams ({teams}): its {row['deploys']} deploy(s) "
+            "count for each"
+        )
+    unmapped = frame[frame["mapping"] == "none"]
+    if not unmapped.empty:
+        parts.append(
+            f"no team is mapped for {', '.join(unmapped['app'])}: their "
+            f"{int(unmapped['deploys'].sum())} deploy(s) count for no team"
+        )
+    if not parts:
+        return None
+    return (
+        "note: with --team, deploys are those of the Argo CD apps mapped to the team's "
+        "services; " + "; ".join(parts)
     )

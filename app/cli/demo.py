@@ -127,6 +127,8 @@ def demo_config_text(sim: Any, org: Any, app_port: int, metrics_port: int) -> st
         lines += ["", f"[services.{_toml_string(name)}]"]
         apps = ", ".join(_toml_string(a) for a in entry.get("argocd_apps", []))
         lines.append(f"argocd_apps = [{apps}]")
+        if entry.get("team"):
+            lines.append(f"team = {_toml_string(str(entry['team']))}")
         if entry.get("runbook_url"):
             lines.append(f"runbook_url = {_toml_string(str(entry['runbook_url']))}")
     return "\n".join(lines) + "\n"

@@ -20,7 +20,11 @@ def print_report(report: KpiReport, console: Console | None = None) -> None:
         f"{report.timezone}, as of {report.as_of.isoformat()}"
     )
     rows = report.response_times
-    counts = Table(title="Incidents", title_justify="left")
+    counts = Table(
+        title="Incidents of the period (breach, unack>SLA: the period's incidents still open "
+        "at as-of, past their target)",
+        title_justify="left",
+    )
     for column in (
         "sev",
         "count",
@@ -98,7 +102,10 @@ def print_report(report: KpiReport, console: Console | None = None) -> None:
         "RCA adherence",
         f"{percent(rca.rca_adherence)} ({rca.actions_on_time}/{rca.actions_due})",
     )
-    summary.add_row("overdue actions (must-fix)", f"{rca.overdue_actions} ({rca.overdue_must_fix})")
+    summary.add_row(
+        "overdue actions due in the period (must-fix)",
+        f"{rca.overdue_actions} ({rca.overdue_must_fix})",
+    )
     summary.add_row(
         "postmortems on time",
         f"{percent(rca.postmortem_on_time_share)} "

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 from opskpi.app.cli.common import (
     CommandError,
     add_filter_options,
+    check_filters,
     filters_of,
     parse_date,
     parse_instant,
     settings_of,
+    team_deploys_note,
 )
 
 if TYPE_CHECKING:
@@ -68,11 +70,16 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     period = period_of(args, settings.model.report.timezone)
+    filters = filters_of(args)
     con = open_settings_snapshot(settings)
     try:
-        report = build_report(con, period, filters_of(args))
+        check_filters(con, filters)
+        report = build_report(con, period, filters)
+        note = team_deploys_note(con, period, filters)
     finally:
         con.close()
+    if note:
+        print(f"opskpi kpis: {note}", file=sys.stderr)
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

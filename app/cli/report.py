@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from opskpi.app.cli.common import (
     CommandError,
     add_filter_options,
+    check_filters,
     filters_of,
     parse_instant,
     settings_of,
@@ -69,9 +70,11 @@ def run(args: argparse.Namespace) -> int:
     week = args.week or previous_full_week(as_of.astimezone(ZoneInfo(timezone)).date())
     if parse_week(week) is None:
         raise CommandError(f"--week: expected an ISO week like 2026-W10, got {week!r}")
+    filters = filters_of(args)
     con = open_settings_snapshot(settings)
     try:
-        doc = weekly_review(con, week.upper(), as_of, translator_for(settings), filters_of(args))
+        check_filters(con, filters)
+        doc = weekly_review(con, week.upper(), as_of, translator_for(settings), filters)
     finally:
         con.close()
     text = render(doc, output_format(args.format, args.output))

@@ -65,15 +65,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "config_origin": ("Configuração: {origin}", "Configuration: {origin}"),
     "header_caption": (
-        "{since} – {until} ({tz}) · comparado com {prev_since} – {prev_until} · dados publicados em {built} · avaliado em {as_of}",
-        "{since} – {until} ({tz}) · compared with {prev_since} – {prev_until} · data published {built} · judged at {as_of}",
+        "{period} ({tz}) · comparado com {prev_since} – {prev_until} · dados publicados em {built} · avaliado em {as_of}",
+        "{period} ({tz}) · compared with {prev_since} – {prev_until} · data published {built} · judged at {as_of}",
     ),
+    "header_period.days": (
+        "{n} dias completos: {since} – {until}",
+        "{n} full days: {since} – {until}",
+    ),
+    "header_period.week": ("Semana {week}: {since} – {until}", "Week {week}: {since} – {until}"),
+    "header_period.custom": ("{since} – {until}", "{since} – {until}"),
     # -- sidebar --------------------------------------------------------------------------------
     "filters": ("Filtros", "Filters"),
     "period": ("Período", "Period"),
-    "preset.7d": ("Últimos 7 dias", "Last 7 days"),
-    "preset.28d": ("Últimos 28 dias", "Last 28 days"),
-    "preset.90d": ("Últimos 90 dias", "Last 90 days"),
+    "preset.7d": ("Últimos 7 dias completos", "Last 7 full days"),
+    "preset.28d": ("Últimos 28 dias completos", "Last 28 full days"),
+    "preset.90d": ("Últimos 90 dias completos", "Last 90 full days"),
     "preset.week": ("Semana ISO", "ISO week"),
     "preset.custom": ("Personalizado", "Custom"),
     "iso_week": ("Semana ISO", "ISO week"),
@@ -111,6 +117,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi.postmortems_on_time": ("Postmortems no prazo", "Postmortems on time"),
     "kpi.paging_window": ("Reconhecidos na janela de paging", "Acked within the paging window"),
     "kpi.escalation_rate": ("Taxa de escalonamento", "Escalation rate"),
+    # what an open, breaching or overdue count covers (app/catalogue.py scope_label)
+    "scope.incidents.period": ("(incidentes do período)", "(the period's incidents)"),
+    "scope.incidents.week": ("(incidentes da semana)", "(the week's incidents)"),
+    "scope.incidents.now": ("(todos em aberto agora)", "(everything open now)"),
+    "scope.actions.period": ("(prazo no período)", "(due in the period)"),
+    "scope.actions.week": ("(prazo na semana)", "(due in the week)"),
+    "scope.actions.now": ("(todas em aberto agora)", "(everything open now)"),
     "merged_apart": ("+{n} mesclados (fora da contagem)", "+{n} merged (not counted)"),
     "stats_caption": (
         "mediana {median} · p90 {p90} · n={n}",
@@ -252,6 +265,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Só o estado atual de cada aplicação mostra syncs com falha; não contam como deploys.",
         "Only each application's current state shows failed syncs; they do not count as deploys.",
     ),
+    "team_deploys_rule": (
+        "Com o filtro de time, os deploys são os das aplicações do Argo CD mapeadas aos serviços do time (`[services.<nome>]`: `team` e `argocd_apps`). O mapeamento não decide para:",
+        "With a team filter, the deploys are those of the Argo CD applications mapped to the team's services (`[services.<name>]`: `team` and `argocd_apps`). The mapping cannot decide for:",
+    ),
+    "team_shared_app": (
+        "{app}: mapeada a serviços de vários times ({teams}); os seus {n} deploys contam para cada um deles.",
+        "{app}: mapped to services of several teams ({teams}); its {n} deploys count for each of them.",
+    ),
+    "team_unmapped_apps": (
+        "{apps}: nenhum serviço mapeado tem time; os seus {n} deploys não contam para nenhum time.",
+        "{apps}: no mapped service names a team; their {n} deploys count for no team.",
+    ),
     "phase": ("Fase", "Phase"),
     "started": ("Início", "Started"),
     "finished": ("Fim", "Finished"),
@@ -324,8 +349,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Choose an incident, or follow a “detail” link from any table.",
     ),
     "unknown_incident": (
-        "Incidente {key} não está no snapshot.",
-        "Incident {key} is not in the snapshot.",
+        "Incidente não encontrado: {key}. O link pode ser antigo, ou o incidente não está no snapshot publicado.",
+        "Incident not found: {key}. The link may be stale, or the incident is not in the published snapshot.",
     ),
     "escalations": ("Escalonamentos", "Escalations"),
     "timeline": ("Linha do tempo", "Timeline"),
@@ -423,6 +448,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bad.is_resolve_before_creation": ("resolvido antes de criado", "resolved before created"),
     "bad.is_resolve_in_future": ("resolução no futuro", "resolved in the future"),
     "raw_created": ("Criação (texto da fonte)", "Created (source text)"),
+    # -- URL values the app cannot use (app/web/url_warnings.py) -------------------------------
+    "url.ignored": (
+        "A URL traz {param} = {value}, que não foi usado: {rule} Usando o padrão.",
+        "The URL has {param} = {value}, which was not used: {rule} Using the default instead.",
+    ),
+    "url.rule.preset": ("valores válidos: {valid}.", "valid values: {valid}."),
+    "url.rule.week": (
+        "esperada uma semana ISO como 2026-W10, entre {min} e {max}.",
+        "expected an ISO week like 2026-W10, between {min} and {max}.",
+    ),
+    "url.rule.date": (
+        "esperada uma data AAAA-MM-DD entre {min} e {max}.",
+        "expected a date YYYY-MM-DD between {min} and {max}.",
+    ),
+    "url.rule.range": (
+        "until (exclusivo) deve ser depois de since.",
+        "until (exclusive) must be after since.",
+    ),
+    "url.rule.instant": (
+        "esperado um instante ISO-8601 como 2026-03-10T12:00:00Z, entre {min} e {max}.",
+        "expected an ISO-8601 instant like 2026-03-10T12:00:00Z, between {min} and {max}.",
+    ),
+    "url.rule.filter": ("valores conhecidos: {valid}.", "known values: {valid}."),
+    "url.more": ("e mais {n}", "and {n} more"),
     # -- vocabularies ---------------------------------------------------------------------------
     "status.open": ("aberta", "open"),
     "status.in_progress": ("em curso", "in progress"),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from opskpi.app.catalogue import CATALOGUE
+from opskpi.app.catalogue import CATALOGUE, scope_label
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.document import Document, Link, Section, Table
 from opskpi.config.vocabulary import POOLED
@@ -139,7 +139,7 @@ class _Review:
             "p90",
             tr("target"),
             tr("resolve_sla"),
-            tr("breaching_open"),
+            f"{tr('breaching_open')} {scope_label(tr, 'incidents', 'week')}",
         )
         return Table(columns, tuple(rows))
 
@@ -360,7 +360,7 @@ def weekly_review(
         Section(tr("sec_incidents"), _or_empty(review.incident_table(), tr)),
         Section(tr("sec_without_runbook"), _or_empty(review.without_runbook(), tr)),
         Section(
-            tr("sec_overdue_actions"),
+            f"{tr('sec_overdue_actions')} {scope_label(tr, 'actions', 'now')}",
             (tr("overdue_all_note"), *_or_empty(review.action_table(overdue), tr)),
         ),
         Section(tr("sec_upcoming_actions"), _or_empty(review.action_table(upcoming), tr)),

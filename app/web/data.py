@@ -168,6 +168,23 @@ def filter_options(snapshot: Snapshot) -> dict[str, list[str]]:
     }
 
 
+@_cached
+def known_filter_values(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
+    """Every value each filter accepts (``metrics.filter_values``): a URL naming another one
+    gets a warning."""
+    from opskpi.metrics.filter_values import known_values
+
+    with reader(snapshot) as con:
+        return known_values(con)
+
+
+@_cached
+def undecided_team_apps(snapshot: Snapshot, period: Period, filters: Filters) -> pd.DataFrame:
+    """The applications whose team the mapping cannot decide (``metrics.lists``)."""
+    with reader(snapshot) as con:
+        return lists.undecided_team_apps(con, period, filters)
+
+
 def snapshot_info(snapshot: Snapshot) -> dict[str, Any]:
     frame = plain_list(snapshot, "snapshot_info")
     return {k: (None if pd.isna(v) else v) for k, v in frame.iloc[0].to_dict().items()}

@@ -394,8 +394,9 @@ def rca_trend(weekly: pd.DataFrame, tr: Translator) -> go.Figure:
     return fig
 
 
-def overdue_by_owner(owners: pd.DataFrame, tr: Translator) -> go.Figure:
-    """Overdue actions per owner, must-fix apart (queries/overdue_by_owner)."""
+def overdue_by_owner(owners: pd.DataFrame, tr: Translator, scope: str = "") -> go.Figure:
+    """Overdue actions per owner, must-fix apart (queries/overdue_by_owner); ``scope`` says
+    which actions ("(prazo no período)")."""
     rows = owners.iloc[::-1]
     fig = go.Figure()
     fig.add_trace(
@@ -418,7 +419,7 @@ def overdue_by_owner(owners: pd.DataFrame, tr: Translator) -> go.Figure:
     )
     fig.update_layout(
         barmode="stack",
-        title=tr("overdue_by_owner"),
+        title=f"{tr('overdue_by_owner')} {scope}".strip(),
         xaxis={"title": tr("overdue_actions")},
         height=max(240, 40 * len(rows) + 120),
         **LAYOUT,

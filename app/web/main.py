@@ -18,6 +18,7 @@ from opskpi.app.escaping import markdown_text
 from opskpi.app.i18n.translator import Translator, translator_for
 from opskpi.app.web import data, sidebar
 from opskpi.app.web.components import CONTEXT_KEY, PAGE_KEY, TABLES_KEY, Context, source_banner
+from opskpi.app.web.state import ROLLING_DAYS, ViewState, week_of
 from opskpi.config import ConfigError
 from opskpi.metrics.period import Period
 from opskpi.sql.session import SchemaTooNewError, WarehouseBusyError, WarehouseMissingError
@@ -48,14 +49,25 @@ def getting_started(tr: Translator, where: str, origin: str, *, missing: bool) -
     st.caption(tr("config_origin", origin=origin))
 
 
-def header_caption(tr: Translator, period: Period, timezone: str, built_at: Any) -> str:
+def period_label(tr: Translator, view: ViewState, period: Period) -> str:
+    """Which days the period holds, and why: ``28 dias completos: 06/11/2026 – 03/12/2026``."""
+    since, last = tr.day(period.since), tr.day(period.until - timedelta(days=1))
+    if view.preset in ROLLING_DAYS:
+        return tr("header_period.days", n=ROLLING_DAYS[view.preset], since=since, until=last)
+    if view.preset == "week":
+        return tr("header_period.week", week=week_of(period.since), since=since, until=last)
+    return tr("header_period.custom", since=since, until=last)
+
+
+def header_caption(
+    tr: Translator, view: ViewState, period: Period, timezone: str, built_at: Any
+) -> str:
     previous = period.previous()
     day = timedelta(days=1)
     built = built_at.astimezone(ZoneInfo(timezone)).replace(tzinfo=None) if built_at else None
     return tr(
         "header_caption",
-        since=tr.day(period.since),
-        until=tr.day(period.until - day),
+        period=period_label(tr, view, period),
         tz=timezone,
         prev_since=tr.day(previous.since),
         prev_until=tr.day(previous.until - day),
@@ -81,6 +93,7 @@ def main() -> None:
         options = data.filter_options(snapshot)
         targets = data.policy_targets(snapshot)
         labels = data.taxonomy_labels(snapshot)
+        known = data.known_filter_values(snapshot)
     except WarehouseMissingError:
         getting_started(tr, where, origin, missing=True)
         return
@@ -88,7 +101,7 @@ def main() -> None:
         st.error(f"opskpi: {markdown_text(exc)}")
         st.stop()
     timezone = settings.model.report.timezone
-    view = sidebar.render(tr, options, timezone)
+    view = sidebar.render(tr, options, timezone, known)
     period = view.period(timezone)
     if not info["incidents"] and not info["deploys"]:
         start = st.Page(
@@ -128,7 +141,7 @@ def main() -> None:
     )
     if current_key:
         st.title(current.title)
-        st.caption(header_caption(tr, period, timezone, info.get("built_at")))
+        st.caption(header_caption(tr, view, period, timezone, info.get("built_at")))
     source_banner(st.session_state[CONTEXT_KEY], data.sources(snapshot, period.as_of))
     st.session_state[PAGE_KEY] = current_key or "inicio"
     st.session_state[TABLES_KEY] = 0

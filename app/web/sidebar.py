@@ -13,8 +13,11 @@ from datetime import date, timedelta
 import streamlit as st
 
 from opskpi.app.i18n.translator import Translator
+from opskpi.app.web import url_warnings
 from opskpi.app.web.state import (
     FILTER_PARAMS,
+    MAX_DAY,
+    MIN_DAY,
     PRESETS,
     ROLLING_DAYS,
     VIEW_PARAMS,
@@ -46,8 +49,14 @@ def _seed(view: ViewState, options: dict[str, list[str]], today: date) -> None:
     state = st.session_state
     state[_key("period")] = view.preset
     state[_key("week")] = view.week or previous_full_week(today)
-    since = view.since or today - timedelta(days=ROLLING_DAYS["28d"] - 1)
-    until = view.until or today + timedelta(days=1)
+    # a custom range starts as the default period: the 28 full days before today
+    since = view.since or today - timedelta(days=ROLLING_DAYS["28d"])
+    until = view.until or today
+    if until <= since:  # one end from the URL, on the wrong side of the default's other end
+        if view.since:
+            until = since + timedelta(days=1)
+        else:
+            since = until - timedelta(days=1)
     state[_key("range")] = (since, until - timedelta(days=1))
     for name, values in zip(
         FILTER_PARAMS, (view.severities, view.services, view.teams, view.sources), strict=True
@@ -68,10 +77,19 @@ def week_label_for(tr: Translator, week: str) -> str:
     return f"{week} · {tr.day(monday)} – {tr.day(monday + timedelta(days=6))}"
 
 
-def render(tr: Translator, options: dict[str, list[str]], timezone: str) -> ViewState:
-    """Draw the sidebar filters and return the view they describe (the URL is updated)."""
+def render(
+    tr: Translator,
+    options: dict[str, list[str]],
+    timezone: str,
+    known: dict[str, tuple[str, ...]] | None = None,
+) -> ViewState:
+    """Draw the sidebar filters and return the view they describe (the URL is updated). URL
+    values it cannot use (``known``: the values each filter accepts) are shown as warnings."""
     state = st.session_state
-    url_view = ViewState.from_params({k: st.query_params.get_all(k) for k in VIEW_PARAMS})
+    url_view, problems = ViewState.parse(
+        {k: st.query_params.get_all(k) for k in VIEW_PARAMS}, known
+    )
+    url_warnings.show(tr, problems)
     today = url_view.today(timezone)
     if not state.get(SEEDED):
         _seed(url_view, options, today)
@@ -90,10 +108,15 @@ def render(tr: Translator, options: dict[str, list[str]], timezone: str) -> View
                 format_func=lambda w: week_label_for(tr, w),
             )
         elif preset == "custom":
-            state.setdefault(_key("range"), (today - timedelta(days=27), today))
+            default_days = ROLLING_DAYS["28d"]
+            state.setdefault(
+                _key("range"), (today - timedelta(days=default_days), today - timedelta(days=1))
+            )
             picked = st.date_input(
                 tr("date_range"),
                 key=_key("range"),
+                min_value=MIN_DAY,
+                max_value=MAX_DAY - timedelta(days=1),  # the exclusive end stays within range
                 format="DD/MM/YYYY" if tr.is_pt else "YYYY-MM-DD",
             )
             days = tuple(picked) if isinstance(picked, tuple | list) else (picked,)

@@ -1,6 +1,9 @@
 """Opsgenie: alerts (with details and logs) or incidents (with timelines), teams and services.
 
 Objects land verbatim; keys and object types are what ``sql/staging/stg_opsgenie__*`` reads.
+Teams come in one list; services page by ``paging.next`` or a short page, a ``totalCount``
+taken where one comes and never required (``OffsetListPaginator``: the official Go SDK's list
+result has none).
 
 Incremental, per stream (``alerts`` / ``incidents`` in ``sync_state``):
 
@@ -22,16 +25,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 from opskpi.config import Settings
 from opskpi.config.model import OpsgenieSettings
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import ConfigurationError, DataError, HttpError
 from opskpi.etl.http import (
+    BasePaginator,
     CursorPaginator,
     HttpClient,
     NextLinkPaginator,
-    OffsetPaginator,
+    PageRequest,
+    Reply,
     RetryPolicy,
     SinglePagePaginator,
 )
@@ -94,6 +100,56 @@ def watermark_ms(state: StreamState) -> int | None:
 
 def watermark_at(ms: int | None) -> datetime | None:
     return None if ms is None else EPOCH + ms * MILLISECOND
+
+
+class OffsetListPaginator(BasePaginator):
+    """An Opsgenie offset/limit list (``GET /v1/services``), whichever shape it comes in.
+
+    The official Go SDK's list result is ``data`` + ``paging`` (``next``, ``first``, ``last``)
+    with no count; a ``totalCount`` has been seen too. So: follow ``paging.next`` (else the
+    ``X-Paging-Next`` header) while the body has ``paging``; a body without ``paging`` pages by
+    offset. Either way a short or empty page is the last, and a ``totalCount``, where an integer
+    one comes, ends paging once that many items arrived. Nothing is required but ``data``.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.offset = 0
+        self._next: str | None = None
+        self._seen: set[str] = set()
+
+    def init_request(self, request: PageRequest) -> None:
+        request.params["offset"] = 0
+        request.params["limit"] = self.limit
+
+    def update_state(self, reply: Reply, data: list[Any]) -> None:
+        body = reply.body if isinstance(reply.body, dict) else {}
+        self._seen.add(reply.url)
+        self.offset += len(data)
+        count = body.get("totalCount")
+        total = count if isinstance(count, int) and not isinstance(count, bool) else None
+        paging = body.get("paging")
+        link = paging.get("next") if isinstance(paging, dict) else None
+        link = link or reply.headers.get("X-Paging-Next")
+        if link is not None and not isinstance(link, str):
+            raise DataError(f"{reply.where()}: 'paging.next' is not a URL")
+        self._next = urljoin(reply.url, link) if link else None
+        more = bool(data) and len(data) >= self.limit  # a short page is the last
+        if total is not None:
+            more = more and self.offset < total
+        if isinstance(paging, dict) or self._next:  # the server pages by links: no link, no more
+            more = more and self._next is not None
+        self._has_next_page = more
+        if more and self._next in self._seen:
+            raise DataError(f"{reply.where()}: the next link points back to a seen page")
+
+    def update_request(self, request: PageRequest) -> None:
+        if self._next:
+            request.url = self._next
+            request.params = {}  # the link carries the whole query
+        else:
+            request.params["offset"] = self.offset
 
 
 class _Batch:
@@ -192,7 +248,7 @@ class _Run:
             self.ctx.land("team", page.items, location=page.reply.safe_url)
         for page in self.client.paginate(
             "/v1/services",
-            paginator=OffsetPaginator(self.page, total_key="totalCount"),
+            paginator=OffsetListPaginator(self.page),
             endpoint="GET /v1/services",
         ):
             self.ctx.land("service", page.items, location=page.reply.safe_url)

@@ -1,6 +1,7 @@
 """Read everything the exporter serves from an open snapshot, with the same KPI models as the
-CLI and the app (``metrics.kpis``): one rolling window per ``WINDOWS`` entry, plus the figures
-the contract defines as "now" (open incidents, overdue actions), which span all time."""
+CLI and the app (``metrics.kpis``): one window per ``WINDOWS`` entry — the N full days before
+today, as every default period (``Period.last_full_days``) — plus the figures the contract
+defines as "now" (open incidents, overdue actions), which span all time."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> SnapshotKp
     timezone = str(scalar(con, "select timezone from cfg_settings"))
     windows = []
     for label, days in WINDOWS.items():
-        period = Period.rolling(days, as_of, timezone)
+        period = Period.last_full_days(days, as_of, timezone)
         windows.append(
             WindowKpis(
                 window=label,

@@ -1,8 +1,12 @@
 -- Release-caused incidents and change failure rate (docs/kpis.md §5), per bucket.
 -- Incidents by created_at, deploys by deployed_at. A deploy is failed when at least one
 -- (non-merged, filter-matching) incident is attributed to it, wherever that incident falls.
--- The service filter also narrows deploys to the apps mapped to those services.
-with incidents as (
+-- The service filter also narrows deploys to the apps mapped to those services, the team filter
+-- to the apps mapped to the team's services (docs/kpis.md, "Team filter and deploys").
+-- No CTE here may be named like a mart the macros read (incidents, deploys): inside
+-- period_incidents(...) the name would resolve to the CTE, and "any period" would silently
+-- mean "this period".
+with in_period as (
     select *, bucket_of(created_date, $since, $grain) as bucket
     from period_incidents($since, $until, $severities, $services, $teams, $sources)
     where not is_merged
@@ -26,6 +30,7 @@ deploys_in_period as (
     where cast(deployed_local as date) >= $since
       and cast(deployed_local as date) < $until
       and ($services is null or list_has_any(deploys.services, $services))
+      and ($teams is null or list_has_any(deploys.teams, $teams))
 ),
 
 incident_counts as (
@@ -35,7 +40,7 @@ incident_counts as (
         count(*) filter (where is_release_caused) as release_caused,
         count(*) filter (where is_release_explicit) as explicit,
         count(*) filter (where is_release_window) as in_window
-    from incidents
+    from in_period
     group by bucket
 ),
 

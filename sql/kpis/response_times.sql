@@ -111,8 +111,16 @@ select
     ack_sla_met / nullif(ack_sla_n, 0) as ack_sla_compliance,
     coalesce(resolve_sla_n, 0) as resolve_sla_n,
     resolve_sla_met / nullif(resolve_sla_n, 0) as resolve_sla_compliance,
-    case when has_resolve_targets then breaching_open_count end as breaching_open,
-    case when has_ack_targets then unacked_over_target_count end as unacked_over_target
+    -- counts of the severities with targets; the pooled row sums sev1–3, so it is a count even
+    -- when none of them is open (0, never null: docs/kpis.md §3)
+    case
+        when has_resolve_targets then breaching_open_count
+        when coalesce(severity, 'all') = 'all' then coalesce(breaching_open_count, 0)
+    end as breaching_open,
+    case
+        when has_ack_targets then unacked_over_target_count
+        when coalesce(severity, 'all') = 'all' then coalesce(unacked_over_target_count, 0)
+    end as unacked_over_target
 from with_empty_buckets
 -- severities in the vocabulary's order, the pooled row (severity null here) after them
 left join cfg_severities as severity_order using (severity)

@@ -7,6 +7,7 @@ with period_deploys as (
     where cast(deployed_local as date) >= $since
       and cast(deployed_local as date) < $until
       and ($services is null or list_has_any(deploys.services, $services))
+      and ($teams is null or list_has_any(deploys.teams, $teams))
 ),
 
 incidents as (

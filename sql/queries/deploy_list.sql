@@ -1,7 +1,8 @@
 -- The deploys of a period (by deployed_at in the reporting time zone), one row per deploy, with
 -- the incidents attributed to it (docs/kpis.md §5: non-merged, filter-matching incidents of
 -- any period whose release_key is this deploy). The service filter narrows deploys to the apps
--- mapped to those services, as kpis/releases.sql does.
+-- mapped to those services, the team filter to the apps of the team's services, as
+-- kpis/releases.sql does.
 -- Parameters: $since, $until, filters.
 with attributed as (
     select
@@ -39,4 +40,5 @@ left join attributed using (deploy_key)
 where cast(deploys.deployed_local as date) >= $since
   and cast(deploys.deployed_local as date) < $until
   and ($services is null or list_has_any(deploys.services, $services))
+      and ($teams is null or list_has_any(deploys.teams, $teams))
 order by deploys.deployed_at desc, deploys.deploy_key

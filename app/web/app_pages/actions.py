@@ -5,6 +5,7 @@ scope switch shows every action instead, whatever its due date."""
 import pandas as pd
 import streamlit as st
 
+from opskpi.app.catalogue import scope_label
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, human, join_list, kpi_cards, link_column, table
 
@@ -31,8 +32,9 @@ scope = (
 )
 in_period = scope == "period"
 due = {"due_since": ctx.period.since, "due_until": ctx.period.until} if in_period else {}
+scope_text = scope_label(tr, "actions", "period" if in_period else "now")
 
-st.subheader(tr("overdue_by_owner"))
+st.subheader(f"{tr('overdue_by_owner')} {scope_text}")
 owners = data.overdue_by_owner(
     ctx.snapshot, ctx.period if in_period else None, ctx.filters, ctx.as_of
 )
@@ -41,13 +43,13 @@ if owners.empty:
 else:
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figures.overdue_by_owner(owners, tr), width="stretch")
+        st.plotly_chart(figures.overdue_by_owner(owners, tr, scope_text), width="stretch")
     with right:
         table(
             owners,
             {
                 "owner": tr("owner"),
-                "overdue_actions": tr("kpi.overdue_actions"),
+                "overdue_actions": f"{tr('kpi.overdue_actions')} {scope_text}",
                 "overdue_must_fix": tr("must_fix"),
                 "oldest_days_overdue": tr("oldest_days"),
             },

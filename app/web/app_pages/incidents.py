@@ -8,6 +8,8 @@ import streamlit as st
 from opskpi.app.escaping import markdown_text, safe_url
 from opskpi.app.web import data
 from opskpi.app.web.components import context, empty, human, join_list, link_column, table
+from opskpi.app.web.state import shown as quotable
+from opskpi.app.web.text import as_text
 from opskpi.metrics.period import Filters
 
 ctx = context()
@@ -116,7 +118,7 @@ mirror("incident", chosen)
 if chosen:
     bundle = data.incident_detail(ctx.snapshot, chosen)
     if bundle is None:
-        st.warning(tr("unknown_incident", key=chosen))
+        st.warning(tr("unknown_incident", key=as_text(quotable(chosen))))  # a stale link: say so
         st.stop()
     inc = bundle["incident"]
     source_name = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}.get(inc["source"], "")

@@ -3,6 +3,7 @@ of the same length, then the per-severity SLA table and the weekly incident coun
 
 import streamlit as st
 
+from opskpi.app.catalogue import scope_label
 from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, kpi_cards
 from opskpi.config.vocabulary import POOLED
@@ -47,6 +48,7 @@ for title, keys in SECTIONS:
     kpi_cards(keys, now, before, ctx)
 
 st.subheader(tr("sec_per_severity"))
+breaching = f"{tr('breaching_open')} {scope_label(tr, 'incidents', 'period')}"
 rows = []
 for row in now.response_times:
     target = ctx.targets.get(row.severity, {"ack": None, "resolve": None})
@@ -72,7 +74,7 @@ for row in now.response_times:
                 if target["resolve"] or is_pooled
                 else "—"
             ),
-            tr("breaching_open"): "—" if row.breaching_open is None else tr.num(row.breaching_open),
+            breaching: "—" if row.breaching_open is None else tr.num(row.breaching_open),
         }
     )
 st.dataframe(rows, hide_index=True, width="stretch")

@@ -14,6 +14,7 @@ from opskpi.app.web.components import (
     link_column,
     table,
 )
+from opskpi.app.web.text import as_text
 
 ctx = context()
 tr = ctx.tr
@@ -25,6 +26,29 @@ overlay = data.period_list(ctx.snapshot, "timeline_incidents", ctx.period, ctx.f
 failures = data.period_list(ctx.snapshot, "deploy_failures", ctx.period, ctx.filters)
 
 kpi_cards(("change_failure_rate", "release_caused", "deploys", "rollbacks"), now, before, ctx)
+
+if ctx.filters.teams:  # say which deploys the team mapping cannot assign (docs/kpis.md)
+    undecided = data.undecided_team_apps(ctx.snapshot, ctx.period, ctx.filters)
+    lines = [
+        tr(
+            "team_shared_app",
+            app=as_text(row["app"]),
+            teams=", ".join(as_text(t) for t in row["teams"]),
+            n=tr.num(row["deploys"]),
+        )
+        for row in undecided[undecided["mapping"] == "shared"].to_dict("records")
+    ]
+    unmapped = undecided[undecided["mapping"] == "none"]
+    if not unmapped.empty:
+        lines.append(
+            tr(
+                "team_unmapped_apps",
+                apps=", ".join(as_text(a) for a in unmapped["app"]),
+                n=tr.num(int(unmapped["deploys"].sum())),
+            )
+        )
+    if lines:
+        st.info("\n".join([tr("team_deploys_rule"), "", *(f"- {line}" for line in lines)]))
 
 if deploys.empty and overlay.empty and failures.empty:
     empty(ctx)

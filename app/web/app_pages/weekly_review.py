@@ -11,7 +11,8 @@ from opskpi.app.review.document import to_html, to_markdown
 from opskpi.app.web import data
 from opskpi.app.web.components import context
 from opskpi.app.web.sidebar import week_label_for, week_options
-from opskpi.app.web.state import previous_full_week
+from opskpi.app.web.state import UrlProblem, previous_full_week, shown, valid_week
+from opskpi.app.web.url_warnings import show as show_url_problems
 
 ctx = context()
 tr = ctx.tr
@@ -20,7 +21,10 @@ default = (
     ctx.view.week if ctx.view.preset == "week" and ctx.view.week else previous_full_week(today)
 )
 if "review_week" not in st.session_state:
-    st.session_state["review_week"] = st.query_params.get("review_week", default)
+    asked = st.query_params.get("review_week")
+    if asked and valid_week(asked) is None:  # a stale or edited link: say so, use the default
+        show_url_problems(tr, [UrlProblem("review_week", shown(asked), "week")])
+    st.session_state["review_week"] = valid_week(asked) or default
 options = week_options(today, st.session_state["review_week"])
 if st.session_state["review_week"] not in options:
     st.session_state["review_week"] = default
