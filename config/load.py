@@ -168,5 +168,7 @@ def load_settings(path: str | Path | None = None, *, cwd: Path | None = None) ->
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{file}: not valid TOML: {str(exc)[:200]}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise ConfigError(f"{file}: not valid TOML: nested too deeply") from None
     return settings_from_dict(data, base_dir=file.parent, origin=str(file))

@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from opskpi.config.clock import ClockRange, parse_clock_range
 from opskpi.config.durations import Duration, parse_duration
+from opskpi.config.sizes import parse_size
 from opskpi.config.vocabulary import (
     DEFAULT_TAXONOMY_LABELS,
     POLICY_SEVERITIES,
@@ -276,14 +277,30 @@ class SourcesSettings(Strict):
     argocd: ArgoCDSettings | None = None
 
 
+# A postmortem is a few KB of Markdown; a file far beyond that is a mistake or an attack, and
+# would cost the sync and the marts build its whole size in memory (docs/postmortems.md).
+DEFAULT_MAX_FILE_SIZE = 4_000_000
+MAX_FILE_SIZE_CAP = 1_000_000_000
+
+
+def _file_size(value: object) -> int:
+    return parse_size(value, minimum=1_000, maximum=MAX_FILE_SIZE_CAP)
+
+
 class PostmortemSettings(Strict):
     path: Path = Path("postmortems")
     actions_csv: Path | None = None
+    # bytes (or "4MB", "512KB", "4MiB"): a larger postmortem or actions CSV is rejected unread
+    max_file_size: Annotated[int, BeforeValidator(_file_size)] = DEFAULT_MAX_FILE_SIZE
 
 
 class SyncSettings(Strict):
     initial_lookback: WallDuration = Field(default_factory=lambda: parse_duration("365d"))
     lookback: WallDuration = Field(default_factory=lambda: parse_duration("7d"))
+    # a source whose last success is older than this is shown as stale (docs/operations.md)
+    stale_after: WallDuration = Field(default_factory=lambda: parse_duration("26h"))
+    # runs that read a rejected record's window again before it is quarantined for good
+    reject_retries: int = Field(default=3, ge=0, le=50)
 
 
 class TaxonomySettings(Strict):

@@ -18,6 +18,7 @@ import pandas as pd
 from opskpi import sql
 from opskpi.metrics.period import Filters, Period, Query
 from opskpi.metrics.report import KpiReport
+from opskpi.metrics.sources import source_statuses
 from opskpi.sql.session import scalar
 
 _PARAM = re.compile(r"\$([a-z_]+)")
@@ -170,7 +171,10 @@ def build_report(
     query = Query(period, filters)
     if timezone is None:
         timezone = str(scalar(con, "select timezone from cfg_settings"))
-    return KpiReport.read(lambda name: records(con, name, query), period, filters, timezone)
+    sources = source_statuses(con, period.as_of)
+    return KpiReport.read(
+        lambda name: records(con, name, query), period, filters, timezone, sources
+    )
 
 
 def kpi_report(

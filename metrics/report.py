@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Self, get_args, get_origin, get_type_hints
 
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.sources import SourceStatus
 
 Row = Mapping[str, Any]
 # Runs one KPI query (``"kpis/releases"``) for the report's period and filters: its rows.
@@ -250,10 +251,18 @@ class KpiReport:
     oncall: Oncall
     noise: Noise
     filters: Filters = field(default_factory=Filters)
+    # each configured source's last success and failure, judged stale at as_of
+    # (metrics/sources.py); ``sources`` in the JSON when there is any
+    sources: tuple[SourceStatus, ...] = ()
 
     @classmethod
     def read(
-        cls, read_rows: ReadRows, period: Period, filters: Filters, timezone: str
+        cls,
+        read_rows: ReadRows,
+        period: Period,
+        filters: Filters,
+        timezone: str,
+        sources: tuple[SourceStatus, ...] = (),
     ) -> KpiReport:
         """Run every KPI query once (``read_rows``) and keep the rows as types."""
         return cls(
@@ -270,6 +279,7 @@ class KpiReport:
             oncall=Oncall.read(read_rows),
             noise=Noise.read(read_rows),
             filters=filters,
+            sources=sources,
         )
 
     @property
@@ -297,8 +307,14 @@ class KpiReport:
             if isinstance(value, Group):
                 yield f.name, value
 
+    @property
+    def attention(self) -> tuple[SourceStatus, ...]:
+        """The sources that are stale, failed or never synced."""
+        return tuple(source for source in self.sources if source.needs_attention)
+
     def to_json(self) -> dict[str, Any]:
-        """The ``opskpi kpis --json`` object: dates as ISO strings, ``filters`` only when set."""
+        """The ``opskpi kpis --json`` object: dates as ISO strings, ``sources`` when any
+        source is configured, ``filters`` only when set."""
         out: dict[str, Any] = {
             "as_of": self.as_of.isoformat(),
             "timezone": self.timezone,
@@ -308,6 +324,8 @@ class KpiReport:
             "root_causes": [row.to_json() for row in self.root_causes],
         }
         out.update((name, group.to_json()) for name, group in self.groups())
+        if self.sources:
+            out["sources"] = [source.to_json() for source in self.sources]
         if self.active_filters:
             out["filters"] = self.active_filters
         return out

@@ -25,6 +25,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "corrective_actions",
     "data_quality_issues",
     "source_freshness",
+    "rejected_records",
     "argocd_history_gaps",
     "interruptions",
     "notification_coverage",
@@ -39,6 +40,7 @@ SERVED_TABLES: tuple[str, ...] = (
     "cfg_services",
     "cfg_oncall",
     "cfg_noise",
+    "cfg_sources",
     "build_info",
     "schema_migrations",
 )

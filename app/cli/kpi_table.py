@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from opskpi.app.i18n.format import duration, percent
@@ -116,6 +118,8 @@ def print_report(report: KpiReport, console: Console | None = None) -> None:
     summary.add_row("escalation rate", f"{percent(paging.escalation_rate)} ({paging.escalated})")
     console.print(summary)
     print_oncall_and_noise(report, console)
+    if report.sources:
+        console.print(sources_table(report))
 
 
 def print_oncall_and_noise(report: KpiReport, console: Console) -> None:
@@ -146,6 +150,26 @@ def print_oncall_and_noise(report: KpiReport, console: Console) -> None:
         "no data" if noise.alerts_per_incident is None else f"{noise.alerts_per_incident:.2f}",
     )
     console.print(table)
+
+
+def sources_table(report: KpiReport) -> Table:
+    """Each configured source: its status, whether the data is stale, last success/failure."""
+    table = Table(title="Sources", title_justify="left")
+    for column in ("source", "status", "stale", "last success", "last failure"):
+        table.add_column(column)
+    for source in report.sources:
+        table.add_row(
+            escape(source.source),
+            source.status if source.status == "ok" else f"[bold red]{source.status}[/]",
+            "[bold red]stale[/]" if source.stale else "fresh",
+            _moment(source.last_success_at),
+            _moment(source.last_failure_at),
+        )
+    return table
+
+
+def _moment(value: datetime | None) -> str:
+    return "—" if value is None else value.isoformat(timespec="seconds")
 
 
 _DURATIONS: tuple[

@@ -608,4 +608,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.closed": ("fechado", "closed"),
     "event.reopened": ("reaberto", "reopened"),
     "event.note": ("nota", "note"),
+    # -- sources: stale, failed, never synced; rejected records (docs/operations.md) ------------
+    "source_failed_banner": (
+        "A última sincronização de {source} falhou ({failure}): os números mostram os dados da última bem-sucedida ({success}).",
+        "The last sync of {source} failed ({failure}): the numbers show the data of the last successful one ({success}).",
+    ),
+    "source_never_banner": (
+        "{source} nunca sincronizou com sucesso: seus dados não estão nos números.",
+        "{source} has never synced successfully: its data is not in the numbers.",
+    ),
+    "source_stale_banner": (
+        "Os dados de {source} estão desatualizados: último sucesso {success}.",
+        "The data of {source} is stale: last success {success}.",
+    ),
+    "rejects_title": ("Registros rejeitados", "Rejected records"),
+    "rejects_caption": (
+        "{retrying} a buscar de novo na próxima sincronização; {quarantined} em quarentena (rejeitados em {runs} sincronizações seguidas, não são mais buscados).",
+        "{retrying} to fetch again on the next sync; {quarantined} quarantined (rejected by {runs} syncs in a row, no longer fetched).",
+    ),
+    "no_rejects": ("Nenhum registro rejeitado.", "No rejected record."),
+    "retrying": ("A buscar de novo", "To fetch again"),
+    "quarantined": ("Em quarentena", "Quarantined"),
+    "max_attempts": ("Tentativas", "Attempts"),
+    "download_csv": ("Baixar CSV", "Download CSV"),
 }

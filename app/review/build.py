@@ -10,9 +10,10 @@ postmortems.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -23,6 +24,7 @@ from opskpi.app.review.document import Document, Link, Section, Table
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period, parse_week, week_of
+from opskpi.metrics.sources import FAILED, NEVER, SourceStatus
 from opskpi.metrics.teams import team_comparison
 
 TOP_SERVICES = 5
@@ -341,6 +343,40 @@ class _Review:
         return Table(columns, rows)
 
 
+def source_lines(sources: Sequence[SourceStatus], tr: Translator, timezone: str) -> list[str]:
+    """A line for each source that failed, never synced or is stale (docs/operations.md)."""
+
+    def when(moment: datetime | None) -> str:
+        return (
+            tr.when(moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)) if moment else "—"
+        )
+
+    lines = []
+    for source in sources:
+        if not source.needs_attention:
+            continue
+        if source.status == NEVER:
+            lines.append(tr("source_never_banner", source=source.source))
+        elif source.status == FAILED:
+            lines.append(
+                tr(
+                    "source_failed_banner",
+                    source=source.source,
+                    failure=when(source.last_failure_at),
+                    success=when(source.last_success_at),
+                )
+            )
+        else:
+            lines.append(
+                tr(
+                    "source_stale_banner",
+                    source=source.source,
+                    success=when(source.last_success_at),
+                )
+            )
+    return lines
+
+
 def _or_empty(table: Table, tr: Translator) -> tuple[str | Table, ...]:
     return (table,) if table.rows else (tr("nothing_listed"),)
 
@@ -377,6 +413,7 @@ def weekly_review(
     ]
     if active:
         meta.append(tr("meta_filters", filters="; ".join(active)))
+    meta += source_lines(review.now.sources, tr, timezone)
     overdue = lists.actions(con, as_of, filters, only_overdue=True)
     upcoming = lists.actions(
         con,

@@ -1,11 +1,21 @@
 """A tiny document model (sections of paragraphs and tables, cells that may be links) and its two
 renderings, Markdown and standalone HTML, so both formats of the weekly review carry exactly
-the same content."""
+the same content.
+
+Everything in a document is text: the Markdown rendering escapes Markdown and HTML in every
+cell, title and line, and both renderings link only to ``http(s)`` URLs (``app/escaping.py``):
+a source's ``javascript:`` URL becomes plain text.
+"""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from urllib.parse import quote
+
+from opskpi.app.escaping import markdown_text, safe_url
+
+_URL_SAFE = ":/?#[]@!$&'*+,;=%~"
 
 
 @dataclass(frozen=True)
@@ -44,13 +54,15 @@ class Document:
 
 
 def _md_text(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)
 
 
 def _md_cell(cell: Cell) -> str:
     if isinstance(cell, Link):
-        text = _md_text(cell.text).replace("[", "\\[").replace("]", "\\]")
-        return f"[{text}]({cell.url})" if cell.url else text
+        text = _md_text(cell.text)
+        url = safe_url(cell.url)
+        # percent-encoded where Markdown would end the link or the table cell: ( ) | < > space
+        return f"[{text}]({quote(url, safe=_URL_SAFE)})" if url else text
     return _md_text(cell)
 
 
@@ -64,13 +76,13 @@ def _md_table(table: Table) -> list[str]:
 
 
 def to_markdown(doc: Document) -> str:
-    lines = [f"# {doc.title}", ""]
-    lines += [f"- {item}" for item in doc.meta]
+    lines = [f"# {_md_text(doc.title)}", ""]
+    lines += [f"- {_md_text(item)}" for item in doc.meta]
     for section in doc.sections:
-        lines += ["", f"## {section.title}"]
+        lines += ["", f"## {_md_text(section.title)}"]
         for block in section.blocks:
             lines.append("")
-            lines += _md_table(block) if isinstance(block, Table) else [block]
+            lines += _md_table(block) if isinstance(block, Table) else [_md_text(block)]
     return "\n".join(lines) + "\n"
 
 
@@ -93,8 +105,9 @@ a { color: #0b5cad; }
 def _html_cell(cell: Cell) -> str:
     if isinstance(cell, Link):
         text = html.escape(cell.text)
-        if cell.url:
-            return f'<a href="{html.escape(cell.url, quote=True)}">{text}</a>'
+        url = safe_url(cell.url)
+        if url:
+            return f'<a href="{html.escape(url, quote=True)}">{text}</a>'
         return text
     return html.escape(cell)
 

@@ -26,6 +26,7 @@ from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
 from opskpi.metrics.report import KpiReport, group_names
 from opskpi.metrics.snapshot import open_snapshot
+from opskpi.metrics.sources import SourceStatus, source_statuses
 from opskpi.metrics.teams import TeamRow, team_comparison
 
 TTL = "5m"
@@ -215,6 +216,13 @@ def snapshot_info(snapshot: Snapshot) -> dict[str, Any]:
 def policy_targets(snapshot: Snapshot) -> dict[str, dict[str, float | None]]:
     with reader(snapshot) as con:
         return lists.policy_targets(con)
+
+
+@_cached
+def sources(snapshot: Snapshot, as_of: datetime) -> tuple[SourceStatus, ...]:
+    """Each configured source's last success and failure, judged stale at ``as_of``."""
+    with reader(snapshot) as con:
+        return source_statuses(con, as_of)
 
 
 @_cached

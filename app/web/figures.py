@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from opskpi.app.escaping import plot_text
 from opskpi.app.i18n.translator import Translator
 from opskpi.config.vocabulary import POOLED, SEVERITIES
 
@@ -315,7 +316,7 @@ def deploy_timeline(
                 mode="markers",
                 name=tr("failed_sync"),
                 marker={"symbol": "x", "size": 12, "color": "#000"},
-                customdata=failures["message"].fillna(""),
+                customdata=failures["message"].fillna("").map(plot_text),
                 hovertemplate="%{y}: %{customdata}<extra></extra>",
             )
         )
@@ -333,7 +334,9 @@ def deploy_timeline(
                     "color": SEVERITY_COLORS[severity],
                     "opacity": 0.85,
                 },
-                customdata=list(zip(rows["incident_key"], rows["title"].fillna(""), strict=True)),
+                customdata=list(
+                    zip(rows["incident_key"], rows["title"].map(plot_text), strict=True)
+                ),
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{x|%d/%m %H:%M}"
                 "<extra></extra>",
             )
@@ -398,7 +401,7 @@ def overdue_by_owner(owners: pd.DataFrame, tr: Translator, scope: str = "") -> g
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
-            y=rows["owner"],
+            y=rows["owner"].map(plot_text),
             x=rows["overdue_must_fix"],
             orientation="h",
             name=tr("must_fix"),
@@ -407,7 +410,7 @@ def overdue_by_owner(owners: pd.DataFrame, tr: Translator, scope: str = "") -> g
     )
     fig.add_trace(
         go.Bar(
-            y=rows["owner"],
+            y=rows["owner"].map(plot_text),
             x=rows["overdue_other"],
             orientation="h",
             name=tr("other_actions"),

@@ -20,6 +20,7 @@ from opskpi.etl.errors import ConfigurationError, DataError, HttpError, Transpor
 from opskpi.etl.http.messages import http_error, not_json_message, transport_error_message, where
 from opskpi.etl.http.policy import RetryPolicy, classify
 from opskpi.etl.http.redaction import Redactor
+from opskpi.etl.http.transport import require_https
 
 if TYPE_CHECKING:
     from opskpi.etl.http.paginators import BasePaginator, DataSelector, Page
@@ -89,6 +90,7 @@ class HttpClient:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(f"{name}: base_url must be an http(s) URL, got {base_url!r}")
+        require_https(base_url, f"sources.{name}.base_url" if name != "http" else "base_url")
         self.base_url = base_url.rstrip("/")
         self.origin = f"{parts.scheme}://{parts.netloc}".lower()
         self.name = name

@@ -22,6 +22,7 @@ from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.http.client import HttpClient
 from opskpi.etl.http.policy import RetryPolicy
 from opskpi.etl.http.redaction import Redactor
+from opskpi.etl.http.transport import require_https
 
 DEFAULT_TIMEOUT = 30.0  # seconds
 
@@ -48,13 +49,15 @@ def source_http(settings: Settings, source: str, *, retry: RetryPolicy | None = 
     config = getattr(settings.model.sources, source)
     if config is None:
         raise ConfigurationError(f"{settings.origin}: [sources.{source}] is not configured")
+    # before the secret is even read: a token never goes over plain http to another host
+    base_url = require_https(config.base_url, f"sources.{source}.base_url")
     try:
         secret, *also = settings.secrets(source)
     except SecretError as exc:
         raise ConfigurationError(str(exc)) from None
     return SourceHttp(
         name=source,
-        base_url=config.base_url,
+        base_url=base_url,
         secret=secret,
         timeout=config.timeout.seconds or DEFAULT_TIMEOUT,
         policy=retry if retry is not None else RetryPolicy(),

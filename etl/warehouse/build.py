@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -164,6 +165,18 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
         ).astype("string"),
     }
     frames.update(oncall_frames(settings))
+    # the sources the snapshot reports on (sql/health/source_status.sql)
+    frames["cfg_sources"] = pd.DataFrame(
+        [
+            {
+                "source": name,
+                "position": i,
+                "stale_after_seconds": model.sync.stale_after.seconds,
+            }
+            for i, name in enumerate(settings.configured_sources)
+        ],
+        columns=["source", "position", "stale_after_seconds"],
+    ).astype({"source": "string", "position": "int64", "stale_after_seconds": "float64"})
     this_year = datetime.now(UTC).year
     frames["cfg_calendar"] = calendar_frame(model.report.holidays, 1990, this_year + 5)
     for name, frame in frames.items():
@@ -217,8 +230,7 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path) -> Path:
     """
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_path.with_name(serving_path.name + f".tmp-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    remove_stale_temp_files(serving_path)
     con.execute("attach ? as serving", [str(tmp)])
     try:
         for table in sql.SERVED_TABLES:
@@ -228,6 +240,17 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path) -> Path:
         con.execute("detach serving")
     os.replace(tmp, serving_path)
     return serving_path
+
+
+def remove_stale_temp_files(serving_path: Path) -> list[Path]:
+    """Delete the temp files of publishes that were killed (``<snapshot>.tmp-<pid>`` and their
+    ``.wal``). Only the one writer publishes (the warehouse's lock), so none is in use."""
+    removed = []
+    for leftover in serving_path.parent.glob(f"{serving_path.name}.tmp-*"):
+        if re.fullmatch(r"\d+(\.wal)?", leftover.name.rsplit(".tmp-", 1)[1]):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return sorted(removed)
 
 
 def build_and_publish(

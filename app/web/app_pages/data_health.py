@@ -6,6 +6,7 @@ describes the whole snapshot."""
 
 import streamlit as st
 
+from opskpi.app.escaping import markdown_text
 from opskpi.app.web import data
 from opskpi.app.web.components import context, human, link_column, table
 
@@ -38,7 +39,8 @@ else:
     )
     failed = fresh[fresh["last_status"] == "failed"]
     for row in failed.to_dict("records"):
-        st.error(tr("source_failing", source=row["source"], error=row["last_error"] or "?"))
+        error = markdown_text(row["last_error"] or "?")
+        st.error(tr("source_failing", source=markdown_text(row["source"]), error=error))
 
 st.subheader(tr("runs_title"))
 runs = data.plain_list(ctx.snapshot, "sync_runs", limit=50)
@@ -59,6 +61,26 @@ else:
             "error": tr("error"),
         },
     )
+
+st.subheader(tr("rejects_title"))
+rejected = data.plain_list(ctx.snapshot, "rejected_records")
+if rejected.empty:
+    st.success(tr("no_rejects"))
+else:
+    st.caption(
+        tr(
+            "rejects_caption",
+            retrying=int(rejected["retrying"].sum()),
+            quarantined=int(rejected["quarantined"].sum()),
+            runs=ctx.settings.model.sync.reject_retries + 1,
+        )
+    )
+    for row in rejected.to_dict("records"):
+        st.caption(
+            f"{markdown_text(row['source'])} · {markdown_text(row['object_type'])}: "
+            f"{tr('retrying')} {int(row['retrying'])} · {tr('quarantined')} "
+            f"{int(row['quarantined'])} · {tr('max_attempts')} {int(row['max_attempts'])}"
+        )
 
 st.subheader(tr("issues_title"))
 issues = data.plain_list(ctx.snapshot, "data_quality_issues")

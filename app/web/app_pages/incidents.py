@@ -5,6 +5,7 @@ directly, ``?q=`` searches, ``?sort=`` orders; all three stay in the URL."""
 import pandas as pd
 import streamlit as st
 
+from opskpi.app.escaping import markdown_text, safe_url
 from opskpi.app.web import data
 from opskpi.app.web.components import context, empty, human, join_list, link_column, table
 from opskpi.app.web.state import shown as quotable
@@ -123,8 +124,9 @@ if chosen:
     source_name = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "jsm": "JSM"}.get(
         inc["source"], ""
     )
-    st.markdown(f"#### {inc['incident_key']} — {inc['title'] or ''}")
-    if inc["url"]:
+    # titles come from the source: text, never Markdown (no links, no remote images)
+    st.markdown(f"#### {markdown_text(inc['incident_key'])} — {markdown_text(inc['title'] or '')}")
+    if safe_url(inc["url"]):
         st.link_button(tr("open_in", source=source_name), inc["url"], icon=":material/open_in_new:")
     cols = st.columns(5)
     cols[0].metric(tr("severity"), inc["severity"])
