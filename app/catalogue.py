@@ -16,7 +16,7 @@ from opskpi.app.i18n.translator import Translator
 from opskpi.config.vocabulary import severity_rank
 from opskpi.metrics.report import KpiReport, Stats, Value
 
-Kind = Literal["count", "share", "duration"]
+Kind = Literal["count", "share", "duration", "mean"]
 TargetKind = Literal["ack", "resolve"]
 # What a count of open, breaching or overdue things covers (docs/kpis.md §9: "scope is always
 # stated"): the incidents (or the actions due) of the app's period or of the review's week, or
@@ -87,6 +87,8 @@ class Kpi:
             return tr.delta_pp(current, previous)
         if self.kind == "duration":
             return tr.delta_dur(current, previous)
+        if self.kind == "mean":
+            return tr.delta_num(current, previous)
         return tr.delta_count(current, previous)
 
     def card(
@@ -337,4 +339,54 @@ _KPIS: tuple[Kpi, ...] = (
     ),
 )
 
-CATALOGUE: Final[dict[str, Kpi]] = {kpi.key: kpi for kpi in _KPIS}
+# On-call load and alert noise (docs/kpis.md §10, §11).
+_ONCALL_KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "interruptions",
+        "count",
+        lambda r: r.oncall.interruptions,
+        n=lambda r, tr: tr(
+            "interruptions_n",
+            business=r.oncall.business_hours,
+            off=r.oncall.off_hours,
+            sleep=r.oncall.sleep_hours,
+        ),
+        lower_is_better=True,
+    ),
+    Kpi(
+        "sleep_hours_share",
+        "share",
+        lambda r: r.oncall.sleep_hours_share,
+        n=lambda r, tr: tr.ratio(r.oncall.sleep_hours, r.oncall.interruptions),
+        lower_is_better=True,
+    ),
+    Kpi(
+        "people_interrupted",
+        "count",
+        lambda r: r.oncall.people,
+        n=lambda r, tr: tr("people_n", most=r.oncall.max_per_person),
+        neutral=True,
+    ),
+    Kpi(
+        "resolved_unacknowledged_share",
+        "share",
+        lambda r: r.noise.resolved_unacknowledged_share,
+        n=lambda r, tr: tr.ratio(r.noise.resolved_unacknowledged, r.noise.resolved),
+        lower_is_better=True,
+    ),
+    Kpi(
+        "flapping_share",
+        "share",
+        lambda r: r.noise.flapping_share,
+        n=lambda r, tr: tr.ratio(r.noise.flapping, r.noise.incidents),
+        lower_is_better=True,
+    ),
+    Kpi(
+        "alerts_per_incident",
+        "mean",
+        lambda r: r.noise.alerts_per_incident,
+        neutral=True,
+    ),
+)
+
+CATALOGUE: Final[dict[str, Kpi]] = {kpi.key: kpi for kpi in (*_KPIS, *_ONCALL_KPIS)}

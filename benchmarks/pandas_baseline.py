@@ -1,7 +1,7 @@
 """The baseline: the ``opskpi kpis --json`` report computed with pandas, as a team would in a
 notebook: load the marts into DataFrames (``select *``), then masks, group-bys and ``quantile``.
 
-Same definitions as ``sql/kpis/*.sql`` (docs/kpis.md §3–8), for the default report: the
+Same definitions as ``sql/kpis/*.sql`` (docs/kpis.md §3–8, 10, 11), for the default report: the
 whole period as one bucket, no filters. ``load`` and ``compute`` are timed apart.
 """
 
@@ -28,6 +28,8 @@ class Marts:
     actions: pd.DataFrame
     taxonomy: pd.DataFrame
     settings: pd.DataFrame
+    interruptions: pd.DataFrame
+    noise: pd.DataFrame
 
 
 def load(con: duckdb.DuckDBPyConnection) -> Marts:
@@ -38,6 +40,8 @@ def load(con: duckdb.DuckDBPyConnection) -> Marts:
         actions=con.sql("select * from corrective_actions").df(),
         taxonomy=con.sql("select * from cfg_taxonomy").df(),
         settings=con.sql("select * from cfg_settings").df(),
+        interruptions=con.sql("select * from interruptions").df(),
+        noise=con.sql("select * from cfg_noise").df(),
     )
 
 
@@ -200,6 +204,40 @@ def compute(marts: Marts, period: Period) -> dict[str, Any]:
         "escalation_rate": _ratio(escalated, n),
     }
 
+    # on-call load: interruptions by the notification's local date
+    pages = marts.interruptions
+    notified = pd.to_datetime(pages["notified_date"])
+    pages = pages[(notified >= since) & (notified < until)]
+    by_class = pages["interruption_class"].value_counts()
+    per_person = pages["person_id"].value_counts()
+    sleep = int(by_class.get("sleep_hours", 0))
+    oncall = {
+        "interruptions": len(pages),
+        "business_hours": int(by_class.get("business_hours", 0)),
+        "off_hours": int(by_class.get("off_hours", 0)),
+        "sleep_hours": sleep,
+        "people": len(per_person),
+        "max_per_person": int(per_person.max()) if len(per_person) else 0,
+        "sleep_hours_share": _ratio(sleep, len(pages)),
+    }
+
+    # alert noise over the period's non-merged incidents
+    acked = counted["is_acknowledged"].astype(bool)
+    closed = ~counted["is_open"].astype(bool)
+    flap = float(marts.noise.iloc[0]["flap_window_seconds"])
+    flapping = int((~acked & (counted["ttr_seconds"] <= flap)).sum())
+    resolved_unacked = int((closed & ~acked).sum())
+    alert_counts = counted["alert_count"].dropna()
+    noise = {
+        "incidents": n,
+        "resolved": int(closed.sum()),
+        "resolved_unacknowledged": resolved_unacked,
+        "resolved_unacknowledged_share": _ratio(resolved_unacked, int(closed.sum())),
+        "flapping": flapping,
+        "flapping_share": _ratio(flapping, n),
+        "alerts_per_incident": float(alert_counts.mean()) if len(alert_counts) else None,
+    }
+
     return {
         "as_of": period.as_of.isoformat(),
         "timezone": timezone,
@@ -211,6 +249,8 @@ def compute(marts: Marts, period: Period) -> dict[str, Any]:
         "runbooks": runbooks,
         "rca": rca,
         "paging": paging,
+        "oncall": oncall,
+        "noise": noise,
     }
 
 

@@ -53,11 +53,19 @@ def kpi_line(name: str, r: dict[str, Any]) -> str:
 def exporter_line(r: dict[str, Any]) -> str:
     if "skipped" in r:
         return f"exporter: skipped: {r['skipped']}"
-    return (
+    line = (
         f"exporter: {r['scrapes']} scrapes × {r['rounds']}: p50 {_ms(r['p50_seconds'])}, "
         f"p99 {_ms(r['p99_seconds'])}, max {_ms(r['max_seconds'])} ({r['bytes']:,} bytes); "
         f"start (first snapshot load) {_s(r['start_seconds'])}"
     )
+    c = r.get("concurrent")
+    if c and c.get("p99_seconds") is not None:
+        line += (
+            f"\nexporter, {c['clients']} clients at once, a new connection per scrape "
+            f"({c['scrapes_per_client']} each) × {c['rounds']}: p50 {_ms(c['p50_seconds'])}, "
+            f"p99 {_ms(c['p99_seconds'])}, max {_ms(c['max_seconds'])}, {c['errors']} errors"
+        )
+    return line
 
 
 def app_line(r: dict[str, Any]) -> str:
@@ -138,6 +146,13 @@ TARGETS: tuple[Target, ...] = (
         "MiB",
     ),
     ("scrape p99", "≤ 50 ms", _get("exporter", "p99_seconds"), lambda v: v <= 0.05, "s"),
+    (
+        "scrape p99, 200 clients, new connections",
+        "≤ 50 ms",
+        _get("exporter", "concurrent", "p99_seconds"),
+        lambda v: v <= 0.05,
+        "s",
+    ),
     (
         "overview first render (new process)",
         "≤ 2 s",

@@ -3,6 +3,7 @@ else the built-in defaults with the demo warehouse (``data/demo``)."""
 
 from __future__ import annotations
 
+import base64
 import os
 import tomllib
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ class Settings:
         defaults = DEFAULT_PRIORITY_MAP if field == "priority" else DEFAULT_URGENCY_MAP
         src = getattr(self.model.sources, source, None)
         overrides = getattr(src.severity, field) if src is not None else {}
-        if source == "opsgenie" and field == "urgency":
+        if source in ("opsgenie", "jsm") and field == "urgency":
             return {}
         return {**defaults, **overrides}
 
@@ -78,7 +79,10 @@ class Settings:
 
     # -- secrets -----------------------------------------------------------------------------
     def secret(self, source: str) -> Secret:
+        """The credential a source's requests carry (JSM: the Basic ``e-mail:token`` pair)."""
         src = getattr(self.model.sources, source)
+        if source == "jsm":
+            return self.secrets("jsm")[0]
         if source == "opsgenie":
             return read_secret(
                 env=src.api_key_env,
@@ -89,6 +93,26 @@ class Settings:
         return read_secret(
             env=src.token_env, file=src.token_file, base_dir=self.base_dir, what=f"sources.{source}"
         )
+
+    def secrets(self, source: str) -> list[Secret]:
+        """Every secret of a source, to be kept out of messages: for JSM the Basic credential,
+        the e-mail and the API token; for the others their one secret."""
+        if source != "jsm":
+            return [self.secret(source)]
+        src = self.model.sources.jsm
+        assert src is not None
+        where = "sources.jsm"
+        email = read_secret(
+            env=src.email_env, file=src.email_file, base_dir=self.base_dir, what=f"{where} e-mail"
+        )
+        token = read_secret(
+            env=src.api_token_env,
+            file=src.api_token_file,
+            base_dir=self.base_dir,
+            what=f"{where} API token",
+        )
+        pair = base64.b64encode(f"{email.reveal()}:{token.reveal()}".encode()).decode()
+        return [Secret(pair, f"{email.origin} + {token.origin}"), email, token]
 
     @property
     def configured_sources(self) -> list[str]:
@@ -144,5 +168,7 @@ def load_settings(path: str | Path | None = None, *, cwd: Path | None = None) ->
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{file}: not valid TOML: {str(exc)[:200]}") from None
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise ConfigError(f"{file}: not valid TOML: nested too deeply") from None
     return settings_from_dict(data, base_dir=file.parent, origin=str(file))

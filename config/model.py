@@ -6,6 +6,8 @@ The policy numbers are defaults here, taken from the organisation's incident-man
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,7 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from opskpi.config.clock import ClockRange, parse_clock_range
 from opskpi.config.durations import Duration, parse_duration
+from opskpi.config.sizes import parse_size
 from opskpi.config.vocabulary import (
     DEFAULT_TAXONOMY_LABELS,
     POLICY_SEVERITIES,
@@ -158,6 +162,83 @@ class ArgoCDSettings(SecretRef):
         return self
 
 
+class JsmSettings(Strict):
+    """``[sources.jsm]``: Jira Service Management Operations, Opsgenie's successor
+    (docs/migration-opsgenie-to-jsm.md). Basic auth with the account e-mail and an Atlassian API
+    token, both read from ``*_env``/``*_file`` (never written in the file: the e-mail too, since
+    the config is stored with every build)."""
+
+    base_url: str = "https://api.atlassian.com"  # the Ops API lives under /jsm/ops/api/{cloud_id}
+    site: str | None = None  # https://acme.atlassian.net: cloud_id from <site>/_edge/tenant_info
+    cloud_id: str | None = None
+    email_env: str | None = None
+    email_file: str | None = None
+    api_token_env: str | None = None
+    api_token_file: str | None = None
+    # Opsgenie alerts created before it, JSM alerts from it on; a date is midnight in the
+    # reporting time zone ([report] timezone)
+    cutover: date | datetime | None = None
+    # an Opsgenie and a JSM alert with the same alias are one alert when created this close
+    pair_window: WallDuration = Field(default_factory=lambda: parse_duration("10m"))
+    query: str | None = None  # extra alert search clause, e.g. "tag:prod"
+    comms: bool = True  # stakeholder-comms incidents, when the token's scope allows
+    severity: SeverityMapping = Field(default_factory=SeverityMapping)
+    timeout: WallDuration = Field(default_factory=lambda: parse_duration("30s"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_credentials(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key in ("email", "api_token", "token", "password"):
+                if key in data:
+                    raise ValueError(
+                        f"'{key}' must not be written in the config file: use 'email_env' / "
+                        "'api_token_env' (environment variables) or 'email_file' / "
+                        "'api_token_file'"
+                    )
+        return data
+
+    @field_validator("cloud_id")
+    @classmethod
+    def _cloud_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9-]+", value):
+            raise ValueError(f"expected letters, digits and hyphens (a UUID), got {value!r}")
+        return value
+
+    @field_validator("cutover", mode="before")
+    @classmethod
+    def _cutover(cls, value: object) -> object:
+        """A TOML date or date-time, or the same written as a string."""
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError(
+                    f"expected a date (2026-11-01) or a date-time with an offset, got {value!r}"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> JsmSettings:
+        _exactly_one(self.email_env, self.email_file, "email_env", "email_file")
+        _exactly_one(self.api_token_env, self.api_token_file, "api_token_env", "api_token_file")
+        if not self.site and not self.cloud_id:
+            raise ValueError(
+                "set 'cloud_id', or 'site' (https://<name>.atlassian.net) to read it from "
+                "<site>/_edge/tenant_info"
+            )
+        if isinstance(self.cutover, datetime) and self.cutover.tzinfo is None:
+            raise ValueError("cutover: a date, or a date-time with an offset (…T00:00:00-03:00)")
+        return self
+
+    def cutover_at(self, timezone: str) -> datetime | None:
+        """The cutover instant: a date is its midnight in ``timezone`` (the reporting zone)."""
+        if self.cutover is None or isinstance(self.cutover, datetime):
+            return self.cutover
+        return datetime.combine(self.cutover, time(0), tzinfo=ZoneInfo(timezone))
+
+
 def _exactly_one(env: str | None, file: str | None, env_key: str, file_key: str) -> None:
     if bool(env) == bool(file):
         raise ValueError(f"set exactly one of '{env_key}' or '{file_key}'")
@@ -166,12 +247,25 @@ def _exactly_one(env: str | None, file: str | None, env_key: str, file_key: str)
 class SourcesSettings(Strict):
     pagerduty: PagerDutySettings | None = None
     opsgenie: OpsgenieSettings | None = None
+    jsm: JsmSettings | None = None
     argocd: ArgoCDSettings | None = None
+
+
+# A postmortem is a few KB of Markdown; a file far beyond that is a mistake or an attack, and
+# would cost the sync and the marts build its whole size in memory (docs/postmortems.md).
+DEFAULT_MAX_FILE_SIZE = 4_000_000
+MAX_FILE_SIZE_CAP = 1_000_000_000
+
+
+def _file_size(value: object) -> int:
+    return parse_size(value, minimum=1_000, maximum=MAX_FILE_SIZE_CAP)
 
 
 class PostmortemSettings(Strict):
     path: Path = Path("postmortems")
     actions_csv: Path | None = None
+    # bytes (or "4MB", "512KB", "4MiB"): a larger postmortem or actions CSV is rejected unread
+    max_file_size: Annotated[int, BeforeValidator(_file_size)] = DEFAULT_MAX_FILE_SIZE
     # where people read the postmortem files (e.g. the repository's web view): the weekly review
     # links each postmortem as <web_url>/<file>
     web_url: str | None = None
@@ -180,6 +274,10 @@ class PostmortemSettings(Strict):
 class SyncSettings(Strict):
     initial_lookback: WallDuration = Field(default_factory=lambda: parse_duration("365d"))
     lookback: WallDuration = Field(default_factory=lambda: parse_duration("7d"))
+    # a source whose last success is older than this is shown as stale (docs/operations.md)
+    stale_after: WallDuration = Field(default_factory=lambda: parse_duration("26h"))
+    # runs that read a rejected record's window again before it is quarantined for good
+    reject_retries: int = Field(default=3, ge=0, le=50)
 
 
 class TaxonomySettings(Strict):
@@ -204,6 +302,44 @@ class ReleaseSettings(Strict):
 
     pagerduty_field: str | None = None  # opt-in, as [taxonomy] pagerduty_field
     opsgenie_tag_prefix: str | None = "release:"
+
+
+def _clock_range(value: object) -> ClockRange:
+    return value if isinstance(value, ClockRange) else parse_clock_range(value)
+
+
+ClockHours = Annotated[ClockRange, BeforeValidator(_clock_range)]
+
+
+class OncallSettings(Strict):
+    """The interruption classes by local time (docs/kpis.md §10), and the share of sleep-hour
+    interruptions above which the alert rule fires (the exporter serves it)."""
+
+    business_hours: ClockHours = Field(default_factory=lambda: parse_clock_range("08:00-18:00"))
+    sleep_hours: ClockHours = Field(default_factory=lambda: parse_clock_range("22:00-08:00"))
+    sleep_hours_share_threshold: float = Field(default=0.25, gt=0, le=1)
+
+    @field_validator("business_hours")
+    @classmethod
+    def _same_day(cls, value: ClockRange) -> ClockRange:
+        if value.wraps:
+            raise ValueError(f"business hours must start and end on the same day, got '{value}'")
+        return value
+
+    @model_validator(mode="after")
+    def _apart(self) -> OncallSettings:
+        if self.business_hours.overlaps(self.sleep_hours):
+            raise ValueError(
+                f"business_hours '{self.business_hours}' and sleep_hours '{self.sleep_hours}' "
+                "overlap: an interruption must fall in one class"
+            )
+        return self
+
+
+class NoiseSettings(Strict):
+    """Alert noise (docs/kpis.md §11): resolved this soon after creation, never acked = flapping."""
+
+    flap_window: WallDuration = Field(default_factory=lambda: parse_duration("5m"))
 
 
 class ServiceSettings(Strict):
@@ -376,5 +512,7 @@ class SettingsModel(Strict):
     taxonomy: TaxonomySettings = Field(default_factory=TaxonomySettings)
     releases: ReleaseSettings = Field(default_factory=ReleaseSettings)
     services: dict[str, ServiceSettings] = Field(default_factory=dict)
+    oncall: OncallSettings = Field(default_factory=OncallSettings)
+    noise: NoiseSettings = Field(default_factory=NoiseSettings)
     app: AppSettings = Field(default_factory=AppSettings)
     exporter: ExporterSettings = Field(default_factory=ExporterSettings)

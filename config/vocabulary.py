@@ -76,7 +76,9 @@ UNCLASSIFIED: Final = "unclassified"
 
 # Adding a source is one line here (and its connector): the exporter's label grid, the severity
 # map table, the secrets scrubbed from errors and the configured-source list follow.
-INCIDENT_SOURCES: Final[tuple[str, ...]] = ("pagerduty", "opsgenie")
+# Opsgenie before Jira Service Management Operations (its successor): `opskpi sync` lands the
+# Opsgenie history first (docs/migration-opsgenie-to-jsm.md).
+INCIDENT_SOURCES: Final[tuple[str, ...]] = ("pagerduty", "opsgenie", "jsm")
 DEPLOY_SOURCES: Final[tuple[str, ...]] = ("argocd",)
 # Sources reached over an API, configured under [sources.NAME] with a secret.
 API_SOURCES: Final[tuple[str, ...]] = (*INCIDENT_SOURCES, *DEPLOY_SOURCES)

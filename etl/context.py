@@ -1,13 +1,18 @@
 """What a connector is given to sync one source: where to land, its saved state, what it may
 ask about what is landed, the clock, progress reporting. Connectors never open the database,
 query it or read the config file themselves: they hand this context pages of records and, at
-the end of a successful run, their streams' :class:`StreamState`."""
+the end of a successful run, their streams' :class:`StreamState`.
+
+A whole source run is one transaction (``etl/sync.py``): what it lands, rejects and saves
+becomes visible together when the run succeeds, and not at all when it fails.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -25,8 +30,11 @@ from opskpi.etl.warehouse.landing import (
     land,
     mark_missing_deleted,
     reject,
+    rejects_to_retry,
 )
 from opskpi.etl.warehouse.sync_state import StreamState, load_state, save_states
+
+log = logging.getLogger("opskpi.sync")
 
 
 class Progress(Protocol):
@@ -42,11 +50,18 @@ class NullProgress:
 
 @dataclass
 class SyncContext:
-    """One source's run. ``land`` writes a page at once (its own implicit transaction), so a
-    run killed at any point leaves every landed page whole; the stream states in
-    ``sync_state`` are only saved by the connector at the end of a successful run, so the next
-    run redoes the unfinished window and, upserting by key, ends where an uninterrupted run
-    would."""
+    """One source's run. ``land`` writes a page at once, inside the run's transaction: a run
+    that fails or is killed leaves nothing of itself, and readers keep the last successful
+    run's data. The stream states in ``sync_state`` are saved by the connector at the end of a
+    successful run, so the next run starts from the last successful one and, upserting by
+    key, ends where an uninterrupted run would.
+
+    A run that rejected records (no id, not an object) saves its streams' states with the
+    watermark (and details checkpoint) of the run before, so the next run reads the same
+    window again and the records land once the source sends them whole; after ``[sync]
+    reject_retries`` runs a record is quarantined and no longer holds the watermark
+    (``etl.warehouse.landing.settle_rejects``).
+    """
 
     con: duckdb.DuckDBPyConnection  # the landing's, never the connector's
     settings: Settings
@@ -58,6 +73,10 @@ class SyncContext:
     now: Callable[[], datetime] | None = None
     totals: dict[str, LandResult] = field(default_factory=dict)
     requests: int = 0
+    # object types landed as snapshots (their rejects are replaced on every run, never retried)
+    snapshot_types: set[str] = field(default_factory=set)
+    # each stream's state as this run found it (the watermark a reject holds the next run at)
+    initial_states: dict[str, StreamState | None] = field(default_factory=dict)
 
     def total(self, object_type: str) -> LandResult:
         return self.totals.setdefault(object_type, LandResult())
@@ -102,6 +121,7 @@ class SyncContext:
         end the objects not landed in it are marked deleted; if the block raises, nothing of
         it stays.
         """
+        self.snapshot_types.add(object_type)
         with transaction(self.con):
             clear_rejects(self.con, self.source, object_type)
             snapshot = SnapshotLanding(self, object_type)
@@ -129,14 +149,45 @@ class SyncContext:
 
     # -- per-stream state (watermarks, objects to re-read, checkpoints) ------------------------
     def get_state(self, stream: str) -> StreamState | None:
-        return load_state(self.con, self.source, stream)
+        state = load_state(self.con, self.source, stream)
+        self.initial_states.setdefault(stream, state)
+        return state
 
     def set_state(self, stream: str, state: StreamState) -> None:
-        save_states(self.con, self.source, {stream: state})
+        self.set_states({stream: state})
 
     def set_states(self, states: Mapping[str, StreamState]) -> None:
-        """Save several streams' states together (one transaction)."""
+        """Save several streams' states together (one transaction); while this run has
+        rejected records to fetch again, with the watermarks the run started from."""
+        for stream in states:
+            if stream not in self.initial_states:
+                self.initial_states[stream] = load_state(self.con, self.source, stream)
+        pending = self.rejects_to_retry()
+        if pending:
+            log.warning(
+                "%s: %d rejected record(s) to fetch again: the next run reads the same "
+                "window(s) again",
+                self.source,
+                pending,
+            )
+            states = {stream: self._held(stream, state) for stream, state in states.items()}
         save_states(self.con, self.source, states)
+
+    def rejects_to_retry(self) -> int:
+        """This run's rejected records that the next run is to fetch again."""
+        return rejects_to_retry(
+            self.con,
+            self.source,
+            self.run_id,
+            retries=self.settings.model.sync.reject_retries,
+            snapshot_types=sorted(self.snapshot_types),
+        )
+
+    def _held(self, stream: str, state: StreamState) -> StreamState:
+        before = self.initial_states.get(stream) or StreamState()
+        return replace(
+            state, watermark=before.watermark, checked_through_run=before.checked_through_run
+        )
 
 
 class SnapshotLanding:

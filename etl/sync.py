@@ -5,11 +5,15 @@ run id shared by the invocation. A source that fails is recorded with its (alrea
 and the others still run. A ``running`` row left behind by a killed process is marked
 ``failed`` ("interrupted") when the next run starts: the writer lock guarantees that no other
 process is syncing this warehouse at that moment.
+
+Each source's run is one transaction (what it lands, rejects and saves as state): readers see
+a source change only when its run succeeds. A source that fails, or a process killed half-way,
+leaves the warehouse as the last successful run of that source left it, and a source that
+never succeeded is absent (docs/operations.md).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
@@ -25,8 +29,8 @@ from opskpi.etl.context import NullProgress, Progress, SyncContext
 from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.http.factory import secrets_redactor
 from opskpi.etl.sources import connector_for
-from opskpi.etl.warehouse.connect import open_writer
-from opskpi.etl.warehouse.landing import LandResult
+from opskpi.etl.warehouse.connect import open_writer, transaction
+from opskpi.etl.warehouse.landing import LandResult, RejectsSettled, settle_rejects
 from opskpi.sql.session import scalar
 
 log = logging.getLogger("opskpi.sync")
@@ -45,6 +49,7 @@ class SourceResult:
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    rejects: RejectsSettled = field(default_factory=RejectsSettled)
 
     @property
     def ok(self) -> bool:
@@ -115,11 +120,6 @@ def counts_json(totals: dict[str, LandResult], requests: int) -> dict[str, Any]:
     return counts
 
 
-def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error):  # no transaction was open
-        con.execute("rollback")
-
-
 def sync_source(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -148,22 +148,38 @@ def sync_source(
         now=now,
     )
     status, error = "success", None
+    settled = RejectsSettled()
     try:
-        connector_for(source, settings).sync(ctx)
+        with transaction(con):  # the whole source run, or nothing of it
+            connector_for(source, settings).sync(ctx)
+            settled = settle_rejects(
+                con,
+                source,
+                run_id,
+                retries=settings.model.sync.reject_retries,
+                snapshot_types=sorted(ctx.snapshot_types),
+            )
     except KeyboardInterrupt:
-        _rollback_quietly(con)
         _finish(con, run_id, source, "failed", ctx, "interrupted by the user")
         raise
     except Exception as exc:  # one source failing must not stop the others
-        _rollback_quietly(con)
         text = str(exc).strip() or type(exc).__name__
         # defence in depth: the connectors' messages are safe, but never let a secret through
         status, error = "failed", secrets_redactor(settings)(text)
         log.debug("source %s failed", source, exc_info=not isinstance(exc, ConfigurationError))
     result = _finish(con, run_id, source, status, ctx, error)
     result.seconds = time.perf_counter() - clock
+    result.rejects = settled
     if result.ok:
         log.info("%s: %d new or changed objects, %d requests", source, result.records, ctx.requests)
+        if settled.quarantined:
+            log.warning(
+                "%s: %d rejected record(s) quarantined after %d runs rejected them "
+                "(see the data-health page)",
+                source,
+                settled.quarantined,
+                settings.model.sync.reject_retries + 1,
+            )
     else:
         log.warning("%s: sync failed: %s", source, error)
     return result

@@ -18,6 +18,7 @@ import pandas as pd
 from opskpi import sql
 from opskpi.metrics.period import Filters, Period, Query
 from opskpi.metrics.report import KpiReport
+from opskpi.metrics.sources import source_statuses
 from opskpi.sql.session import scalar
 
 _PARAM = re.compile(r"\$([a-z_]+)")
@@ -117,6 +118,44 @@ def paging(
     return frame(con, "kpis/paging", Query(period, filters or Filters(), grain))
 
 
+def oncall(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    grain: str = "period",
+    dimension: str | None = None,
+) -> pd.DataFrame:
+    """Interruptions by class, people interrupted, sleep-hour share (docs/kpis.md §10)."""
+    return frame(con, "kpis/oncall", Query(period, filters or Filters(), grain, dimension))
+
+
+def noise(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    filters: Filters | None = None,
+    *,
+    grain: str = "period",
+    dimension: str | None = None,
+) -> pd.DataFrame:
+    """Resolved-unacknowledged and flapping shares, alerts per incident (docs/kpis.md §11)."""
+    return frame(con, "kpis/noise", Query(period, filters or Filters(), grain, dimension))
+
+
+def oncall_people(
+    con: duckdb.DuckDBPyConnection, period: Period, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Interruptions per person by class, the most woken first (app and review only)."""
+    return frame(con, "kpis/oncall_people", Query(period, filters or Filters()))
+
+
+def oncall_hours(
+    con: duckdb.DuckDBPyConnection, period: Period, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Interruptions per local weekday (1 = Monday) and hour: every cell, zeros included."""
+    return frame(con, "kpis/oncall_hours", Query(period, filters or Filters()))
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -132,7 +171,10 @@ def build_report(
     query = Query(period, filters)
     if timezone is None:
         timezone = str(scalar(con, "select timezone from cfg_settings"))
-    return KpiReport.read(lambda name: records(con, name, query), period, filters, timezone)
+    sources = source_statuses(con, period.as_of)
+    return KpiReport.read(
+        lambda name: records(con, name, query), period, filters, timezone, sources
+    )
 
 
 def kpi_report(

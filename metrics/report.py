@@ -5,7 +5,7 @@ the app's cards, the weekly review and the exporter.
 One frozen dataclass per KPI group; a field is a column of the group's query and a key of the
 ``opskpi kpis --json`` object, in the same order. ``KpiReport.to_json()`` is that object.
 
-Adding a group (say ``oncall``, from ``sql/kpis/oncall.sql``): a ``Group`` subclass naming its
+Adding a group (say ``toil``, from ``sql/kpis/toil.sql``): a ``Group`` subclass naming its
 query, whose fields are the query's columns in JSON order; a field of that type on
 ``KpiReport`` before ``filters``; one line in ``KpiReport.read``; a ``metrics.kpis`` function of
 the group's name (the app's DataFrames). JSON, CSV, ``group_names()`` and the exporter's reader
@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Self, get_args, get_origin, get_type_hints
 
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.sources import SourceStatus
 
 Row = Mapping[str, Any]
 # Runs one KPI query (``"kpis/releases"``) for the report's period and filters: its rows.
@@ -200,6 +201,36 @@ class Paging(Group):
     escalation_rate: float | None
 
 
+@dataclass(frozen=True)
+class Oncall(Group):
+    """On-call load (docs/kpis.md §10): interruptions by the notification's local time."""
+
+    QUERY = "kpis/oncall"
+
+    interruptions: int
+    business_hours: int
+    off_hours: int
+    sleep_hours: int
+    people: int
+    max_per_person: int
+    sleep_hours_share: float | None
+
+
+@dataclass(frozen=True)
+class Noise(Group):
+    """Alert noise (docs/kpis.md §11) over the period's non-merged incidents."""
+
+    QUERY = "kpis/noise"
+
+    incidents: int
+    resolved: int
+    resolved_unacknowledged: int
+    resolved_unacknowledged_share: float | None
+    flapping: int
+    flapping_share: float | None
+    alerts_per_incident: float | None
+
+
 # -- the report ------------------------------------------------------------------------------------
 
 
@@ -217,11 +248,21 @@ class KpiReport:
     runbooks: Runbooks
     rca: Rca
     paging: Paging
+    oncall: Oncall
+    noise: Noise
     filters: Filters = field(default_factory=Filters)
+    # each configured source's last success and failure, judged stale at as_of
+    # (metrics/sources.py); ``sources`` in the JSON when there is any
+    sources: tuple[SourceStatus, ...] = ()
 
     @classmethod
     def read(
-        cls, read_rows: ReadRows, period: Period, filters: Filters, timezone: str
+        cls,
+        read_rows: ReadRows,
+        period: Period,
+        filters: Filters,
+        timezone: str,
+        sources: tuple[SourceStatus, ...] = (),
     ) -> KpiReport:
         """Run every KPI query once (``read_rows``) and keep the rows as types."""
         return cls(
@@ -235,7 +276,10 @@ class KpiReport:
             runbooks=Runbooks.read(read_rows),
             rca=Rca.read(read_rows),
             paging=Paging.read(read_rows),
+            oncall=Oncall.read(read_rows),
+            noise=Noise.read(read_rows),
             filters=filters,
+            sources=sources,
         )
 
     @property
@@ -263,8 +307,14 @@ class KpiReport:
             if isinstance(value, Group):
                 yield f.name, value
 
+    @property
+    def attention(self) -> tuple[SourceStatus, ...]:
+        """The sources that are stale, failed or never synced."""
+        return tuple(source for source in self.sources if source.needs_attention)
+
     def to_json(self) -> dict[str, Any]:
-        """The ``opskpi kpis --json`` object: dates as ISO strings, ``filters`` only when set."""
+        """The ``opskpi kpis --json`` object: dates as ISO strings, ``sources`` when any
+        source is configured, ``filters`` only when set."""
         out: dict[str, Any] = {
             "as_of": self.as_of.isoformat(),
             "timezone": self.timezone,
@@ -274,6 +324,8 @@ class KpiReport:
             "root_causes": [row.to_json() for row in self.root_causes],
         }
         out.update((name, group.to_json()) for name, group in self.groups())
+        if self.sources:
+            out["sources"] = [source.to_json() for source in self.sources]
         if self.active_filters:
             out["filters"] = self.active_filters
         return out

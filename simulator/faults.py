@@ -11,7 +11,16 @@ from opskpi.simulator.routing import Response
 
 FAULT_KINDS = ("rate_limit", "status", "delay", "drop", "malformed")
 MALFORMED_KINDS = ("bad_date", "missing_id")
-_LIST_KEYS = ("incidents", "log_entries", "alerts", "priorities", "services", "teams", "items")
+_LIST_KEYS = (
+    "incidents",
+    "log_entries",
+    "alerts",
+    "priorities",
+    "services",
+    "teams",
+    "items",
+    "values",  # JSM Operations
+)
 _SINGLE_KEYS = ("incident", "log_entry", "alert", "service")
 _DATE_KEYS = ("created_at", "createdAt", "eventTime", "deployedAt")
 
@@ -160,12 +169,16 @@ def fault_response(api: str, fault: Fault) -> Response:
         }
         if api == "argocd":
             body = {"error": "too many requests", "code": 8, "message": "too many requests"}
+        if api == "jsm":
+            body = {"code": 429, "message": "Rate limit exceeded"}
         return Response(429, body, {"Retry-After": wait})
     if fault.status in (502, 503, 504):
         text = f"<html><body><h1>{fault.status} Service Unavailable</h1></body></html>"
         return Response(fault.status, text, {}, "text/html; charset=utf-8")
     if api == "pagerduty":
         return Response(fault.status, {"error": {"message": "Internal Server Error", "code": 2000}})
+    if api == "jsm":
+        return Response(fault.status, {"errors": [{"title": "Internal error", "code": "500"}]})
     if api == "opsgenie":
         return Response(
             fault.status,

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from opskpi.simulator.catalog import build_catalog, service_weights
 from opskpi.simulator.deploys import DeployIndex, generate_deploys, poisson
 from opskpi.simulator.incidents import IncidentBuilder, Seed
+from opskpi.simulator.jsm import Migration
 from opskpi.simulator.org import (
     App,
     Deploy,
@@ -49,10 +50,15 @@ class GenerateParams:
     # that gives each alert its own incident.
     alert_grouping_rate: float = 0.004
     email_trigger_rate: float = 0.001
+    # sev3/sev4 incidents that clear themselves within minutes, never acknowledged (alert noise)
+    flap_rate: float = 0.06
     burst_at: datetime | None = None  # start of a dense PagerDuty burst (within 20 h)
     burst_count: int = 0
     postmortems: bool = True
     timezone: str = ACCOUNT_TZ_NAME
+    # the Opsgenie account moved to JSM Operations at this instant (simulator/jsm.py); None:
+    # never, and the organisation is the same as before the migration existed
+    jsm_migration_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.end.tzinfo is None:
@@ -105,15 +111,18 @@ def generate(
     merge_rate: float = 0.015,
     alert_grouping_rate: float = 0.004,
     email_trigger_rate: float = 0.001,
+    flap_rate: float = 0.06,
     burst_at: datetime | None = None,
     burst_count: int = 0,
     postmortems: bool = True,
     timezone: str = ACCOUNT_TZ_NAME,
+    jsm_migration_at: datetime | None = None,
 ) -> Organisation:
     """The organisation for ``seed`` from ``end - months`` to ``end`` (see ``GenerateParams``).
 
     ``burst_at``/``burst_count`` add a dense PagerDuty burst (all within 20 h of
     ``burst_at``) so connectors must split windows past the 10,000 offset cap.
+    ``jsm_migration_at`` moves the Opsgenie account to JSM Operations then (``simulator.jsm``).
     """
     params = GenerateParams(
         seed=seed,
@@ -127,10 +136,12 @@ def generate(
         merge_rate=merge_rate,
         alert_grouping_rate=alert_grouping_rate,
         email_trigger_rate=email_trigger_rate,
+        flap_rate=flap_rate,
         burst_at=burst_at,
         burst_count=burst_count,
         postmortems=postmortems,
         timezone=timezone,
+        jsm_migration_at=jsm_migration_at,
     )
     return generate_from(params)
 
@@ -158,6 +169,9 @@ def generate_from(params: GenerateParams) -> Organisation:
         incidents=incidents,
         postmortems=maker.postmortems,
         account_timezone=params.timezone,
+        jsm_migrated_at=(
+            params.jsm_migration_at.astimezone(UTC) if params.jsm_migration_at else None
+        ),
     )
 
 
@@ -196,6 +210,11 @@ def iter_incidents(params: GenerateParams, skeleton: Skeleton) -> Iterator[Incid
     start, end = params.start_utc, params.end_utc
     extras = _plan_extras(params, skeleton)
     builder = IncidentBuilder(params, skeleton, rng)
+    migration = (
+        Migration(params.seed, params.jsm_migration_at.astimezone(UTC))
+        if params.jsm_migration_at is not None
+        else None
+    )
     weights = service_weights()
     services = [s for s in skeleton.services]
     service_cw = list(itertools.accumulate(weights.get(s.name, 1.0) for s in services))
@@ -223,5 +242,8 @@ def iter_incidents(params: GenerateParams, skeleton: Skeleton) -> Iterator[Incid
                 service = builder.service_by_name["notificacoes-worker"]
             else:
                 service = rng.choices(services, cum_weights=service_cw)[0]
-            yield builder.build(seed, service)
+            incident = builder.build(seed, service)
+            if migration is not None:
+                migration.apply(incident)
+            yield incident
         day = day + timedelta(days=1)

@@ -45,6 +45,10 @@ CAUSE_WEIGHTS = {
     "security": 0.05,
 }
 CAUSES = tuple(CAUSE_WEIGHTS)
+# Flapping alerts (alert noise): a low-severity alert that clears itself, nobody acknowledging
+# it, after a short while (some within the 5 minutes an ops lead calls flapping, some later).
+FLAP_SEVERITIES = ("sev3", "sev4")
+FLAP_SECONDS = (20, 480)
 CAUSE_CUMULATIVE = tuple(itertools.accumulate(CAUSE_WEIGHTS.values()))
 
 
@@ -74,6 +78,7 @@ class IncidentBuilder:
         self.numbers = {"pagerduty": 1000, "opsgenie": 100, "og_incident": 10}
         # a stream of its own: the rest of the organisation is the same with or without it
         self.alerts_rng = random.Random(f"{params.seed}:pagerduty-alerts")
+        self.flap_rng = random.Random(f"{params.seed}:flapping")
         self.recent_pd: list[Incident] = []  # merge candidates
         self._texts: dict[tuple[str, str, int], str] = {}
 
@@ -133,6 +138,8 @@ class IncidentBuilder:
             self._merge(incident, parent)
         else:
             self._timeline(incident, burst)
+            if not burst:
+                self._maybe_flap(incident)
             self._links(incident, seed, service, title_index)
             if source == "pagerduty" and not burst:
                 self._pagerduty_alerts(incident)
@@ -250,6 +257,20 @@ class IncidentBuilder:
             incident.resolved_at, incident.resolved_by = resolved, resolver
         if burst:
             incident.resolved_by = None
+
+    def _maybe_flap(self, incident: Incident) -> None:
+        """``flap_rate`` of the low-severity incidents clear themselves unacknowledged."""
+        rng = self.flap_rng
+        if incident.severity not in FLAP_SEVERITIES or rng.random() >= self.params.flap_rate:
+            return
+        resolved = self._after(incident.created_at, rng.uniform(*FLAP_SECONDS), incident.source)
+        incident.acks, incident.ack_by, incident.unacks = (), (), ()
+        # sev3/sev4 escalate after 30/60 minutes: a flap is over long before
+        incident.escalations = ()
+        incident.reassigned_at = None
+        incident.resolved_at, incident.resolved_by = resolved, None
+        if resolved > self.end:
+            incident.resolved_at = None
 
     def _links(self, incident: Incident, seed: Seed, service: Service, title_index: int) -> None:
         rng = self.rng

@@ -87,6 +87,8 @@ def incident_url(org: Organisation, key: str) -> str:
     source, _, ident = key.partition(":")
     if source == "pagerduty":
         return f"https://{org.subdomain}.pagerduty.com/incidents/{ident}"
+    if source == "jsm":
+        return f"https://{org.subdomain}.atlassian.net/jira/ops/alerts/{ident}"
     if ident.count("-") == 5:  # alert ids end with "-<epoch ms>"
         return f"https://{org.subdomain}.app.opsgenie.com/alert/detail/{ident}/details"
     return f"https://{org.subdomain}.app.opsgenie.com/incident/detail/{ident}"
@@ -205,7 +207,7 @@ def render_postmortem(
     lines += [f"## {h[5]}", "", went, ""]
     lines += [f"## {h[6]}", "", *_actions_table(pm, today, english), ""]
     lines += [f"## {h[7]}", ""]
-    names = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}
+    names = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "jsm": "JSM Operations"}
     lines += [f"- {names[k.split(':')[0]]}: {incident_url(org, k)}" for k in pm.incidents]
     return "\n".join(lines) + "\n"
 

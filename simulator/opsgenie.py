@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from opskpi.simulator.org import Incident, Service, Team
+from opskpi.simulator.org import NOTIFY_DELAY, Incident, Service, Team
 from opskpi.simulator.timeutil import epoch_ms, iso_millis
 from opskpi.simulator.world import World
 
@@ -28,7 +28,7 @@ def _email(world: World, key: str | None) -> str:
 
 
 def alias(inc: Incident) -> str:
-    return f"{inc.service}-{_digest(inc.source_id)[:10]}"
+    return inc.alias or f"{inc.service}-{_digest(inc.source_id)[:10]}"
 
 
 def entity(inc: Incident) -> str:
@@ -127,7 +127,7 @@ def alert_log_events(world: World, inc: Incident) -> list[LogEvent]:
     out: list[LogEvent] = [
         (inc.created_at, 0, "Alert created via Prometheus Alertmanager", "System"),
         (
-            inc.created_at + timedelta(seconds=1),
+            inc.created_at + NOTIFY_DELAY["opsgenie"],
             1,
             f"Sent [Mobile] notification to {_email(world, inc.responder)}",
             "System",
@@ -137,7 +137,9 @@ def alert_log_events(world: World, inc: Incident) -> list[LogEvent]:
     for level, at in enumerate(inc.escalations, start=1):
         text = f"Escalated to next level: Plantão {team.name} (nível {level + 1})"
         out.append((at, n, text, "System"))
-        n += 1
+        paged = f"Sent [Mobile] notification to {_email(world, inc.secondary)}"
+        out.append((at + NOTIFY_DELAY["opsgenie"], n + 1, paged, "System"))
+        n += 2
     for at, by in zip(inc.acks, inc.ack_by, strict=True):
         out.append((at, n, "Alert acknowledged via web", _email(world, by)))
         n += 1

@@ -26,6 +26,11 @@ ROOT_CAUSES: tuple[str, ...] = (
 )
 ACTION_STATUSES: tuple[str, ...] = ("Aberta", "Em curso", "Concluída", "Cancelada")
 DEFAULT_HISTORY_LIMIT = 10  # Argo CD's default spec.revisionHistoryLimit
+# How long after the trigger (or an escalation) each source notifies the person paged.
+NOTIFY_DELAY: dict[str, timedelta] = {
+    "pagerduty": timedelta(seconds=2),
+    "opsgenie": timedelta(seconds=1),
+}
 
 
 @dataclass(slots=True, frozen=True)
@@ -111,7 +116,7 @@ class Incident:
     ``escalations`` every escalation to a next level, before or after the first ack.
     """
 
-    source: str  # "pagerduty" | "opsgenie"
+    source: str  # "pagerduty" | "opsgenie" | "jsm"
     source_id: str
     number: int  # PagerDuty incident_number / Opsgenie tinyId
     service: str
@@ -142,6 +147,16 @@ class Incident:
     og_incident_id: str | None = None  # also rendered as an Opsgenie *incident*
     og_incident_number: int = 0
     reopened: tuple[datetime, datetime] | None = None  # Opsgenie incident: (resolved, reopened)
+    # The Opsgenie → JSM Operations migration (simulator/jsm.py). ``alias`` is set on a record
+    # whose alias must not derive from its own id (a copy in the other system). ``twin_*`` name
+    # the same alert's record in the other system: an Opsgenie alert imported into JSM (same
+    # tinyId and createdAt), or a JSM alert also sent to Opsgenie during the switch (same
+    # alias, its own tinyId, created ``twin_delay_ms`` later).
+    alias: str | None = None
+    twin_id: str | None = None
+    twin_number: int = 0
+    twin_alias: str | None = None  # the twin's alias when it differs (an import lost it)
+    twin_delay_ms: int = 0
 
     @property
     def key(self) -> str:
@@ -163,6 +178,16 @@ class Incident:
 
     def is_merged_at(self, now: datetime) -> bool:
         return self.merged_into is not None and self.resolved_at_view(now) is not None
+
+    def notifications(self) -> tuple[tuple[datetime, str], ...]:
+        """Who was paged, when (user keys, time order): the primary just after the trigger, and
+        the secondary at each escalation (the escalation policy pages whoever it reaches).
+        PagerDuty serves them as notify_log_entry, Opsgenie as "Sent ... notification to" alert
+        log lines; an Opsgenie *incident* names no one."""
+        delay = NOTIFY_DELAY[self.source]
+        pages = [(self.created_at + delay, self.responder)]
+        pages += [(at + delay, self.secondary) for at in self.escalations]
+        return tuple(pages)
 
     def alert_times(self) -> tuple[datetime, ...]:
         """PagerDuty: when each alert grouped into the incident arrived (the first triggers it)."""
@@ -268,6 +293,7 @@ class Organisation:
     postmortems: list[Postmortem] = field(default_factory=list)
     account_timezone: str = "America/Sao_Paulo"
     subdomain: str = "construtora-sim"
+    jsm_migrated_at: datetime | None = None  # when the Opsgenie account moved to JSM, if it did
 
     def service_apps(self) -> dict[str, list[str]]:
         """``[services.<name>].argocd_apps`` as the demo config declares it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -114,14 +114,15 @@ def render_priority(world: World, name: str) -> dict[str, Any]:
 
 def events(inc: Incident) -> list[Event]:
     """Every log event of the incident's whole life, in a stable order (ids depend on it)."""
+    pages = inc.notifications()  # the primary, then one page per escalation
     out: list[Event] = [
         (inc.created_at, 0, "trigger", None),
-        (inc.created_at + timedelta(seconds=2), 1, "notify", inc.responder),
+        (pages[0][0], 1, "notify", pages[0][1]),
     ]
     n = 2
-    for level, at in enumerate(inc.escalations):
+    for level, (at, (paged_at, paged)) in enumerate(zip(inc.escalations, pages[1:], strict=True)):
         out.append((at, n, "escalate", inc.secondary if level % 2 == 0 else inc.responder))
-        out.append((at + timedelta(seconds=2), n + 1, "notify", inc.secondary))
+        out.append((paged_at, n + 1, "notify", paged))
         n += 2
     for at, by in zip(inc.acks, inc.ack_by, strict=True):
         out.append((at, n, "acknowledge", by))

@@ -1,7 +1,9 @@
-"""One loopback HTTP server for the three fake APIs, with a clock, accounting and faults.
+"""One loopback HTTP server for the fake APIs, with a clock, accounting and faults.
 
-Paths: ``{url}/pagerduty/...``, ``{url}/opsgenie/...``, ``{url}/argocd/api/v1/...``; control
-endpoints under ``{url}/_sim/`` (``requests``, ``faults``, ``clock``, ``summary``).
+Paths: ``{url}/pagerduty/...``, ``{url}/opsgenie/...``, ``{url}/argocd/api/v1/...``,
+``{url}/jsm/ops/...`` (JSM Operations: the simulator's root stands for api.atlassian.com) and
+``{url}/site/_edge/tenant_info`` (the Atlassian site); control endpoints under ``{url}/_sim/``
+(``requests``, ``faults``, ``clock``, ``summary``).
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-from opskpi.simulator import argocd, opsgenie_api, pagerduty_api
+from opskpi.simulator import argocd, jsm_api, opsgenie_api, pagerduty_api
 from opskpi.simulator.faults import Fault, FaultInjector, corrupt, fault_response
+from opskpi.simulator.jsm import cloud_id as jsm_cloud_id
 from opskpi.simulator.org import Organisation
 from opskpi.simulator.routing import HttpError, Request, Response
-from opskpi.simulator.timeutil import parse_instant
+from opskpi.simulator.timeutil import ACCOUNT_TZ_NAME, parse_instant
 from opskpi.simulator.world import World
 
-APIS = ("pagerduty", "opsgenie", "argocd")
+APIS = ("pagerduty", "opsgenie", "argocd", "jsm", "site")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class SimulatorTokens:
     argocd: str = "sim-argocd-token"
     argocd_username: str = "admin"
     argocd_password: str = "sim-argocd-password"
+    jsm_email: str = "ops-bot@construtora.example"
+    jsm_api_token: str = "sim-jsm-api-token"
+    jsm_comms_scope: bool = True  # False: stakeholder-comms answers 403, as for a narrow token
 
 
 class SimulatorServer:
@@ -85,6 +91,16 @@ class SimulatorServer:
     @property
     def argocd_url(self) -> str:
         return f"{self.url}/argocd"
+
+    @property
+    def jsm_url(self) -> str:
+        """JSM Operations' base URL (``api.atlassian.com``): the API is under ``/jsm/ops/``."""
+        return self.url
+
+    @property
+    def jsm_site_url(self) -> str:
+        """The Atlassian site (``https://<name>.atlassian.net``) with ``/_edge/tenant_info``."""
+        return f"{self.url}/site"
 
     # --- clock ---------------------------------------------------------------------------
     @property
@@ -176,6 +192,8 @@ class SimulatorServer:
                 "pagerduty": sum(1 for i in visible if i.source == "pagerduty"),
                 "opsgenie_alerts": sum(1 for i in visible if i.source == "opsgenie"),
                 "opsgenie_incidents": sum(1 for i in visible if i.og_incident_id),
+                "jsm_alerts": sum(1 for i in self.world.jsm if i.created_at <= now),
+                "opsgenie_alerts_served": sum(1 for i in self.world.og if i.created_at <= now),
                 "open": sum(1 for i in visible if i.resolved_at_view(now) is None),
             },
             "deploys": sum(1 for d in self.org.deploys if d.deployed_at <= now),
@@ -283,6 +301,12 @@ def _dispatch(sim: SimulatorServer, api: str, request: Request) -> Response:
         if not opsgenie_api.authorised(request, tokens.opsgenie):
             return opsgenie_api.unauthorised()
         return opsgenie_api.handle(request)
+    if api == "site":
+        return jsm_api.tenant_info(request)
+    if api == "jsm":
+        if not jsm_api.authorised(request, tokens.jsm_email, tokens.jsm_api_token):
+            return jsm_api.unauthorised()
+        return jsm_api.handle(request, comms_scope=tokens.jsm_comms_scope)
     try:
         if request.path == "/api/v1/session" and request.method == "POST":
             return argocd.session_response(
@@ -349,7 +373,18 @@ def run(
 
     stream = out or sys.stdout
     end = end or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    org = generate(seed, end, months=months, incidents_per_day=incidents_per_day)
+    from opskpi.simulator.generate import GenerateParams
+    from opskpi.simulator.jsm import mid_period
+
+    window = GenerateParams(seed=seed, end=end, months=months)
+    migration = mid_period(window.start_utc, window.end_utc, ACCOUNT_TZ_NAME)
+    org = generate(
+        seed,
+        end,
+        months=months,
+        incidents_per_day=incidents_per_day,
+        jsm_migration_at=migration,
+    )
     server = SimulatorServer(org, host=host, port=port, tokens=tokens)
     t = server.tokens
     lines = [
@@ -360,6 +395,9 @@ def run(
         f"  Opsgenie   {server.opsgenie_url}  (Authorization: GenieKey {t.opsgenie})",
         f"  Argo CD    {server.argocd_url}  (Authorization: Bearer {t.argocd}; "
         f"or POST /api/v1/session as {t.argocd_username} / {t.argocd_password})",
+        f"  JSM Ops    {server.jsm_url}/jsm/ops/api/{jsm_cloud_id(org)}/v1  (Basic "
+        f"{t.jsm_email} : {t.jsm_api_token}; site {server.jsm_site_url}; Opsgenie moved "
+        f"there on {migration.date().isoformat()})",
         f"  Control    {server.url}/_sim/summary  /_sim/requests  /_sim/faults  /_sim/clock",
     ]
     print("\n".join(lines), file=stream, flush=True)

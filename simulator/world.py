@@ -39,7 +39,12 @@ class World:
         self.pd: list[Incident] = [i for i in org.incidents if i.source == "pagerduty"]
         self.pd_created: list[datetime] = [i.created_at for i in self.pd]
         self.pd_by_id: dict[str, Incident] = {i.source_id: i for i in self.pd}
+        from opskpi.simulator import jsm  # jsm renders from a World: imported here, not above
+
         self.og: list[Incident] = [i for i in org.incidents if i.source == "opsgenie"]
+        copies = jsm.opsgenie_copies(org)  # JSM alerts also sent to Opsgenie during the switch
+        if copies:
+            self.og = sorted([*self.og, *copies], key=lambda i: i.created_at)
         self.og_created: list[datetime] = [i.created_at for i in self.og]
         self.og_by_id: dict[str, Incident] = {i.source_id: i for i in self.og}
         self.og_by_tiny: dict[str, Incident] = {str(i.number): i for i in self.og}
@@ -50,6 +55,11 @@ class World:
         self.og_incident_by_tiny: dict[str, Incident] = {
             str(i.og_incident_number): i for i in self.og_incidents
         }
+        self.jsm: list[Incident] = jsm.jsm_records(org)
+        self.jsm_by_id: dict[str, Incident] = {i.source_id: i for i in self.jsm}
+        self.jsm_comms: list[Incident] = sorted(
+            (i for i in self.jsm if jsm.has_comms(i)), key=jsm.comms_started
+        )
         self.deploys_by_app: dict[str, list[Deploy]] = {a.name: [] for a in org.apps}
         for d in sorted(org.deploys, key=lambda d: (d.app, d.id)):
             self.deploys_by_app.setdefault(d.app, []).append(d)

@@ -25,6 +25,11 @@ class WarehouseMissingError(FileNotFoundError):
     """Nothing has been synced or built yet."""
 
 
+class WarehouseAccessError(RuntimeError):
+    """The warehouse (or its folder) cannot be created or written: a permission, a read-only
+    file system, a path that is not a folder."""
+
+
 class SchemaTooNewError(RuntimeError):
     """The database was migrated by a newer opskpi than this one."""
 

@@ -38,6 +38,13 @@ PW09B       sev2  obras       02-26 14:00        600     10800    cause data (PM
 og-w09-1    sev3  notif.      03-02 02:30        600     7200     local 03-01 23:30 → W09
 ==========  ====  ==========  =================  ======  =======  =========================
 
+Notifications (on-call, §10; local = UTC-3): PW10B pages Bruno Tue 03-03 15:00:02 and, after
+the escalation, Carla at 15:15:02; PW10E (merged) pages Bruno at 15:02:02; PW10C pages Davi Wed
+09:00:02; PW10D pages Davi Thu 12:00:02 and again at 12:05:02 (not again); PW10F pages Davi Sun
+03-08 23:00:02 (W10); og-w10-2 "Sent [Mobile] notification to eva@example.com" Sat 03-07
+17:00:01; in W09 PW09A pages Ana Tue 02-24 09:00:02 and og-w09-1 eva Sun 03-01 23:30:01.
+PagerDuty alert_counts.all: PW10A 3, PW10B 2, the other W10 incidents 1.
+
 Deploys: checkout-api-prod #1 02-20 12:00 (aaa1111, W08), #2 03-02 12:30 (abc1234),
 #3 03-03 17:30 (bbb2222), #4 03-03 19:00 (abc1234 again: a rollback); obras-api-prod #6 02-26
 13:30 (eee5555), #7 03-04 09:00 (ccc3333), #9 03-05 14:30 (ddd4444): #8 was never seen (a
@@ -114,6 +121,31 @@ team = "Plataforma"
 #   none: missing; PW10C (5 bd → 03-11), og-w10-1 (3 bd → 03-11), PW10F (→ 03-16) not yet due;
 #   PW10D open, og-w10-2 sev4 → none. Due 2, on time 1 → 0.5.
 # Paging: acknowledged 5; within 300 s: 240, 300 → 2/5 = 0.4; escalated 1 (PW10B) → 1/7.
+# On-call W10: interruptions PW10B Bruno, PW10B Carla, PW10E Bruno, PW10C Davi, PW10D Davi
+#   (business, 5), og-w10-2 eva (Saturday 17:00: off, 1), PW10F Davi (Sunday 23:00: sleep, 1)
+#   = 7; people 4; Davi has the most, 3; sleep share 1/7. W09: PW09A Ana (business), og-w09-1
+#   eva (sleep) = 2, share 1/2. Per team: Payments 3 (sleep 0), Obras 3 (sleep 1), Plataforma 1
+#   (sleep 0).
+# Noise W10: resolved 6 (PW10D open), never acknowledged og-w10-2 → 1/6 (PW10F's ack is bad but
+#   there); flapping 0 (og-w10-2 took 30 min); alerts (3 + 2 + 1 + 1 + 1 + 1 + 1) / 7 = 10/7.
+W10_ONCALL = {
+    "interruptions": 7,
+    "business_hours": 5,
+    "off_hours": 1,
+    "sleep_hours": 1,
+    "people": 4,
+    "max_per_person": 3,
+    "sleep_hours_share": 1 / 7,
+}
+W10_NOISE = {
+    "incidents": 7,
+    "resolved": 6,
+    "resolved_unacknowledged": 1,
+    "resolved_unacknowledged_share": 1 / 6,
+    "flapping": 0,
+    "flapping_share": 0.0,
+    "alerts_per_incident": 10 / 7,
+}
 W10 = {
     "incidents": 7,
     "merged": 1,
@@ -165,8 +197,14 @@ W09 = {
 def _pd_incidents() -> list[dict[str, Any]]:
     pd = p.pd_incident
     return [
-        pd("PW10A", "2026-03-02T13:00:00Z", resolved_at="2026-03-02T13:50:00Z"),
-        pd("PW10B", "2026-03-03T18:00:00Z", resolved_at="2026-03-03T23:00:00Z", priority="P2"),
+        pd("PW10A", "2026-03-02T13:00:00Z", resolved_at="2026-03-02T13:50:00Z", alert_count=3),
+        pd(
+            "PW10B",
+            "2026-03-03T18:00:00Z",
+            resolved_at="2026-03-03T23:00:00Z",
+            priority="P2",
+            alert_count=2,
+        ),
         pd(
             "PW10E",
             "2026-03-03T18:02:00Z",
@@ -181,6 +219,7 @@ def _pd_incidents() -> list[dict[str, Any]]:
             priority="P3",
             service="obras-api",
             team="Obras",
+            alert_count=1,
         ),
         pd(
             "PW10D",
@@ -188,6 +227,7 @@ def _pd_incidents() -> list[dict[str, Any]]:
             status="acknowledged",
             service="obras-api",
             team="Obras",
+            alert_count=1,
         ),
         pd(
             "PW10F",
@@ -196,6 +236,7 @@ def _pd_incidents() -> list[dict[str, Any]]:
             priority="P3",
             service="obras-api",
             team="Obras",
+            alert_count=1,
         ),
         pd("PW09A", "2026-02-24T12:00:00Z", resolved_at="2026-02-24T12:40:00Z"),
         pd(
@@ -225,6 +266,17 @@ def _pd_logs() -> list[dict[str, Any]]:
         log("TPW10A", "PW10A", "trigger_log_entry", "2026-03-02T13:00:00Z"),
         log("RPW10A", "PW10A", "resolve_log_entry", "2026-03-02T13:50:00Z"),
         log("EPW10B", "PW10B", "escalate_log_entry", "2026-03-03T18:15:00Z"),
+    ]
+    notify = p.pd_notify
+    entries += [
+        notify("NPW10B1", "PW10B", "2026-03-03T18:00:02Z", "Bruno"),
+        notify("NPW10B2", "PW10B", "2026-03-03T18:15:02Z", "Carla"),
+        notify("NPW10E", "PW10E", "2026-03-03T18:02:02Z", "Bruno"),
+        notify("NPW10C", "PW10C", "2026-03-04T12:00:02Z", "Davi"),
+        notify("NPW10D1", "PW10D", "2026-03-05T15:00:02Z", "Davi"),
+        notify("NPW10D2", "PW10D", "2026-03-05T15:05:02Z", "Davi"),
+        notify("NPW10F", "PW10F", "2026-03-09T02:00:02Z", "Davi"),
+        notify("NPW09A", "PW09A", "2026-02-24T12:00:02Z", "Ana"),
     ]
     return entries
 
@@ -376,6 +428,18 @@ def land_fixture(con: Any) -> None:
         key=lambda _: "og-w10-1#o1",
         parent_id="og-w10-1",
     )
+    for alert_id, at in (
+        ("og-w10-2", "2026-03-07T20:00:01Z"),
+        ("og-w09-1", "2026-03-02T02:30:01Z"),
+    ):
+        land(
+            con,
+            "opsgenie",
+            "alert_log",
+            [p.og_log("Sent [Mobile] notification to eva@example.com", at, "n1")],
+            key=lambda _, a=alert_id: f"{a}#n1",
+            parent_id=alert_id,
+        )
     history, apps = _argocd()
     land(
         con,

@@ -21,6 +21,14 @@ Policy defaults: ack/resolve targets sev1 300/3600 s, sev2 900/14400 s, sev3 360
 | 0a1b-og-01 | og  | sev2    | 03-19 10:00 (7d) | 1200 | 3600  | runbook in the description       |
 | 0a1b-og-02 | og  | sev4    | 03-02 10:00      | 300  | 7200  | legacy-batch: not configured     |
 
+Notifications (on-call, local = UTC-3): Q1PAYMNT01 pages Zuleica at 09:00 (Wed, business) and
+Q1PAYMNT03 (merged) pages her again at 09:01 (another incident: counts); Q2BILLNG01 pages Bruno
+Tavares Mon 03-16 06:00 (sleep); Q3BILLNG02 pages Bruno Tavares Thu 09:00 and, escalated, Caio
+Prado 09:30 (business); 0a1b-og-01 "Sent [Mobile] notification to dora@example.com" Thu 07:00
+(sleep); Q0PAYMNT05 pages Zuleica Sun 03-15 09:00 (off); Q1PAYMNT02 (28d only) pages Zuleica
+Tue 03-10 09:00 and Caio Prado 09:05 (business). Teams: checkout-api = Payments, billing (and
+its Opsgenie alert) = Finance.
+
 Runbooks: checkout-api (Q1*, Q0*) has one in the config, billing none, legacy-batch none.
 Deploys of checkout-api-prod: h1 rev A 03-05, h2 rev B 03-18 11:30, h3 rev A 03-19 18:00
 (a rollback). The tests work out every expected value from this table.
@@ -36,9 +44,11 @@ from payloads import (
     action,
     argo_history,
     og_alert,
+    og_log,
     pd_custom_fields,
     pd_incident,
     pd_log,
+    pd_notify,
     postmortem,
 )
 from warehouse import TestWarehouse
@@ -66,7 +76,9 @@ CONFIG: dict[str, Any] = {
     },
 }
 
-# Strings that must never appear in an exposition (ids, titles, URLs, names, revisions).
+# Names the config lists: they may appear in an exposition, only as `service` or `team` values.
+CONFIGURED_NAMES = {"service": ("billing", "checkout-api"), "team": ("Finance", "Payments")}
+# Strings that must never appear in an exposition (ids, titles, URLs, people, revisions).
 PRIVATE = (
     "Q1PAYMNT",
     "Q2BILLNG",
@@ -77,11 +89,11 @@ PRIVATE = (
     "is failing",
     "pagerduty.com",
     "example.com",
-    "checkout-api",
-    "billing",
     "legacy-batch",
-    "Payments",
-    "Finance",
+    "Zuleica",
+    "Tavares",
+    "Prado",
+    "dora@",
     REV_A,
     REV_B,
     "pm-1",
@@ -139,6 +151,14 @@ def _logs() -> list[dict[str, Any]]:
         pd_log("L04", "Q2BILLNG01", "escalate_log_entry", "2026-03-16T09:05:00Z"),
         pd_log("L05", "Q2BILLNG01", ack, "2026-03-16T09:10:00Z"),
         pd_log("L06", "Q1PAYMNT04", ack, "2026-01-05T12:03:00Z"),
+        pd_notify("N01", "Q1PAYMNT01", "2026-03-18T12:00:02Z", "Zuleica"),
+        pd_notify("N02", "Q1PAYMNT03", "2026-03-18T12:01:02Z", "Zuleica"),
+        pd_notify("N03", "Q2BILLNG01", "2026-03-16T09:00:02Z", "Bruno Tavares"),
+        pd_notify("N04", "Q3BILLNG02", "2026-03-19T12:00:02Z", "Bruno Tavares"),
+        pd_notify("N05", "Q3BILLNG02", "2026-03-19T12:30:02Z", "Caio Prado"),
+        pd_notify("N06", "Q0PAYMNT05", "2026-03-15T12:00:02Z", "Zuleica"),
+        pd_notify("N07", "Q1PAYMNT02", "2026-03-10T12:00:02Z", "Zuleica"),
+        pd_notify("N08", "Q1PAYMNT02", "2026-03-10T12:05:02Z", "Caio Prado"),
     ]
 
 
@@ -230,6 +250,13 @@ def build_warehouse(extra_incidents: int = 0) -> TestWarehouse:
         key="incident",
     )
     wh.land("opsgenie", "alert", _alerts())
+    wh.land(
+        "opsgenie",
+        "alert_log",
+        [og_log("Sent [Mobile] notification to dora@example.com", "2026-03-19T10:00:01Z", "n1")],
+        key=lambda _: "0a1b-og-01/n1",
+        parent_id="0a1b-og-01",
+    )
     wh.land(
         "argocd",
         "history_entry",

@@ -19,6 +19,7 @@ def pd_incident(
     team: str | None = "Payments",
     merged_into: str | None = None,
     acknowledgements: list[dict[str, Any]] | None = None,
+    alert_count: int | None = None,
 ) -> dict[str, Any]:
     incident: dict[str, Any] = {
         "id": incident_id,
@@ -50,7 +51,42 @@ def pd_incident(
             else None
         ),
     }
+    if alert_count is not None:
+        incident["alert_counts"] = {
+            "all": alert_count,
+            "triggered": 0 if status == "resolved" else alert_count,
+            "resolved": alert_count if status == "resolved" else 0,
+        }
     return incident
+
+
+def pd_notify(
+    entry_id: str,
+    incident_id: str,
+    created_at: str,
+    user: str,
+    *,
+    user_id: str | None = None,
+    with_user: bool = True,
+) -> dict[str, Any]:
+    """A notify_log_entry (the spec's NotifyLogEntry: ``user`` is the person notified);
+    ``with_user=False`` leaves the user out, as some real payloads do (the summary names them)."""
+    entry: dict[str, Any] = {
+        "id": entry_id,
+        "type": "notify_log_entry",
+        "summary": f"Notified {user} by push notification.",
+        "created_at": created_at,
+        "channel": {"type": "auto"},
+        "incident": {"id": incident_id, "type": "incident_reference"},
+        "contexts": [],
+    }
+    if with_user:
+        entry["user"] = {
+            "id": user_id or "PU" + user.upper().replace(" ", "")[:5],
+            "type": "user_reference",
+            "summary": user,
+        }
+    return entry
 
 
 def pd_log(

@@ -43,6 +43,8 @@ TEMPLATE_VALUES: Mapping[str, str] = {
     "severity": "sev1|sev2",
     "source": ".*",
     "window": "28d",
+    "team": ".*",
+    "service": ".*",
     "datasource": "opskpi-prometheus",
     "__rate_interval": "1m",
     "__interval": "1m",

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from opskpi.metrics.period import Filters
 from opskpi.metrics.report import (
     KpiReport,
+    Noise,
+    Oncall,
     Paging,
     Rca,
     Releases,
@@ -49,5 +51,7 @@ def hand_report(filters: Filters | None = None) -> KpiReport:
         runbooks=Runbooks(2, 1, 1, 0.5),
         rca=Rca(0, 0, None, 0, 0, 1, 1, 1.0),
         paging=Paging(2, 1.0, 0, 0.0),
+        oncall=Oncall(4, 2, 1, 1, 2, 3, 0.25),
+        noise=Noise(2, 2, 1, 0.5, 0, 0.0, 1.5),
         **({"filters": filters} if filters else {}),
     )

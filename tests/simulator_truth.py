@@ -1,4 +1,4 @@
-"""Independent truth: every KPI of KPI_DEFINITIONS.md §3–8 computed from the simulator's
+"""Independent truth: every KPI of KPI_DEFINITIONS.md §3–8, 10 and 11 computed from the simulator's
 organisation dataclasses (never from served JSON, never through the ETL or SQL).
 
     from simulator_truth import compute_kpis
@@ -23,7 +23,18 @@ Choices where the definitions leave room (the ETL must make the same ones):
 * a PagerDuty incident's root cause and release fields count only when opskpi is told to read
   the custom field the simulator fills in (``pagerduty_fields``: the ``pagerduty_field`` of
   ``[taxonomy]`` / ``[releases]``; ``opskpi demo`` sets both);
-* an incident's own runbook counts once the alert carrying it has arrived (``view_at``).
+* an incident's own runbook counts once the alert carrying it has arrived (``view_at``);
+* interruptions: the pages of ``Incident.notifications()`` sent by ``view_at`` (PagerDuty
+  incidents, merged ones too, and Opsgenie alerts; an Opsgenie *incident* names no one), one
+  per (incident, source, person), classed by the local time of the person's first page with
+  the holidays package's calendar; ``max_per_person`` is 0 when nobody was paged;
+* alerts per incident: PagerDuty ``alert_counts.all`` as served at ``view_at``, 1 per Opsgenie
+  alert, none for an Opsgenie incident.
+* JSM Operations (``"jsm"`` in ``sources``, the simulator's migrated Opsgenie account): an
+  Opsgenie alert imported into JSM counts once, as its JSM record when no cutover is given (JSM
+  is preferred), as its Opsgenie record with ``jsm_cutover`` (the migration instant: no alert
+  of the simulator's falls on the wrong side of it); a JSM alert also sent to Opsgenie counts
+  once, as its JSM record; a postmortem naming either record counts for the one that counts.
 """
 
 from __future__ import annotations
@@ -76,6 +87,7 @@ class Unified:
     field_cause: str | None
     field_release: str | None
     merged: bool
+    alert_count: int | None = None
     postmortem: Postmortem | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -103,8 +115,14 @@ def unified_incidents(
     opsgenie_mode: str = "alerts",
     sources: Sequence[str] = ("pagerduty", "opsgenie"),
     fields: PagerDutyFields = DEMO_FIELDS,
+    jsm_cutover: datetime | None = None,
 ) -> list[Unified]:
     """The unified incidents of KPI_DEFINITIONS §1 as visible at ``view_at``."""
+    if jsm_cutover is not None:
+        assert jsm_cutover == org.jsm_migrated_at, "the truth knows cutover = migration only"
+    # imports exist in JSM from the migration on
+    migrated = org.jsm_migrated_at is not None and org.jsm_migrated_at <= view_at
+    paired = "jsm" in sources and jsm_cutover is None and migrated
     postmortems: dict[str, Postmortem] = {}
     for pm in org.postmortems:
         if pm.published_at <= view_at:
@@ -124,6 +142,8 @@ def unified_incidents(
             row.field_cause = row.field_cause if fields.taxonomy == ROOT_CAUSE_FIELD else None
             row.field_release = row.field_release if fields.releases == RELEASE_FIELD else None
         row.postmortem = postmortems.get(row.key)
+        if paired and inc.source == "opsgenie" and inc.twin_id is not None:
+            row.key = f"jsm:{inc.twin_id}"  # imported into JSM: the JSM record counts
         out.append(row)
     return out
 
@@ -145,6 +165,7 @@ def _alert_row(inc: Incident, view: datetime) -> Unified:
         field_cause=inc.root_cause,
         field_release=inc.release,
         merged=inc.merged_into is not None and resolved is not None,
+        alert_count=inc.alerts_at(view) if inc.source == "pagerduty" else 1,
     )
 
 
@@ -152,6 +173,7 @@ def _og_incident_row(inc: Incident, view: datetime) -> Unified:
     row = _alert_row(inc, view)
     row.key = f"opsgenie:{inc.og_incident_id}"
     row.escalation_count = 0
+    row.alert_count = None
     if row.resolved is None and inc.reopened is not None:
         first, reopen = inc.reopened
         if first <= view < reopen:
@@ -286,6 +308,9 @@ def compute_kpis(
     service_runbooks: Mapping[str, str] | None = None,
     argocd_polls: Sequence[datetime] | None = None,
     pagerduty_fields: PagerDutyFields = DEMO_FIELDS,
+    oncall_hours: OncallHours | None = None,
+    flap_window: float = 300.0,
+    jsm_cutover: datetime | None = None,
 ) -> dict[str, Any]:
     """``opskpi kpis --json`` for incidents created in [since, until) (local dates)."""
     as_of = (as_of or org.end).astimezone(UTC)
@@ -294,7 +319,7 @@ def compute_kpis(
     today = as_of.astimezone(tz).date()
     apps_of = service_apps if service_apps is not None else org.service_apps()
     runbooks = service_runbooks if service_runbooks is not None else org.service_runbooks()
-    rows = unified_incidents(org, view, opsgenie_mode, sources, pagerduty_fields)
+    rows = unified_incidents(org, view, opsgenie_mode, sources, pagerduty_fields, jsm_cutover)
 
     def in_period(moment: datetime) -> bool:
         return since <= moment.astimezone(tz).date() < until
@@ -313,6 +338,10 @@ def compute_kpis(
         "runbooks": _runbooks(live, runbooks),
         "rca": _rca(org, live, policy, tz, holidays, as_of, view, today, since, until),
         "paging": _paging(live, policy),
+        "oncall": _oncall(
+            org, view, tz, holidays, since, until, sources, opsgenie_mode, oncall_hours
+        ),
+        "noise": _noise(live, as_of, flap_window),
     }
 
 
@@ -544,4 +573,102 @@ def _paging(live: list[Unified], policy: Policy) -> dict[str, Any]:
         "acked_within_paging_window": _share(within, len(ttas)),
         "escalated": escalated,
         "escalation_rate": _share(escalated, len(live)),
+    }
+
+
+# --- on-call load and noise (§10, §11) --------------------------------------------------------
+@dataclass(frozen=True)
+class OncallHours:
+    """Local hours as (start, end) hours of the day: business on business days, sleep any day
+    (wrapping midnight when end < start)."""
+
+    business: tuple[int, int] = (8, 18)
+    sleep: tuple[int, int] = (22, 8)
+
+
+def _in_hours(hour_of_day: float, hours: tuple[int, int]) -> bool:
+    start, end = hours
+    if end <= start:
+        return hour_of_day >= start or hour_of_day < end
+    return start <= hour_of_day < end
+
+
+def interruption_class(local: datetime, business_day: bool, hours: OncallHours) -> str:
+    hour = local.hour + local.minute / 60 + local.second / 3600
+    if _in_hours(hour, hours.sleep):
+        return "sleep_hours"
+    if business_day and _in_hours(hour, hours.business):
+        return "business_hours"
+    return "off_hours"
+
+
+def interruptions(
+    org: Organisation,
+    view: datetime,
+    sources: Sequence[str] = ("pagerduty", "opsgenie"),
+    opsgenie_mode: str = "alerts",
+) -> dict[tuple[str, str, str], datetime]:
+    """(incident key, source, person) → the person's first page for the incident, by ``view``."""
+    firsts: dict[tuple[str, str, str], datetime] = {}
+    for inc in org.incidents:
+        if inc.created_at > view or inc.source not in sources:
+            continue
+        if inc.source == "opsgenie" and opsgenie_mode == "incidents":
+            continue  # incident timelines name no one paged
+        for at, who in inc.notifications():
+            key = (inc.key, inc.source, who)
+            if at <= view and (key not in firsts or at < firsts[key]):
+                firsts[key] = at
+    return firsts
+
+
+def _oncall(
+    org: Organisation,
+    view: datetime,
+    tz: ZoneInfo,
+    country: str,
+    since: date,
+    until: date,
+    sources: Sequence[str],
+    opsgenie_mode: str,
+    hours: OncallHours | None,
+) -> dict[str, Any]:
+    hours = hours or OncallHours()
+    off_days = holidays_lib.country_holidays(country, years=range(since.year - 1, until.year + 1))
+    counts = {"business_hours": 0, "off_hours": 0, "sleep_hours": 0}
+    per_person: dict[tuple[str, str], int] = {}
+    for (_incident, source, who), at in interruptions(org, view, sources, opsgenie_mode).items():
+        local = at.astimezone(tz)
+        if not since <= local.date() < until:
+            continue
+        business_day = local.weekday() < 5 and local.date() not in off_days
+        counts[interruption_class(local, business_day, hours)] += 1
+        per_person[(source, who)] = per_person.get((source, who), 0) + 1
+    total = sum(counts.values())
+    return {
+        "interruptions": total,
+        **counts,
+        "people": len(per_person),
+        "max_per_person": max(per_person.values(), default=0),
+        "sleep_hours_share": _share(counts["sleep_hours"], total),
+    }
+
+
+def _noise(live: list[Unified], as_of: datetime, flap_window: float) -> dict[str, Any]:
+    resolved = [r for r in live if r.resolved is not None]
+    unacked = [r for r in resolved if r.ack is None]
+    flapping = [
+        r
+        for r in live
+        if r.ack is None and (ttr := _ttr(r, as_of)) is not None and ttr <= flap_window
+    ]
+    counted = [r.alert_count for r in live if r.alert_count is not None]
+    return {
+        "incidents": len(live),
+        "resolved": len(resolved),
+        "resolved_unacknowledged": len(unacked),
+        "resolved_unacknowledged_share": _share(len(unacked), len(resolved)),
+        "flapping": len(flapping),
+        "flapping_share": _share(len(flapping), len(live)),
+        "alerts_per_incident": sum(counted) / len(counted) if counted else None,
     }

@@ -214,7 +214,7 @@ def test_weekly_review_page_shows_the_report(config: Path, monkeypatch) -> None:
 def test_data_health_page(config: Path, monkeypatch) -> None:
     at = fx.app_test(config, monkeypatch, page="data_health")
     assert not at.exception
-    freshness, runs, issues, gaps, bad = frames(at)
+    freshness, runs, issues, gaps, bad, notified = frames(at)
     assert freshness.set_index("source")["status_text"].to_dict()["opsgenie"] == "falhou"
     assert any("opsgenie" in e.value for e in at.error)
     assert len(runs) == 3
@@ -225,6 +225,13 @@ def test_data_health_page(config: Path, monkeypatch) -> None:
     assert gaps["lost_deploys"].tolist() == [1]
     assert bad["incident_key"].tolist() == ["pagerduty:PW10F"]
     assert bad["reason"].tolist() == ["reconhecido antes de criado"]
+    # tests/app_fixture.py: Opsgenie og-w10-2 and og-w09-1 (of 3 alerts) name eva; PagerDuty
+    # PW10B (Bruno, Carla), PW10E, PW10C, PW10D, PW10F, PW09A (of 8) name someone: 7 people-pages
+    coverage = notified.set_index("source")
+    assert coverage.loc["opsgenie", ["incidents", "incidents_notified"]].tolist() == [3, 2]
+    assert coverage.loc["pagerduty", ["incidents", "incidents_notified"]].tolist() == [8, 6]
+    assert coverage.loc["pagerduty", "interruptions"] == 7
+    assert not any("nenhuma notificação" in w.value for w in at.warning)
 
 
 def test_english_by_config(tmp_path: Path, monkeypatch) -> None:

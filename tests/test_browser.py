@@ -129,6 +129,16 @@ def _metric(driver, label: str) -> str:
     raise AssertionError(f"no metric {label!r}")
 
 
+def _metric_or_none(driver, label: str) -> str | None:
+    """The card's value, or None while the page is still drawing (or redrawing) it."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        return _metric(driver, label)
+    except (AssertionError, StaleElementReferenceException):
+        return None
+
+
 def test_overview_filter_and_weekly_review(server: str, browser) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -195,7 +205,7 @@ def test_weekly_review_page_and_html_report_open_on_the_briefing(
     _wait_for_text(driver, "Sev1 e sev2 da semana")
     body = driver.find_element(By.TAG_NAME, "body").text
     assert "Semana: 2 sev1 · 2 sev2 · abertos acima do alvo agora, de qualquer semana: 1" in body
-    driver.save_screenshot(str(ARTIFACTS / "browser-4-weekly-review-briefing.png"))
+    driver.save_screenshot(str(ARTIFACTS / "browser-6-weekly-review-briefing.png"))
 
     # the HTML report of the same week, opened as a file
     from opskpi.metrics.snapshot import open_settings_snapshot
@@ -215,4 +225,43 @@ def test_weekly_review_page_and_html_report_open_on_the_briefing(
     assert len(driver.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == 4
     fetched = driver.execute_script("return performance.getEntriesByType('resource').length")
     assert fetched == 0  # self-contained: nothing loaded from anywhere
-    driver.save_screenshot(str(ARTIFACTS / "browser-5-review-html.png"))
+    driver.save_screenshot(str(ARTIFACTS / "browser-7-review-html.png"))
+
+
+def test_oncall_page_and_team_table(server: str, browser) -> None:
+    """Carga de plantão and Times render in Chromium with the fixture's hand-worked figures
+    (tests/app_fixture.py: week 2026-W10)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver = browser
+    view = f"period=week&week={fx.WEEK}&as_of={quote(fx.AS_OF_PARAM)}"
+    driver.get(f"{server}/carga-de-plantao?{view}")
+    _wait_for_text(driver, "Por pessoa (mais acordada primeiro)")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Carga de plantão"
+    WebDriverWait(driver, WAIT).until(lambda d: _metric_or_none(d, "Interrupções") == "7")
+    assert _metric(driver, "Interrupções no sono") == "14,3 %"
+    WebDriverWait(driver, WAIT).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, '[data-testid="stPlotlyChart"]')) >= 3
+    )
+    driver.save_screenshot(str(ARTIFACTS / "browser-4-oncall.png"))
+
+    driver.get(f"{server}/times?{view}")
+    _wait_for_text(driver, "Comparação de times")
+    grid = WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid="stDataFrame"]')
+    )
+    # the grid draws on a canvas; its accessible table holds the cells' text
+    WebDriverWait(driver, WAIT).until(
+        lambda d: (
+            "Obras" in grid.get_attribute("textContent")
+            and "Plataforma" in grid.get_attribute("textContent")
+        )
+    )
+    # its cells are links to the filtered pages, the shown text in their fragment (the columns
+    # scrolled into view): Obras' 3 interruptions, its MTTA median 20 min (1200 s)
+    text = grid.get_attribute("textContent")
+    assert f"carga-de-plantao?{view.replace(':', '%3A').replace('+', '%2B')}&team=Obras#3" in text
+    assert "team=Obras#" + quote("20 min", safe="") in text
+    driver.save_screenshot(str(ARTIFACTS / "browser-5-teams.png"))

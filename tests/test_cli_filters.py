@@ -56,7 +56,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
         (
             "--source",
             "datadog",
-            "opskpi kpis: --source: unknown source 'datadog' (known: opsgenie, pagerduty)",
+            # every source of the vocabulary is known, JSM Operations included (issue 15)
+            "opskpi kpis: --source: unknown source 'datadog' (known: jsm, opsgenie, pagerduty)",
         ),
     ],
 )

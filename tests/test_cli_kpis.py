@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from payloads import argo_history, pd_incident, pd_log
+from payloads import argo_history, pd_incident, pd_log, pd_notify
 
 from opskpi.app.cli.main import main
 from opskpi.config import load_settings
@@ -32,6 +32,8 @@ EXPECTED_KEYS = {
         "runbooks",
         "rca",
         "paging",
+        "oncall",
+        "noise",
     },
     "response": {
         "severity",
@@ -72,6 +74,24 @@ EXPECTED_KEYS = {
         "postmortem_on_time_share",
     },
     "paging": {"acknowledged", "acked_within_paging_window", "escalated", "escalation_rate"},
+    "oncall": {
+        "interruptions",
+        "business_hours",
+        "off_hours",
+        "sleep_hours",
+        "people",
+        "max_per_person",
+        "sleep_hours_share",
+    },
+    "noise": {
+        "incidents",
+        "resolved",
+        "resolved_unacknowledged",
+        "resolved_unacknowledged_share",
+        "flapping",
+        "flapping_share",
+        "alerts_per_incident",
+    },
 }
 
 
@@ -103,6 +123,11 @@ def config(tmp_path: Path) -> Path:
         [
             pd_log("L1", "Q1", "acknowledge_log_entry", "2026-02-10T12:04:00Z"),
             pd_log("L2", "Q1", "escalate_log_entry", "2026-02-10T12:02:00Z"),
+            # Ana paged at 09:00:02 local (a Tuesday: business hours), Bruno at 09:02 local
+            pd_notify("N1", "Q1", "2026-02-10T12:00:02Z", "Ana"),
+            pd_notify("N2", "Q1", "2026-02-10T12:02:02Z", "Bruno"),
+            # Q2 pages Ana on Wed Feb 11 at 09:00 local: her second interruption
+            pd_notify("N3", "Q2", "2026-02-11T12:00:02Z", "Ana"),
         ],
     )
     land(
@@ -143,7 +168,7 @@ def test_json_has_every_key_and_the_hand_worked_values(
     for row in report["response_times"]:
         assert EXPECTED_KEYS["response"] <= set(row)
         assert EXPECTED_KEYS["stats"] <= set(row["tta_seconds"])
-    for group in ("releases", "runbooks", "rca", "paging"):
+    for group in ("releases", "runbooks", "rca", "paging", "oncall", "noise"):
         assert set(report[group]) == EXPECTED_KEYS[group]
     rows = {r["severity"]: r for r in report["response_times"]}
     assert list(rows) == ["sev1", "sev2", "all"]
@@ -174,6 +199,26 @@ def test_json_has_every_key_and_the_hand_worked_values(
         "escalated": 1,
         "escalation_rate": 0.5,
     }
+    assert report["oncall"] == {
+        "interruptions": 3,
+        "business_hours": 3,
+        "off_hours": 0,
+        "sleep_hours": 0,
+        "people": 2,
+        "max_per_person": 2,  # Ana: Q1 and Q2
+        "sleep_hours_share": 0.0,
+    }
+    # Q1 resolved after an ack, Q2 open: nothing resolved unacknowledged, nothing flapping;
+    # neither payload carries alert_counts: no alert count is known
+    assert report["noise"] == {
+        "incidents": 2,
+        "resolved": 1,
+        "resolved_unacknowledged": 0,
+        "resolved_unacknowledged_share": 0.0,
+        "flapping": 0,
+        "flapping_share": 0.0,
+        "alerts_per_incident": None,
+    }
 
 
 def test_filters_narrow_the_report(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -197,6 +242,8 @@ def test_csv_is_long_and_complete(config: Path, capsys: pytest.CaptureFixture[st
     assert values[("response_times", "sev1", "tta_seconds.mean")] == "240.0"
     assert values[("releases", "", "change_failure_rate")] == "1.0"
     assert values[("rca", "", "rca_adherence")] == ""  # null stays empty, never 0
+    assert values[("oncall", "", "interruptions")] == "3"
+    assert values[("noise", "", "alerts_per_incident")] == ""
 
 
 def test_table_output_speaks_durations(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,6 +253,8 @@ def test_table_output_speaks_durations(config: Path, capsys: pytest.CaptureFixtu
     )
     assert code == 0
     assert "4 min" in out and "30 min" in out and "no data" in out
+    assert "interruptions" in out and "3 (business 3, off 0, sleep 0)" in out
+    assert "2 (at most 2 for one)" in out
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ import pytest
 from opskpi.app.cli.demo import available_commands, prepare_folder
 from opskpi.app.cli.main import main
 from opskpi.config import load_settings
+from opskpi.metrics.snapshot import open_settings_snapshot
 from opskpi.simulator import Organisation, SimulatorServer, generate
 from opskpi.simulator import pagerduty as pdsim
 
@@ -190,13 +191,31 @@ def test_demo_from_a_fresh_checkout(tmp_path: Path) -> None:
         urls = {line.split()[0]: line.split()[-1] for line in lines if line.startswith("  ")}
         config = tmp_path / "data" / "demo" / "opskpi.toml"
         settings = load_settings(config)
-        assert settings.configured_sources == ["pagerduty", "opsgenie", "argocd", "postmortems"]
+        # the demo's Opsgenie account moved to JSM Operations halfway (issue 15)
+        assert settings.configured_sources == [
+            "pagerduty",
+            "opsgenie",
+            "jsm",
+            "argocd",
+            "postmortems",
+        ]
         assert settings.serving_path.is_file()
         assert sorted(p.name for p in (config.parent / "secrets").iterdir()) == [
             "argocd.token",
+            "jsm.email",
+            "jsm.token",
             "opsgenie.key",
             "pagerduty.token",
         ]
+        assert "ops-bot@construtora.example" not in config.read_text()
+        reader = open_settings_snapshot(settings)
+        try:
+            sources = dict(
+                reader.execute("select source, count(*) from incidents group by all").fetchall()
+            )
+        finally:
+            reader.close()
+        assert sources["jsm"] > 0 and sources["opsgenie"] > 0 and sources["pagerduty"] > 0
         assert "sim-pagerduty-token" not in config.read_text()
         assert json.loads(get(f"http://127.0.0.1:{base}/_sim/summary"))["incidents"]
         commands = available_commands()

@@ -12,7 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from exporter_fixture import AS_OF, BUILT_AT, CONFIG, PRIVATE, build_warehouse, publish_fixture
+from exporter_fixture import (
+    AS_OF,
+    BUILT_AT,
+    CONFIG,
+    CONFIGURED_NAMES,
+    PRIVATE,
+    build_warehouse,
+    publish_fixture,
+)
 from prometheus_client import CollectorRegistry, generate_latest
 from warehouse import TestWarehouse
 
@@ -56,7 +64,25 @@ def value(registry: CollectorRegistry) -> Value:
     return get
 
 
-def test_incident_counts_by_severity_source_window(value: Value) -> None:
+def summed(registry: CollectorRegistry, name: str, **labels: str) -> float:
+    """What PromQL's ``sum(name{labels})`` gives: the pooled figure of an additive family."""
+    return sum(
+        sample.value
+        for metric in registry.collect()
+        for sample in metric.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+@pytest.fixture(scope="module")
+def total(registry: CollectorRegistry) -> Value:
+    def get(name: str, **labels: str) -> float | None:
+        return summed(registry, name, **labels)
+
+    return get
+
+
+def test_incident_counts_by_severity_source_window(value: Value, total: Value) -> None:
     n = "opskpi_incidents"
     # 7d (03-13..03-19): pd Q1PAYMNT01 sev1, Q2BILLNG01 sev2, Q3BILLNG02 sev3, Q0PAYMNT05 unknown;
     # og 0a1b-og-01 sev2. Q1PAYMNT03 is merged: not counted.
@@ -64,23 +90,33 @@ def test_incident_counts_by_severity_source_window(value: Value) -> None:
     assert value(n, severity="sev2", source="opsgenie", window="7d") == 1
     assert value(n, severity="unknown", source="pagerduty", window="7d") == 1
     assert value(n, severity="sev4", source="opsgenie", window="7d") == 0  # zeros are exposed
-    assert value(n, severity="all", source="pagerduty", window="7d") == 4
-    assert value(n, severity="all", source="opsgenie", window="7d") == 1
+    assert total(n, source="pagerduty", window="7d") == 4  # every severity: sum them
+    assert total(n, source="opsgenie", window="7d") == 1
+    assert value(n, severity="all", source="pagerduty", window="7d") is None  # no pooled series
     # 28d adds Q1PAYMNT02 (pd sev1, 03-10) and 0a1b-og-02 (og sev4, 03-02)
     assert value(n, severity="sev1", source="pagerduty", window="28d") == 2
     assert value(n, severity="sev4", source="opsgenie", window="28d") == 1
-    assert value(n, severity="all", source="pagerduty", window="28d") == 5
-    assert value(n, severity="all", source="opsgenie", window="28d") == 2
+    assert total(n, source="pagerduty", window="28d") == 5
+    assert total(n, source="opsgenie", window="28d") == 2
     # Q1PAYMNT04 (sev1, open since January) is in neither window
     assert value("opskpi_incidents_merged", severity="sev1", window="7d") == 1
-    assert value("opskpi_incidents_merged", severity="all", window="28d") == 1
+    assert total("opskpi_incidents_merged", window="28d") == 1
     assert value("opskpi_incidents_merged", severity="sev2", window="28d") == 0
+
+
+def _pooled(value: Value, name: str, window: str) -> list[float | None]:
+    """The statistics of every severity pooled (their own family: no ``severity`` label)."""
+    return [
+        value(name, window=window, statistic=s) for s in ("mean", "median", "p90", "p95", "max")
+    ]
 
 
 def test_time_to_acknowledge(value: Value) -> None:
     n = "opskpi_time_to_acknowledge_seconds"
 
     def tta(severity: str, window: str) -> list[float | None]:
+        if severity == "all":
+            return _pooled(value, "opskpi_pooled_time_to_acknowledge_seconds", window)
         return [
             value(n, severity=severity, window=window, statistic=s)
             for s in ("mean", "median", "p90", "p95", "max")
@@ -104,6 +140,8 @@ def test_time_to_resolve(value: Value) -> None:
     n = "opskpi_time_to_resolve_seconds"
 
     def ttr(severity: str, window: str) -> list[float | None]:
+        if severity == "all":
+            return _pooled(value, "opskpi_pooled_time_to_resolve_seconds", window)
         return [
             value(n, severity=severity, window=window, statistic=s)
             for s in ("mean", "median", "p90", "p95", "max")
@@ -126,14 +164,19 @@ def test_sla_compliance(value: Value) -> None:
     # 7d ack: sev1 120 ≤ 300; sev2 600 ≤ 900, 1200 > 900 → 1/2; all pooled 2/3
     assert value(ack, severity="sev1", window="7d") == 1
     assert value(ack, severity="sev2", window="7d") == 0.5
-    assert value(ack, severity="all", window="7d") == pytest.approx(2 / 3)
+    pooled_ack, pooled_res = (
+        "opskpi_pooled_ack_sla_compliance_ratio",
+        "opskpi_pooled_resolve_sla_compliance_ratio",
+    )
+    assert value(pooled_ack, window="7d") == pytest.approx(2 / 3)
+    assert value(ack, severity="all", window="7d") is None  # no pooled series in the family
     # 28d ack: sev1 adds 600 > 300 → 1/2; all: 120 ✓ 600 ✗ 600 ✓ 1200 ✗ → 2/4
     assert value(ack, severity="sev1", window="28d") == 0.5
-    assert value(ack, severity="all", window="28d") == 0.5
+    assert value(pooled_ack, window="28d") == 0.5
     # 28d resolve: sev1 2400 ✓ 7200 ✗; sev2 14400 ≤ 14400 ✓, 3600 ✓; all 3/4
     assert value(res, severity="sev1", window="28d") == 0.5
     assert value(res, severity="sev2", window="28d") == 1
-    assert value(res, severity="all", window="28d") == 0.75
+    assert value(pooled_res, window="28d") == 0.75
 
 
 def test_empty_denominators_and_no_targets_have_no_sample(value: Value) -> None:
@@ -147,23 +190,25 @@ def test_empty_denominators_and_no_targets_have_no_sample(value: Value) -> None:
     assert value("opskpi_open_unacknowledged_over_target_incidents", severity="unknown") is None
 
 
-def test_targets_and_open_incidents_now(value: Value) -> None:
+def test_targets_and_open_incidents_now(value: Value, total: Value) -> None:
     assert value("opskpi_ack_sla_target_seconds", severity="sev1") == 300
     assert value("opskpi_resolve_sla_target_seconds", severity="sev3") == 86400
     # open now, any creation date: Q1PAYMNT04 (sev1, acked, since January) and Q3BILLNG02
     # (sev3, never acked, 27 h old); both older than their resolve targets (1 h, 24 h)
     opened = {
         s: value("opskpi_open_incidents", severity=s)
-        for s in ("sev1", "sev2", "sev3", "sev4", "unknown", "all")
+        for s in ("sev1", "sev2", "sev3", "sev4", "unknown")
     }
-    assert opened == {"sev1": 1, "sev2": 0, "sev3": 1, "sev4": 0, "unknown": 0, "all": 2}
+    assert opened == {"sev1": 1, "sev2": 0, "sev3": 1, "sev4": 0, "unknown": 0}
+    assert total("opskpi_open_incidents") == 2  # all severities: sum them
+    assert value("opskpi_open_incidents", severity="all") is None
     assert value("opskpi_open_breaching_incidents", severity="sev1") == 1
     assert value("opskpi_open_breaching_incidents", severity="sev2") == 0
-    assert value("opskpi_open_breaching_incidents", severity="all") == 2
+    assert total("opskpi_open_breaching_incidents") == 2
     # unacked over the ack target: only Q3BILLNG02 (27 h > 1 h)
     assert value("opskpi_open_unacknowledged_over_target_incidents", severity="sev1") == 0
     assert value("opskpi_open_unacknowledged_over_target_incidents", severity="sev3") == 1
-    assert value("opskpi_open_unacknowledged_over_target_incidents", severity="all") == 1
+    assert total("opskpi_open_unacknowledged_over_target_incidents") == 1
 
 
 def test_root_causes_and_releases(value: Value) -> None:
@@ -242,7 +287,10 @@ def test_sync_and_snapshot(value: Value) -> None:
 
 def test_labels_are_the_contracts_only(registry: CollectorRegistry) -> None:
     allowed = {
-        "severity": {"sev1", "sev2", "sev3", "sev4", "unknown", "all"},
+        "severity": {"sev1", "sev2", "sev3", "sev4", "unknown"},  # never a pooled "all"
+        "class": {"business_hours", "off_hours", "sleep_hours"},
+        "team": set(CONFIGURED_NAMES["team"]),
+        "service": set(CONFIGURED_NAMES["service"]),
         "source": {"pagerduty", "opsgenie", "argocd", "postmortems"},
         "window": {"7d", "28d"},
         "statistic": {"mean", "median", "p90", "p95", "max"},
@@ -278,6 +326,13 @@ def test_no_ids_titles_urls_or_names_in_the_exposition(registry: CollectorRegist
     leaked = [word for word in PRIVATE if word.lower() in text.lower()]
     assert leaked == []
     assert not re.search(r"https?://", text)
+    # the configured names appear, and only as the value of their own label
+    for label, names in CONFIGURED_NAMES.items():
+        for name in names:
+            for line in text.splitlines():
+                if name.lower() in line.lower():
+                    assert f'{label}="{name}"' in line, line
+                    assert line.lower().count(name.lower()) == 1, line
 
 
 def test_every_family_has_samples(registry: CollectorRegistry) -> None:
@@ -290,19 +345,16 @@ def test_as_of_moves_the_windows_not_the_open_incidents(snapshot: Path) -> None:
     statistic of the windows is absent; the two open incidents are still open now."""
     later = registry_over(snapshot, datetime(2026, 5, 1, 15, 0, tzinfo=UTC))
     get = later.get_sample_value
-    assert get("opskpi_incidents", {"severity": "all", "source": "pagerduty", "window": "28d"}) == 0
+    assert summed(later, "opskpi_incidents", source="pagerduty", window="28d") == 0
     assert get("opskpi_deploys", {"window": "28d"}) == 0
     for family in CATALOGUE:
         if family.name.endswith("_ratio"):
             assert [s for m in later.collect() for s in m.samples if s.name == family.name] == []
     assert (
-        get(
-            "opskpi_time_to_acknowledge_seconds",
-            {"severity": "all", "window": "28d", "statistic": "mean"},
-        )
+        get("opskpi_pooled_time_to_acknowledge_seconds", {"window": "28d", "statistic": "mean"})
         is None
     )
-    assert get("opskpi_open_incidents", {"severity": "all"}) == 2
+    assert summed(later, "opskpi_open_incidents") == 2
     assert get("opskpi_root_cause_incidents", {"root_cause": "change", "window": "7d"}) == 0
 
 
@@ -312,7 +364,8 @@ def test_empty_warehouse_exposes_zeros_and_no_ratios(tmp_path: Path) -> None:
     registry = registry_over(path)
     get = registry.get_sample_value
     assert get("opskpi_incidents", {"severity": "sev1", "source": "opsgenie", "window": "7d"}) == 0
-    assert get("opskpi_open_breaching_incidents", {"severity": "all"}) == 0
+    assert summed(registry, "opskpi_open_breaching_incidents") == 0
+    assert get("opskpi_open_breaching_incidents", {"severity": "sev1"}) == 0  # exposed as 0
     assert get("opskpi_sync_errors_total", {"source": "argocd"}) == 0
     assert get("opskpi_sync_last_success_timestamp_seconds", {"source": "pagerduty"}) == 0
     ratios = [s for m in registry.collect() for s in m.samples if s.name.endswith("_ratio")]

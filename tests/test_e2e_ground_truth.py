@@ -13,11 +13,13 @@ import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
+import holidays
 import pytest
 from simulator_specs import GROUPED
-from simulator_truth import DEMO_FIELDS, PagerDutyFields, compute_kpis
+from simulator_truth import DEMO_FIELDS, PagerDutyFields, compute_kpis, interruptions
 
 from opskpi.app.cli.demo import prepare_folder
 from opskpi.config import load_settings
@@ -148,3 +150,21 @@ def test_the_organisation_exercises_every_kpi(org: Organisation, synced: Synced)
     merged = sum(row["merged"] for row in got["response_times"] if row["severity"] != "all")
     assert merged > 0
     assert not math.isnan(got["response_times"][-1]["tta_seconds"]["mean"])
+    # on-call: every class, several people, someone paged more than once; a holiday's day
+    # pages are off hours only through the holidays calendar (Nov 20, Dec 25, Jan 1 ...)
+    oncall = got["oncall"]
+    assert min(oncall[c] for c in ("business_hours", "off_hours", "sleep_hours")) > 0
+    assert oncall["people"] > 5 and oncall["max_per_person"] > 1
+    tz, days = ZoneInfo("America/Sao_Paulo"), holidays.country_holidays("BR", years=(2025, 2026))
+    holiday_daytime = [
+        at
+        for at in interruptions(org, sim.now).values()
+        if (local := at.astimezone(tz)).date() in days
+        and local.weekday() < 5
+        and 8 <= local.hour < 18
+    ]
+    assert holiday_daytime
+    # noise: flapping and unacknowledged incidents, PagerDuty incidents grouping several alerts
+    noise = got["noise"]
+    assert noise["flapping"] > 0 and noise["resolved_unacknowledged"] > noise["flapping"]
+    assert noise["alerts_per_incident"] > 1

@@ -369,7 +369,7 @@ def test_the_incident_list_says_when_it_stops(crowded_week: Path, monkeypatch) -
         "mostrando 2.000 de 2.013 incidentes (mesclados inclusos, marcados): refine a busca ou o "
         "período, ou baixe todos em CSV."
     ) in fx.captions_of(at)
-    assert [b.label for b in at.get("download_button")] == ["Baixar todos (CSV)"]
+    assert "Baixar todos (CSV)" in [b.label for b in at.get("download_button")]
     # the unclassified list stops at 1,000: the fixture's 4 + the 2,005 have no cause
     at = fx.app_test(crowded_week, monkeypatch, page="root_causes")
     assert (

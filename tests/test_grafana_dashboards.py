@@ -16,7 +16,6 @@ from opskpi.grafana.panels.common import (
     DATASOURCE_UID,
     SELECTOR,
     SLA_COMPLIANCE_TARGET,
-    STREAMLIT_URL,
 )
 
 CONTRACT = REPO / "docs" / "metrics-exporter.md"
@@ -27,8 +26,9 @@ UIDS = {
 }
 
 
-def _boards() -> dict[str, dict[str, Any]]:
-    return {name: json.loads(text) for name, text in generate.rendered().items()}
+def _boards(language: str = "pt-BR") -> dict[str, dict[str, Any]]:
+    """The dashboards as generated (pt-BR: the committed files; "en": English titles)."""
+    return {name: json.loads(text) for name, text in generate.rendered(language).items()}
 
 
 def _panels(board: dict[str, Any]) -> list[dict[str, Any]]:
@@ -98,7 +98,7 @@ def test_every_query_carries_the_selector() -> None:
 
 def test_dashboards_use_exactly_the_contract_families() -> None:
     families = _contract_families()
-    assert len(families) == 30, "docs/metrics-exporter.md table changed: review the dashboards"
+    assert len(families) == 48, "docs/metrics-exporter.md table changed: review the dashboards"
     used = {
         name
         for board in _boards().values()
@@ -124,7 +124,7 @@ def test_units() -> None:
 
 
 def test_sla_compliance_is_red_below_target() -> None:
-    board = _boards()["incident-kpis.json"]
+    board = _boards("en")["incident-kpis.json"]
     compliance = [p for p in _panels(board) if "SLA compliance" in p["title"]]
     assert len(compliance) == 6
     for panel in compliance:
@@ -136,7 +136,7 @@ def test_sla_compliance_is_red_below_target() -> None:
 
 
 def test_response_times_draw_the_sla_target() -> None:
-    board = _boards()["incident-kpis.json"]
+    board = _boards("en")["incident-kpis.json"]
     for title, target in [
         ("MTTA — $severity", "opskpi_ack_sla_target_seconds"),
         ("MTTR — $severity", "opskpi_resolve_sla_target_seconds"),
@@ -158,19 +158,29 @@ def test_stats_are_instant_queries() -> None:
 
 def test_template_variables() -> None:
     variables = {v["name"]: v for v in _boards()["incident-kpis.json"]["templating"]["list"]}
-    assert list(variables) == ["datasource", "severity", "source", "window"]
+    assert list(variables) == ["datasource", "severity", "source", "window", "team", "service"]
     assert variables["datasource"]["current"]["value"] == DATASOURCE_UID
     assert variables["severity"]["multi"] is True
     assert variables["severity"]["includeAll"] is True
     assert variables["source"]["multi"] is True
     assert variables["window"]["query"] == "7d,28d"
     assert variables["window"]["current"]["value"] == "28d"
+    # team and service: the names the config lists, as the exporter serves them
+    assert (
+        variables["team"]["query"] == 'label_values(opskpi_team_interruptions{job="opskpi"}, team)'
+    )
+    assert variables["service"]["query"] == (
+        'label_values(opskpi_service_incidents{job="opskpi"}, service)'
+    )
+    assert variables["team"]["multi"] is True and variables["service"]["includeAll"] is True
 
 
 def test_links_to_the_streamlit_app() -> None:
+    """The committed dashboards link to the default config's app: `opskpi app` on its port."""
+    assert generate.DEFAULT_APP_URL == "http://127.0.0.1:8501"
     for board in _boards().values():
         urls = [link["url"] for link in board["links"] if link["type"] == "link"]
-        assert urls == [STREAMLIT_URL]
+        assert urls == [generate.DEFAULT_APP_URL]
 
 
 def test_provisioning_matches_the_dashboards() -> None:
@@ -195,3 +205,47 @@ def test_series_takes_the_exporters_family_and_its_labels_only() -> None:
     )
     with pytest.raises(ValueError, match="opskpi_deploys has no label 'severity'"):
         series(families.DEPLOYS, 'severity=~"$severity"')
+
+
+def test_the_app_link_and_the_language_come_from_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "opskpi.toml"
+    config.write_text(
+        '[report]\nlanguage = "en"\n[app]\nport = 8600\nurl = "https://opskpi.example.com/app"\n'
+    )
+    out = tmp_path / "dashboards"
+    assert generate.main(["--config", str(config), "--output", str(out)]) == 0
+    board = json.loads((out / "incident-kpis.json").read_text())
+    assert [link["url"] for link in board["links"] if link["type"] == "link"] == [
+        "https://opskpi.example.com/app"
+    ]
+    assert "On-call load" in [p["title"] for p in board["panels"] if p["type"] == "row"]
+    without_url = tmp_path / "port.toml"
+    without_url.write_text("[app]\nport = 8600\n")
+    assert generate.main(["--config", str(without_url), "--output", str(out)]) == 0
+    board = json.loads((out / "incident-kpis.json").read_text())
+    assert [link["url"] for link in board["links"] if link["type"] == "link"] == [
+        "http://127.0.0.1:8600"
+    ]
+
+
+def test_titles_follow_the_language_and_nothing_else_does() -> None:
+    """pt-BR (the committed default) and English differ in words only: same panels, same
+    queries, same units; every title of the pt-BR build is translated."""
+    for name, pt in _boards("pt-BR").items():
+        en = _boards("en")[name]
+        pt_panels, en_panels = pt["panels"], en["panels"]
+        assert [p["type"] for p in pt_panels] == [p["type"] for p in en_panels]
+        assert [_exprs(p) for p in pt_panels] == [_exprs(p) for p in en_panels]
+    pt_rows = [p["title"] for p in _boards()["incident-kpis.json"]["panels"] if p["type"] == "row"]
+    assert pt_rows[0] == "Tempos de resposta"
+    assert "Carga de plantão" in pt_rows and "Ruído de alertas" in pt_rows
+    en_rows = [
+        p["title"] for p in _boards("en")["incident-kpis.json"]["panels"] if p["type"] == "row"
+    ]
+    assert en_rows[0] == "Response times"
+    assert not set(pt_rows) & set(en_rows) - {"Volume", "Releases", "Runbooks"}
+
+
+def test_check_refuses_a_config() -> None:
+    with pytest.raises(SystemExit):
+        generate.main(["--check", "--language", "en"])

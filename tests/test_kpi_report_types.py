@@ -32,6 +32,8 @@ def test_to_json_is_the_kpis_json_object() -> None:
         "runbooks",
         "rca",
         "paging",
+        "oncall",
+        "noise",
     ]
     assert got["as_of"] == "2026-03-01T00:00:00+00:00"
     assert got["since"] == "2026-02-01"
@@ -72,6 +74,34 @@ def test_to_json_is_the_kpis_json_object() -> None:
         "rollbacks": 0,
     }
     assert got["root_causes"][1] == {"root_cause": "capacity", "incidents": 1, "share": 0.5}
+    # the INTERFACES order of the two on-call and noise objects
+    assert got["oncall"] == {
+        "interruptions": 4,
+        "business_hours": 2,
+        "off_hours": 1,
+        "sleep_hours": 1,
+        "people": 2,
+        "max_per_person": 3,
+        "sleep_hours_share": 0.25,
+    }
+    assert list(got["oncall"]) == [
+        "interruptions",
+        "business_hours",
+        "off_hours",
+        "sleep_hours",
+        "people",
+        "max_per_person",
+        "sleep_hours_share",
+    ]
+    assert list(got["noise"]) == [
+        "incidents",
+        "resolved",
+        "resolved_unacknowledged",
+        "resolved_unacknowledged_share",
+        "flapping",
+        "flapping_share",
+        "alerts_per_incident",
+    ]
 
 
 def test_filters_appear_only_when_set() -> None:
@@ -85,13 +115,15 @@ def test_long_rows_hold_every_number_of_the_json() -> None:
     rows = list(hand_report().long_rows())
     # per response_times row: 6 counts (incidents … open) + 2 × 6 statistics + 2 compliances
     # + 2 open counts = 22; root causes 2 × (incidents, share) = 4; releases 9, runbooks 4,
-    # rca 8, paging 4 = 25
-    assert len(rows) == 2 * 22 + 4 + 25
+    # rca 8, paging 4 = 25; oncall 7, noise 7 = 14
+    assert len(rows) == 2 * 22 + 4 + 25 + 14
     assert ("response_times", "sev1", "tta_seconds.n", 2) in rows
     assert ("response_times", "all", "unacked_over_target", None) in rows
     assert ("root_causes", "capacity", "share", 0.5) in rows
     assert ("releases", "", "change_failure_rate", 0.25) in rows
     assert ("paging", "", "escalation_rate", 0.0) in rows
+    assert ("oncall", "", "sleep_hours_share", 0.25) in rows
+    assert ("noise", "", "alerts_per_incident", 1.5) in rows
     assert not any(metric.endswith("sla_n") for _, _, metric, _ in rows)
 
 
@@ -100,7 +132,14 @@ def test_helpers_find_rows_and_groups() -> None:
     assert report.pooled.severity == "all"
     assert report.severity("sev1") is report.response_times[0]
     assert report.severity("sev3") is None
-    assert [name for name, _ in report.groups()] == ["releases", "runbooks", "rca", "paging"]
+    assert [name for name, _ in report.groups()] == [
+        "releases",
+        "runbooks",
+        "rca",
+        "paging",
+        "oncall",
+        "noise",
+    ]
     assert group_names() == (
         "response_times",
         "root_causes",
@@ -108,6 +147,8 @@ def test_helpers_find_rows_and_groups() -> None:
         "runbooks",
         "rca",
         "paging",
+        "oncall",
+        "noise",
     )
     assert report.period == Period(date(2026, 2, 1), date(2026, 3, 1), report.as_of)
 

@@ -116,3 +116,16 @@ def test_kpi_alerts_go_pending_on_the_fixture(prom: Prometheus) -> None:
 def test_absent_ratios_stay_absent_in_prometheus(prom: Prometheus) -> None:
     """No sev3 was acknowledged in 7d: no series, not a 0 that would page as 0 % compliance."""
     assert prom.query('opskpi_ack_sla_compliance_ratio{job="opskpi",severity="sev3"}') == []
+
+
+def test_the_sleep_hour_alert_goes_pending_for_the_team_above_the_threshold(
+    prom: Prometheus,
+) -> None:
+    """28d (tests/exporter_fixture.py): Finance 2 of its 4 interruptions in sleep hours (0.5 >
+    0.25, the default [oncall] sleep_hours_share_threshold); Payments 0 of 5; the whole
+    organisation 2 of 9 (0.22) stays below."""
+    found = sorted(
+        (s["metric"]["alertname"], s["metric"].get("team", ""))
+        for s in prom.query('ALERTS{alertstate=~"pending|firing", alertname=~"Opskpi.*Sleep.+"}')
+    )
+    assert found == [("OpskpiTeamSleepHoursShareHigh", "Finance")]

@@ -191,7 +191,7 @@ def test_harness_reports_empty_and_broken_expressions(sample_prometheus: Prometh
 @needs_prometheus
 def test_every_dashboard_variable_has_values(sample_prometheus: Prometheus) -> None:
     queries = dashboard_variable_queries(DASHBOARD_FILES)
-    assert {name for name, _, _ in queries} == {"severity", "source"}
+    assert {name for name, _, _ in queries} == {"severity", "source", "team", "service"}
     for name, label, match in queries:
         assert sample_prometheus.label_values(label, match), name
 
@@ -220,11 +220,15 @@ def test_loaded_rules_are_healthy(sample_prometheus: Prometheus) -> None:
 @needs_prometheus
 def test_sample_alerts_go_pending_as_expected(sample_prometheus: Prometheus) -> None:
     """The sample has a sev1/sev2 ack ratio and a sev1 resolve ratio below 95 % over 28 d,
-    one overdue must-fix action, and syncs and a snapshot from long ago (fixed timestamps)."""
+    one overdue must-fix action, syncs and a snapshot from long ago (fixed timestamps), and
+    Obras' sleep-hour share over 28 d (11/28) above the 0.25 threshold (the organisation's,
+    24/143, is below)."""
     found = sorted(
         (
             s["metric"]["alertname"],
-            s["metric"].get("incident_severity") or s["metric"].get("source", ""),
+            s["metric"].get("incident_severity")
+            or s["metric"].get("source")
+            or s["metric"].get("team", ""),
         )
         for s in sample_prometheus.query('ALERTS{alertstate=~"pending|firing"}')
     )
@@ -238,4 +242,5 @@ def test_sample_alerts_go_pending_as_expected(sample_prometheus: Prometheus) -> 
         ("OpskpiSyncStale", "opsgenie"),
         ("OpskpiSyncStale", "pagerduty"),
         ("OpskpiSyncStale", "postmortems"),
+        ("OpskpiTeamSleepHoursShareHigh", "Obras"),
     ]

@@ -80,6 +80,8 @@ def test_markdown_sections_and_lists(config: Path) -> None:
         "Por severidade",
         "Causas-raiz",
         "Serviços com mais incidentes",
+        "Por time",
+        "Plantão por pessoa",
         "Incidentes da semana",
         "Incidentes sem runbook",
         "Ações corretivas atrasadas (todas em aberto agora)",
@@ -111,6 +113,16 @@ def test_markdown_sections_and_lists(config: Path) -> None:
         "| 07/03/2026 00:00 | ausente | 3 d 09 h |"
     ) in lines
     assert text.count("Nada a listar.") == 1  # no action due the following week
+    # teams (tests/test_app_fixture.py works them out): Obras 3 incidents, MTTA median 1200 s,
+    # MTTR median 5400 s, ack 1/2, resolve 2/2, 3 interruptions, 1 in sleep hours
+    obras = next(line for line in lines if line.startswith("| Obras |"))
+    assert obras.startswith("| Obras | 3 | 20 min | 1 h 30 min | 50,0 % | 100,0 % |")
+    assert obras.endswith("| 3 | 33,3 % | 0,0 % | 0 |")
+    assert "| Interrupções | 7 | 2 | +5 | comercial 5 · fora 1 · sono 1 | — |" in lines
+    # per person (app_fixture): Davi 3 (2 business, 1 sleep) first, then Bruno, Carla, eva
+    assert "| Davi | 3 | 2 | 0 | 1 | 33,3 % |" in lines
+    assert "| eva@example.com | 1 | 0 | 1 | 0 | 0,0 % |" in lines
+    assert "Mostrando" not in text  # 4 people: nothing capped
 
 
 def test_filters_are_stated_and_applied(config: Path) -> None:
@@ -179,3 +191,15 @@ def test_app_command_line_and_environment(tmp_path: Path) -> None:
     env = app_cmd.app_environment(str(config), base={"PATH": "/usr/bin"})
     assert env == {"PATH": "/usr/bin", "OPSKPI_CONFIG": str(config.resolve())}
     assert "OPSKPI_CONFIG" not in app_cmd.app_environment("built-in defaults", base={})
+
+
+def test_a_capped_people_list_says_so(config: Path, monkeypatch) -> None:
+    from opskpi.app.review import build
+
+    monkeypatch.setattr(build, "TOP_PEOPLE", 2)
+    text = to_markdown(review(config))
+    assert "| Davi | 3 | 2 | 0 | 1 | 33,3 % |" in text.splitlines()
+    assert "| Carla |" not in text
+    assert (
+        "Mostrando 2 de 4 pessoas; a lista completa está na página Carga de plantão do app." in text
+    )

@@ -217,7 +217,8 @@ def test_a_capped_list_says_n_of_m_and_where_the_rest_is(crowded: Path) -> None:
         "&as_of=2026-03-10T12%3A00%3A00%2B00%3A00&scope=all"
     )
     assert f"mostrando 200 de 207 — [lista completa no app (Ações corretivas)]({url})" in lines
-    table = next(b for b in doc.sections[6].blocks if isinstance(b, Table))
+    overdue = next(s for s in doc.sections if s.title.startswith("Ações corretivas atrasadas"))
+    table = next(b for b in overdue.blocks if isinstance(b, Table))
     assert (len(table.rows), table.total) == (200, 207)
 
 

@@ -644,3 +644,75 @@ def test_reopened_opsgenie_incident_reads_resolved_between_the_two_resolutions()
         "2026-02-10T13:00:00"
     )
     assert unified_incidents(org, t("2026-02-10T11:30:00"), "alerts")[0].resolved is None
+
+
+# --- on-call load and noise (§10, §11) ---------------------------------------------------------
+def test_oncall_truth_by_hand() -> None:
+    """Local = UTC-3. Pages (PagerDuty 2 s after creation / an escalation, Opsgenie 1 s):
+    - QA created Mon 2026-02-02 10:59:57 UTC: Ana paged 10:59:59 UTC = 07:59:59 local → sleep;
+      its escalation at 11:04:57 pages Bruno at 11:04:59 = 08:04:59 local → business.
+    - QB Sat 02-07 13:00 → Ana 10:00:02 → off (weekend).
+    - QC Tue 02-17 (Carnival is not in the holidays package's national list for BR) 13:00 →
+      Ana 10:00:02 → business.
+    - og1 (Opsgenie) Sun 02-01 02:00 UTC = Sat 01-31 23:00 local → January: not in February.
+    - QM merged duplicate Wed 02-04 01:00 UTC = Tue 22:00:02 → Ana: sleep (merged counts).
+    February: business 2 (Bruno QA, Ana QC), off 1 (QB), sleep 2 (Ana QA, Ana QM) → 5; people
+    Ana and Bruno: 2, Ana 4 → max 4; share 2/5."""
+    incidents = [
+        inc(
+            "QA",
+            "2026-02-02T10:59:57",
+            escalations=["2026-02-02T11:04:57"],
+            resolved_at="2026-02-02T12:00:00",
+        ),
+        inc("QB", "2026-02-07T13:00:00", resolved_at="2026-02-07T14:00:00"),
+        inc("QC", "2026-02-17T13:00:00", resolved_at="2026-02-17T14:00:00"),
+        inc("og1", "2026-02-01T02:00:00", source="opsgenie", resolved_at="2026-02-01T03:00:00"),
+        inc(
+            "QM",
+            "2026-02-04T01:00:00",
+            merged_into="QA",
+            resolved_at="2026-02-04T01:03:00",
+        ),
+    ]
+    org = organisation(incidents, [], [], end=AS_OF)
+    assert kpis(org)["oncall"] == {
+        "interruptions": 5,
+        "business_hours": 2,
+        "off_hours": 1,
+        "sleep_hours": 2,
+        "people": 2,
+        "max_per_person": 4,
+        "sleep_hours_share": 2 / 5,
+    }
+    january = compute_kpis(org, date(2026, 1, 1), date(2026, 2, 1), as_of=t(AS_OF))["oncall"]
+    assert (january["interruptions"], january["sleep_hours"]) == (1, 1)  # og1, Sat 23:00
+
+
+def test_noise_truth_by_hand() -> None:
+    """February, non-merged: N1 resolved after 300 s, never acked → flapping (≤ 300 s) and
+    unacked; N2 resolved after 301 s unacked → unacked only; N3 acked, resolved in 120 s →
+    neither; N4 open → neither; N5 merged → left out. Alerts: N1 3 (PagerDuty grouping), the
+    others 1 → (3 + 1 + 1 + 1) / 4."""
+    incidents = [
+        inc("N1", "2026-02-10T12:00:00", resolved_at="2026-02-10T12:05:00", alert_count=3),
+        inc("N2", "2026-02-10T13:00:00", resolved_at="2026-02-10T13:05:01"),
+        inc(
+            "N3",
+            "2026-02-10T14:00:00",
+            acks=["2026-02-10T14:01:00"],
+            resolved_at="2026-02-10T14:02:00",
+        ),
+        inc("N4", "2026-02-10T15:00:00"),
+        inc("N5", "2026-02-10T15:01:00", merged_into="N4", resolved_at="2026-02-10T15:02:00"),
+    ]
+    org = organisation(incidents, [], [], end=AS_OF)
+    assert kpis(org)["noise"] == {
+        "incidents": 4,
+        "resolved": 3,
+        "resolved_unacknowledged": 2,
+        "resolved_unacknowledged_share": 2 / 3,
+        "flapping": 1,
+        "flapping_share": 1 / 4,
+        "alerts_per_incident": 6 / 4,
+    }

@@ -61,7 +61,7 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         dest="source_filter",
         metavar="NAME",
-        help="pagerduty, opsgenie",
+        help="pagerduty, opsgenie, jsm",
     )
 
 

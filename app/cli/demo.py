@@ -1,6 +1,7 @@
 """``opskpi demo [--port-base N]``: the whole product on one machine with no accounts.
 
-Starts the API simulator in this process on 127.0.0.1:N, writes ``data/demo/opskpi.toml``
+Starts the API simulator in this process on 127.0.0.1:N (its Opsgenie account moves to JSM
+Operations halfway through the history), writes ``data/demo/opskpi.toml``
 (the simulator's URLs, demo tokens in files under ``data/demo/secrets/``, the organisation's
 services with their Argo CD apps and runbooks, the postmortems folder the simulator writes),
 syncs every source into a fresh demo warehouse, builds and publishes the KPIs, then runs
@@ -32,6 +33,7 @@ from opskpi.config.load import DEMO_DIR
 CHILD_COMMANDS = ("app", "serve-metrics")
 READY_TIMEOUT = 60.0  # seconds a child gets to start listening before a warning
 STOP_TIMEOUT = 10.0
+DEMO_ALERT_GROUPING = 0.05  # PagerDuty incidents grouping 2+ alerts (the simulator's default: rare)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -101,6 +103,7 @@ def demo_config_text(sim: Any, org: Any, app_port: int, metrics_port: int) -> st
         f"base_url = {_toml_string(sim.opsgenie_url)}",
         'api_key_file = "secrets/opsgenie.key"',
         "",
+        *_jsm_lines(sim, org),
         "[sources.argocd]",
         f"base_url = {_toml_string(sim.argocd_url)}",
         'token_file = "secrets/argocd.token"',
@@ -134,6 +137,26 @@ def demo_config_text(sim: Any, org: Any, app_port: int, metrics_port: int) -> st
     return "\n".join(lines) + "\n"
 
 
+def _jsm_lines(sim: Any, org: Any) -> list[str]:
+    """``[sources.jsm]`` when the organisation's Opsgenie account moved to JSM Operations: the
+    cutover is the migration's date (docs/migration-opsgenie-to-jsm.md)."""
+    if org.jsm_migrated_at is None:
+        return []
+    from zoneinfo import ZoneInfo
+
+    day = org.jsm_migrated_at.astimezone(ZoneInfo(org.account_timezone)).date()
+    return [
+        "# the Opsgenie account moved to JSM Operations on this date: Opsgenie before, JSM after",
+        "[sources.jsm]",
+        f"base_url = {_toml_string(sim.jsm_url)}",
+        f"site = {_toml_string(sim.jsm_site_url)}",
+        'email_file = "secrets/jsm.email"',
+        'api_token_file = "secrets/jsm.token"',
+        f'cutover = "{day.isoformat()}"',
+        "",
+    ]
+
+
 def prepare_folder(folder: Path, sim: Any, org: Any, app_port: int, metrics_port: int) -> Path:
     """Write secrets, postmortems and the config; drop the previous demo warehouse."""
     from opskpi.simulator import write_postmortems
@@ -141,11 +164,14 @@ def prepare_folder(folder: Path, sim: Any, org: Any, app_port: int, metrics_port
     secrets = folder / "secrets"
     secrets.mkdir(parents=True, exist_ok=True)
     tokens = sim.tokens
-    for name, value in (
+    files = [
         ("pagerduty.token", tokens.pagerduty),
         ("opsgenie.key", tokens.opsgenie),
         ("argocd.token", tokens.argocd),
-    ):
+    ]
+    if org.jsm_migrated_at is not None:
+        files += [("jsm.email", tokens.jsm_email), ("jsm.token", tokens.jsm_api_token)]
+    for name, value in files:
         path = secrets / name
         path.write_text(value + "\n", encoding="utf-8")
         path.chmod(0o600)
@@ -213,6 +239,9 @@ def run(args: argparse.Namespace) -> int:
     from opskpi.etl.warehouse.build import build_and_publish
     from opskpi.etl.warehouse.connect import open_writer
     from opskpi.simulator import SimulatorServer, generate
+    from opskpi.simulator.generate import GenerateParams
+    from opskpi.simulator.jsm import mid_period
+    from opskpi.simulator.timeutil import ACCOUNT_TZ_NAME
 
     base = args.port_base
     if not 1 <= base <= 65533:
@@ -220,7 +249,16 @@ def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     setup_logging(console)
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    org = generate(args.seed, end, months=args.months)
+    window = GenerateParams(seed=args.seed, end=end, months=args.months)
+    migration = mid_period(window.start_utc, window.end_utc, ACCOUNT_TZ_NAME)
+    # more PagerDuty alert grouping than the default, so the demo shows alerts per incident
+    org = generate(
+        args.seed,
+        end,
+        months=args.months,
+        alert_grouping_rate=DEMO_ALERT_GROUPING,
+        jsm_migration_at=migration,
+    )
     try:
         sim = SimulatorServer(org, port=base).start()
     except OSError as exc:
@@ -281,6 +319,7 @@ def print_urls(sim: Any, children: dict[str, Any], ports: dict[str, int], config
     lines = [
         f"  PagerDuty API   {sim.pagerduty_url}",
         f"  Opsgenie API    {sim.opsgenie_url}",
+        f"  JSM Ops API     {sim.jsm_url}/jsm/ops/api",
         f"  Argo CD API     {sim.argocd_url}",
         f"  Simulator       {sim.url}/_sim/summary",
     ]

@@ -4,10 +4,13 @@ words of ``app/i18n`` and with the taxonomy's labels, not its keys."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from opskpi.app.i18n.format import percent
 from opskpi.app.i18n.translator import Translator
 from opskpi.metrics.report import KpiReport, ResponseTimesRow, Stats
 
@@ -85,7 +88,7 @@ def print_report(
     causes.add_column(tr("cli.share"), justify="right")
     for cause in report.root_causes:
         causes.add_row(
-            tr.cause(cause.root_cause, labels.get(cause.root_cause)),
+            escape(tr.cause(cause.root_cause, labels.get(cause.root_cause))),
             tr.num(cause.incidents),
             tr.pct(cause.share),
         )
@@ -136,6 +139,59 @@ def print_report(
         tr("kpi.escalation_rate"), f"{tr.pct(paging.escalation_rate)} ({tr.num(paging.escalated)})"
     )
     console.print(summary)
+    print_oncall_and_noise(report, console)
+    if report.sources:
+        console.print(sources_table(report))
+
+
+def print_oncall_and_noise(report: KpiReport, console: Console) -> None:
+    """Interruptions by class (docs/kpis.md §10) and alert noise (§11)."""
+    oncall, noise = report.oncall, report.noise
+    table = Table(title="On-call load and alert noise", title_justify="left", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row(
+        "interruptions",
+        f"{oncall.interruptions} (business {oncall.business_hours}, off {oncall.off_hours}, "
+        f"sleep {oncall.sleep_hours})",
+    )
+    table.add_row("sleep-hour share", percent(oncall.sleep_hours_share))
+    table.add_row(
+        "people interrupted", f"{oncall.people} (at most {oncall.max_per_person} for one)"
+    )
+    table.add_row(
+        "resolved, never acknowledged",
+        f"{percent(noise.resolved_unacknowledged_share)} "
+        f"({noise.resolved_unacknowledged}/{noise.resolved})",
+    )
+    table.add_row(
+        "flapping", f"{percent(noise.flapping_share)} ({noise.flapping}/{noise.incidents})"
+    )
+    table.add_row(
+        "alerts per incident",
+        "no data" if noise.alerts_per_incident is None else f"{noise.alerts_per_incident:.2f}",
+    )
+    console.print(table)
+
+
+def sources_table(report: KpiReport) -> Table:
+    """Each configured source: its status, whether the data is stale, last success/failure."""
+    table = Table(title="Sources", title_justify="left")
+    for column in ("source", "status", "stale", "last success", "last failure"):
+        table.add_column(column)
+    for source in report.sources:
+        table.add_row(
+            escape(source.source),
+            source.status if source.status == "ok" else f"[bold red]{source.status}[/]",
+            "[bold red]stale[/]" if source.stale else "fresh",
+            _moment(source.last_success_at),
+            _moment(source.last_failure_at),
+        )
+    return table
+
+
+def _moment(value: datetime | None) -> str:
+    return "—" if value is None else value.isoformat(timespec="seconds")
 
 
 _DURATIONS: tuple[

@@ -1,4 +1,5 @@
-"""``opskpi kpis``: every KPI of docs/kpis.md §3–8 for a period, as a table, JSON or CSV."""
+"""``opskpi kpis``: every KPI of docs/kpis.md §3–8, 10 and 11 for a period, as a table, JSON or
+CSV."""
 
 from __future__ import annotations
 
@@ -98,7 +99,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_csv(report: KpiReport) -> None:
-    """The long CSV: one row per number of the report (``KpiReport.long_rows``)."""
+    """The long CSV: one row per number of the report (``KpiReport.long_rows``), then each
+    source's status (group ``sources``). Text cells a spreadsheet would evaluate as a formula
+    are made inert (``app/escaping.py``)."""
+    from opskpi.app.escaping import csv_cell
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["as_of", "since", "until", "group", "key", "metric", "value"])
     as_of, since, until = (
@@ -106,5 +111,17 @@ def write_csv(report: KpiReport) -> None:
         report.since.isoformat(),
         report.until.isoformat(),
     )
-    for group, key, metric, value in report.long_rows():
-        writer.writerow([as_of, since, until, group, key, metric, "" if value is None else value])
+    rows: list[tuple[str, str, str, object]] = list(report.long_rows())
+    for source in report.sources:
+        for metric, value in source.to_json().items():
+            if metric != "source":
+                rows.append(("sources", source.source, metric, _csv_value(value)))
+    for group, key, metric, value in rows:
+        cells = [as_of, since, until, group, key, metric, "" if value is None else value]
+        writer.writerow([csv_cell(cell) for cell in cells])
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value

@@ -20,7 +20,12 @@ from opskpi.app.cli.common import CommandError
 from opskpi.config import ConfigError
 from opskpi.config.secrets import SecretError
 from opskpi.etl.errors import ConnectorError
-from opskpi.sql.session import SchemaTooNewError, WarehouseBusyError, WarehouseMissingError
+from opskpi.sql.session import (
+    SchemaTooNewError,
+    WarehouseAccessError,
+    WarehouseBusyError,
+    WarehouseMissingError,
+)
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     ConfigError,
@@ -28,11 +33,15 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     ConnectorError,
     WarehouseBusyError,
     WarehouseMissingError,
+    WarehouseAccessError,
     SchemaTooNewError,
     FileNotFoundError,
+    PermissionError,
     ValueError,
     duckdb.Error,
 )
+# what a shell shows for a command that wrote into a pipe whose reader had gone (128 + SIGPIPE)
+EXIT_BROKEN_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("opskpi: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of stdout went away (`opskpi kpis --json | head`): nothing more to say,
+        # and nothing for the interpreter to flush into the closed pipe on its way out
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except CommandError as exc:
         print(f"opskpi {args.command}: {exc}", file=sys.stderr)
         return exc.code

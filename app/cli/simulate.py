@@ -1,5 +1,5 @@
-"""``opskpi simulate [--port N] [--seed N]``: the PagerDuty, Opsgenie and Argo CD simulator on
-127.0.0.1, serving a seeded synthetic organisation until Ctrl-C."""
+"""``opskpi simulate [--port N] [--seed N]``: the PagerDuty, Opsgenie, JSM Operations and Argo CD
+simulator on 127.0.0.1, serving a seeded synthetic organisation until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "simulate",
         parents=[common],
-        help="serve the PagerDuty, Opsgenie and Argo CD API simulator",
+        help="serve the PagerDuty, Opsgenie, JSM Operations and Argo CD API simulator",
         description=(
             "Serve a seeded synthetic organisation (a year of incidents, deploys, "
-            "postmortems) through simulated PagerDuty, Opsgenie and Argo CD APIs on "
+            "postmortems; the Opsgenie account moves to JSM Operations halfway) through "
+            "simulated PagerDuty, Opsgenie, JSM Operations and Argo CD APIs on "
             "http://127.0.0.1:N, with their paging, caps and errors, until Ctrl-C. "
             "The printed URLs and demo tokens go into a config's [sources.*] tables."
         ),

@@ -34,7 +34,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--source",
         action="append",
         metavar="NAME",
-        help="only this source (repeatable): pagerduty, opsgenie, argocd, postmortems",
+        help="only this source (repeatable): pagerduty, opsgenie, jsm, argocd, postmortems",
     )
     parser.add_argument(
         "--full",

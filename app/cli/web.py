@@ -55,6 +55,10 @@ def streamlit_command(port: int, app_file: Path = APP_FILE) -> list[str]:
         "false",
         "--client.toolbarMode",
         "minimal",
+        # the grid's own CSV export writes cells as they are; the app's CSV downloads make
+        # formula-like cells inert (app/escaping.py)
+        "--client.disableDataExport",
+        "true",
     ]
 
 

@@ -676,6 +676,119 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bad.is_resolve_before_creation": ("resolvido antes de criado", "resolved before created"),
     "bad.is_resolve_in_future": ("resolução no futuro", "resolved in the future"),
     "raw_created": ("Criação (texto da fonte)", "Created (source text)"),
+    # -- on-call load, alert noise, teams (docs/kpis.md §10, §11) -----------------------------
+    "page.oncall": ("Carga de plantão", "On-call load"),
+    "page.teams": ("Times", "Teams"),
+    "kpi.interruptions": ("Interrupções", "Interruptions"),
+    "kpi.sleep_hours_share": ("Interrupções no sono", "Sleep-hour interruptions"),
+    "kpi.people_interrupted": ("Pessoas acionadas", "People interrupted"),
+    "kpi.resolved_unacknowledged_share": (
+        "Resolvidos sem reconhecimento",
+        "Resolved, never acknowledged",
+    ),
+    "kpi.flapping_share": ("Alertas intermitentes (flapping)", "Flapping"),
+    "kpi.alerts_per_incident": ("Alertas por incidente", "Alerts per incident"),
+    "class.business_hours": ("horário comercial", "business hours"),
+    "class.off_hours": ("fora do expediente", "off hours"),
+    "class.sleep_hours": ("horas de sono", "sleep hours"),
+    "interruptions": ("Interrupções", "Interruptions"),
+    "interruptions_n": (
+        "comercial {business} · fora {off} · sono {sleep}",
+        "business {business} · off {off} · sleep {sleep}",
+    ),
+    "people_n": ("no máximo {most} para uma pessoa", "at most {most} for one person"),
+    "interruptions_per_week": (
+        "Interrupções por semana, por horário local",
+        "Interruptions per week, by local time",
+    ),
+    "interruptions_heatmap": (
+        "Interrupções por hora do dia e dia da semana (hora local)",
+        "Interruptions by hour of day and weekday (local time)",
+    ),
+    "local_hour": ("hora local", "local hour"),
+    "weekday.1": ("seg", "Mon"),
+    "weekday.2": ("ter", "Tue"),
+    "weekday.3": ("qua", "Wed"),
+    "weekday.4": ("qui", "Thu"),
+    "weekday.5": ("sex", "Fri"),
+    "weekday.6": ("sáb", "Sat"),
+    "weekday.7": ("dom", "Sun"),
+    "oncall_classes_caption": (
+        "Uma interrupção é a primeira notificação de uma pessoa para um incidente, na hora local ({tz}): comercial = dia útil {business}; sono = todo dia {sleep}; fora do expediente = o resto (feriados nacionais e fins de semana não são dias úteis).",
+        "An interruption is a person's first notification for an incident, in local time ({tz}): business = business day {business}; sleep = every day {sleep}; off hours = the rest (national holidays and weekends are not business days).",
+    ),
+    "sec_per_person": ("Por pessoa (mais acordada primeiro)", "Per person (most woken first)"),
+    "person": ("Pessoa", "Person"),
+    "sources": ("Fontes", "Sources"),
+    "sleep_share": ("Parcela no sono", "Sleep-hour share"),
+    "sec_noise": ("Ruído de alertas", "Alert noise"),
+    "noise_per_week": (
+        "Ruído por semana: resolvidos sem reconhecimento e flapping",
+        "Noise per week: resolved unacknowledged and flapping",
+    ),
+    "sec_noisiest": ("Serviços mais ruidosos", "Noisiest services"),
+    "flapping": ("Flapping", "Flapping"),
+    "noise_caption": (
+        "Flapping: resolvido em até {window} depois de aberto, nunca reconhecido. Sem reconhecimento: resolvido sem nenhum reconhecimento (n = resolvidos).",
+        "Flapping: resolved within {window} of opening, never acknowledged. Unacknowledged: resolved without any ack (n = resolved).",
+    ),
+    "no_notifications_source": (
+        "{source}: {incidents} incidentes e nenhuma notificação que nomeie a pessoa acionada; esses incidentes não têm interrupções (veja Saúde dos dados).",
+        "{source}: {incidents} incidents and no notification naming the person paged; those incidents have no interruptions (see Data health).",
+    ),
+    "sec_notifications": (
+        "Notificações por fonte (carga de plantão)",
+        "Notifications per source (on-call load)",
+    ),
+    "incidents_notified": ("Com notificação", "With a notification"),
+    "notifications_without_incident": (
+        "Notificações sem incidente",
+        "Notifications without incident",
+    ),
+    "sec_teams": ("Comparação de times", "Teams side by side"),
+    "teams_caption": (
+        "Cada célula abre a página correspondente filtrada pelo time. Taxa de falha de mudança: deploys dos apps do time; obrigatórias (must-fix) atrasadas: ações com prazo no período.",
+        "Each cell opens the matching page filtered to the team. Change failure rate: the team's apps' deploys; overdue must-fix: actions due in the period.",
+    ),
+    "mtta_median": ("MTTA mediana", "MTTA median"),
+    "mtta_p90": ("MTTA p90", "MTTA p90"),
+    "mttr_median": ("MTTR mediana", "MTTR median"),
+    "mttr_p90": ("MTTR p90", "MTTR p90"),
+    "sec_team_review": ("Por time", "Per team"),
+    "sec_people_review": ("Plantão por pessoa", "On-call load per person"),
+    "people_capped": (
+        "Mostrando {shown} de {total} pessoas; a lista completa está na página Carga de plantão do app.",
+        "Showing {shown} of {total} people; the full list is on the app's On-call load page.",
+    ),
+    # -- data health: Opsgenie → JSM Operations (docs/migration-opsgenie-to-jsm.md) -------------
+    "jsm_title": ("Opsgenie → JSM Operations", "Opsgenie → JSM Operations"),
+    "jsm_help": (
+        "Um alerta presente no Opsgenie e no JSM conta uma vez só: pelo corte (cutover), ou pelo "
+        "par (mesmo alias, ou mesmo tinyId e createdAt), preferindo o registro do JSM.",
+        "An alert found in Opsgenie and in JSM counts once: by the cutover, or by its pair (the "
+        "same alias, or the same tinyId and createdAt), preferring the JSM record.",
+    ),
+    "jsm_left_out": (
+        "Registros deixados de fora para nada contar duas vezes",
+        "Records left out so that nothing counts twice",
+    ),
+    "jsm_pairs": ("Alertas presentes nos dois", "Alerts found in both"),
+    "jsm_pairs_shown": (
+        "Mostrando {n} de {total} pares (os mais recentes).",
+        "Showing {n} of {total} pairs (the newest).",
+    ),
+    "jsm_spellings": (
+        "Grafia dos campos nos dados recebidos do JSM",
+        "Field spellings in the JSM data received",
+    ),
+    "reason": ("Motivo", "Reason"),
+    "with_twin": ("Contam pelo par", "Count under their twin"),
+    "matched_by": ("Pareados por", "Matched by"),
+    "counted_as": ("Conta como", "Counts as"),
+    "opsgenie_created": ("Criado no Opsgenie", "Created in Opsgenie"),
+    "jsm_created": ("Criado no JSM", "Created in JSM"),
+    "gap_seconds": ("Diferença (s)", "Gap (s)"),
+    "spelling": ("Grafia", "Spelling"),
     # -- URL values the app cannot use (app/web/url_warnings.py) -------------------------------
     "url.ignored": (
         "A URL traz {param} = {value}, que não foi usado: {rule} Usando o padrão.",
@@ -723,6 +836,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "event.closed": ("fechado", "closed"),
     "event.reopened": ("reaberto", "reopened"),
     "event.note": ("nota", "note"),
+    # -- sources: stale, failed, never synced; rejected records (docs/operations.md) ------------
+    "source_failed_banner": (
+        "A última sincronização de {source} falhou ({failure}): os números mostram os dados da última bem-sucedida ({success}).",
+        "The last sync of {source} failed ({failure}): the numbers show the data of the last successful one ({success}).",
+    ),
+    "source_never_banner": (
+        "{source} nunca sincronizou com sucesso: seus dados não estão nos números.",
+        "{source} has never synced successfully: its data is not in the numbers.",
+    ),
+    "source_stale_banner": (
+        "Os dados de {source} estão desatualizados: último sucesso {success}.",
+        "The data of {source} is stale: last success {success}.",
+    ),
+    "rejects_title": ("Registros rejeitados", "Rejected records"),
+    "rejects_caption": (
+        "{retrying} a buscar de novo na próxima sincronização; {quarantined} em quarentena (rejeitados em {runs} sincronizações seguidas, não são mais buscados).",
+        "{retrying} to fetch again on the next sync; {quarantined} quarantined (rejected by {runs} syncs in a row, no longer fetched).",
+    ),
+    "no_rejects": ("Nenhum registro rejeitado.", "No rejected record."),
+    "retrying": ("A buscar de novo", "To fetch again"),
+    "quarantined": ("Em quarentena", "Quarantined"),
+    "max_attempts": ("Tentativas", "Attempts"),
+    "download_csv": ("Baixar CSV", "Download CSV"),
 }
 
 

@@ -133,6 +133,13 @@ class Translator:
         delta = int(current) - int(previous)
         return f"{self._sign(delta)}{abs(delta)}"
 
+    def delta_num(self, current: float | None, previous: float | None) -> str | None:
+        """Change of a mean (alerts per incident), to one decimal."""
+        if current is None or previous is None or _missing(current) or _missing(previous):
+            return None
+        delta = round(current - previous, 1)
+        return f"{self._sign(delta)}{self._decimal(f'{abs(delta):.1f}')}"
+
     # -- vocabularies ----------------------------------------------------------------------
     def severity(self, key: str | None) -> str:
         if not key or key == POOLED:

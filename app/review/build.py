@@ -2,9 +2,10 @@
 the app: first the briefing (``app/review/briefing.py``: what needs a decision this week), then
 the detail: every KPI of the ISO week with its change from the week before and the trend charts
 of the last weeks (``app/review/trends.py``), the KPIs per severity, root causes, top services,
-the incidents of the week, incidents without a runbook, overdue and upcoming corrective
-actions, and late or missing postmortems. A list longer than ``[report] list_limit`` says
-"showing N of M" and where the rest is (``app/review/context.py``).
+the teams side by side, on-call load per person, the incidents of the week, incidents without a
+runbook, overdue and upcoming corrective actions, and late or missing postmortems. A list longer
+than ``[report] list_limit`` says "showing N of M" and where the rest is
+(``app/review/context.py``).
 
 ``weekly_review`` builds the document; ``app/review/document.py`` writes it as Markdown or HTML.
 ``opskpi report`` and the app's "Revisão semanal" page both call it.
@@ -12,9 +13,10 @@ actions, and late or missing postmortems. A list longer than ``[report] list_lim
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -36,9 +38,12 @@ from opskpi.app.review.trends import TREND_WEEKS, trend_charts
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period, parse_week, week_of
+from opskpi.metrics.sources import FAILED, NEVER, SourceStatus
+from opskpi.metrics.teams import team_comparison
 
 TOP_SERVICES = 5
 ALL_ROWS = 1_000_000  # lists are queried whole: a capped table says how many there are
+TOP_PEOPLE = 10
 # The rows of the KPI table, in order (app/catalogue.py defines each KPI).
 REVIEW_KPIS = (
     "incidents",
@@ -61,6 +66,10 @@ REVIEW_KPIS = (
     "postmortems_on_time",
     "paging_window",
     "escalation_rate",
+    "interruptions",
+    "sleep_hours_share",
+    "resolved_unacknowledged_share",
+    "flapping_share",
 )
 
 
@@ -169,6 +178,71 @@ class _Review:
         )
         columns = (tr("root_cause"), tr("this_week"), tr("share"), tr("week_before"), tr("share"))
         return Table(columns, rows)
+
+    def team_table(self) -> Table:
+        """Teams side by side (metrics/teams.py), the most incidents first."""
+        tr = self.tr
+        rows = tuple(
+            (
+                row.team,
+                tr.num(row.incidents),
+                tr.dur(row.tta_median),
+                tr.dur(row.ttr_median),
+                tr.pct(row.ack_sla_compliance),
+                tr.pct(row.resolve_sla_compliance),
+                f"{tr.pct(row.change_failure_rate)} "
+                f"({tr.ratio(row.deploys_with_incident, row.deploys)})",
+                tr.num(row.interruptions),
+                tr.pct(row.sleep_hours_share),
+                tr.pct(row.flapping_share),
+                tr.num(row.overdue_must_fix),
+            )
+            for row in team_comparison(self.con, self.period, self.filters)
+        )
+        columns = (
+            tr("team"),
+            tr("incidents"),
+            tr("mtta_median"),
+            tr("mttr_median"),
+            tr("ack_sla"),
+            tr("resolve_sla"),
+            tr("kpi.change_failure_rate"),
+            tr("kpi.interruptions"),
+            tr("kpi.sleep_hours_share"),
+            tr("kpi.flapping_share"),
+            tr("kpi.overdue_must_fix"),
+        )
+        return Table(columns, rows)
+
+    def people(self) -> tuple[str | Table, ...]:
+        """On-call load per person (docs/kpis.md §10), the most woken first; capped, saying so."""
+        tr = self.tr
+        frame = kpis.oncall_people(self.con, self.period, self.filters)
+        rows = tuple(
+            (
+                _s(r["person"]),
+                tr.num(r["interruptions"]),
+                tr.num(r["business_hours"]),
+                tr.num(r["off_hours"]),
+                tr.num(r["sleep_hours"]),
+                tr.pct(r["sleep_hours_share"]),
+            )
+            for r in frame.head(TOP_PEOPLE).to_dict("records")
+        )
+        if not rows:
+            return (tr("nothing_listed"),)
+        columns = (
+            tr("person"),
+            tr("interruptions"),
+            tr("class.business_hours"),
+            tr("class.off_hours"),
+            tr("class.sleep_hours"),
+            tr("sleep_share"),
+        )
+        table = Table(columns, rows)
+        if len(frame) <= TOP_PEOPLE:
+            return (table,)
+        return (table, tr("people_capped", shown=TOP_PEOPLE, total=len(frame)))
 
     # -- lists -----------------------------------------------------------------------------------
     def top_services(self) -> Table:
@@ -289,7 +363,43 @@ class _Review:
         return _or_empty(self.ctx.capped("postmortems", columns, rows, page="actions"), tr)
 
 
-def _or_empty(blocks: tuple[Block, ...], tr: Translator) -> tuple[Block, ...]:
+def source_lines(sources: Sequence[SourceStatus], tr: Translator, timezone: str) -> list[str]:
+    """A line for each source that failed, never synced or is stale (docs/operations.md)."""
+
+    def when(moment: datetime | None) -> str:
+        return (
+            tr.when(moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)) if moment else "—"
+        )
+
+    lines = []
+    for source in sources:
+        if not source.needs_attention:
+            continue
+        if source.status == NEVER:
+            lines.append(tr("source_never_banner", source=source.source))
+        elif source.status == FAILED:
+            lines.append(
+                tr(
+                    "source_failed_banner",
+                    source=source.source,
+                    failure=when(source.last_failure_at),
+                    success=when(source.last_success_at),
+                )
+            )
+        else:
+            lines.append(
+                tr(
+                    "source_stale_banner",
+                    source=source.source,
+                    success=when(source.last_success_at),
+                )
+            )
+    return lines
+
+
+def _or_empty(blocks: Table | tuple[Block, ...], tr: Translator) -> tuple[Block, ...]:
+    """The blocks, or "nothing to list" when their table has no row."""
+    blocks = (blocks,) if isinstance(blocks, Table) else blocks
     tables = [b for b in blocks if isinstance(b, Table)]
     return blocks if any(t.rows for t in tables) else (tr("nothing_listed"),)
 
@@ -344,6 +454,7 @@ def weekly_review(
     ]
     if active:
         meta.append(tr("meta_filters", filters="; ".join(active)))
+    meta += source_lines(review.now.sources, tr, timezone)
     brief, lead = briefing(ctx, review.now, review.before)
     overdue = lists.actions(con, as_of, filters, only_overdue=True)
     upcoming = lists.actions(
@@ -367,7 +478,9 @@ def weekly_review(
         ),
         Section(tr("sec_severity"), (review.severity_table(),)),
         Section(tr("sec_causes"), (review.cause_table(),)),
-        Section(tr("sec_top_services"), _or_empty((review.top_services(),), tr)),
+        Section(tr("sec_top_services"), _or_empty(review.top_services(), tr)),
+        Section(tr("sec_team_review"), _or_empty(review.team_table(), tr)),
+        Section(tr("sec_people_review"), review.people()),
         Section(tr("sec_incidents"), review.incident_table()),
         Section(tr("sec_without_runbook"), review.without_runbook()),
         Section(

@@ -7,7 +7,10 @@ that may carry links), level-3 headings, tables whose cells may be links, and ch
 series, drawn as inline SVG in the HTML by ``app/review/charts.py`` and described in one line in
 the Markdown). Full lists behind a capped table travel with the document as CSV attachments.
 
-Everything rendered from source data is text: escaped in HTML, escaped for Markdown tables.
+Everything in a document is text: the Markdown rendering escapes Markdown and HTML in every
+cell, title and line, and both renderings link only to ``http(s)`` URLs or paths relative to
+the report (the app's pages, the CSVs beside it) (``app/escaping.py``): a source's
+``javascript:`` URL becomes plain text.
 """
 
 from __future__ import annotations
@@ -17,6 +20,11 @@ import html
 import io
 from dataclasses import dataclass, field, replace
 from typing import Literal
+from urllib.parse import quote
+
+from opskpi.app.escaping import markdown_text, safe_url
+
+_URL_SAFE = ":/?#[]@!$&'*+,;=%~"
 
 
 @dataclass(frozen=True)
@@ -145,12 +153,14 @@ def text_of(cell: Cell) -> str:
 
 
 def _md_text(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)
 
 
 def _md_link(cell: Link) -> str:
-    text = _md_text(cell.text).replace("[", "\\[").replace("]", "\\]")
-    return f"[{text}]({cell.url})" if cell.url else text
+    text = _md_text(cell.text)
+    url = safe_url(cell.url, relative=True)
+    # percent-encoded where Markdown would end the link or the table cell: ( ) | < > space
+    return f"[{text}]({quote(url, safe=_URL_SAFE)})" if url else text
 
 
 def _md_cell(cell: Cell) -> str:
@@ -167,26 +177,24 @@ def _md_table(table: Table) -> list[str]:
 
 
 def _md_inline(part: Inline) -> str:
-    if isinstance(part, Link):
-        return _md_link(part)
-    return part.replace("\n", " ")
+    return _md_link(part) if isinstance(part, Link) else _md_text(part)
 
 
 def _md_block(block: Block, heading: str) -> list[str]:
     if isinstance(block, Table):
         return _md_table(block)
     if isinstance(block, Heading):
-        return [f"{heading} {block.text}"]
+        return [f"{heading} {_md_text(block.text)}"]
     if isinstance(block, Paragraph):
         text = "".join(_md_inline(part) for part in block.parts)
         return [f"**{text}**" if block.style == "alert" else text]
     if isinstance(block, Chart):
-        return [f"{block.title}: {block.summary}"]
-    return [block]
+        return [f"{_md_text(block.title)}: {_md_text(block.summary)}"]
+    return [_md_text(block)]
 
 
 def _md_section(section: Section, level: str) -> list[str]:
-    lines = ["", f"{level} {section.title}"]
+    lines = ["", f"{level} {_md_text(section.title)}"]
     for block in section.blocks:
         lines.append("")
         lines += _md_block(block, level + "#")
@@ -194,14 +202,14 @@ def _md_section(section: Section, level: str) -> list[str]:
 
 
 def to_markdown(doc: Document) -> str:
-    lines = [f"# {doc.title}", ""]
-    lines += [f"- {item}" for item in doc.meta]
+    lines = [f"# {_md_text(doc.title)}", ""]
+    lines += [f"- {_md_text(item)}" for item in doc.meta]
     if doc.briefing:
         # the briefing's headings are one level below the detail's: the document's outline
         # stays "title, then the detail sections", with the briefing read first
-        lines += ["", f"**{doc.briefing_title}**"]
+        lines += ["", f"**{_md_text(doc.briefing_title)}**"]
         if doc.briefing_lead:
-            lines += ["", doc.briefing_lead]
+            lines += ["", _md_text(doc.briefing_lead)]
         for section in doc.briefing:
             lines += _md_section(section, "###")
     for section in doc.sections:
@@ -259,8 +267,9 @@ a { color: #0b5cad; }
 
 def _html_link(cell: Link) -> str:
     text = html.escape(cell.text)
-    if cell.url:
-        return f'<a href="{html.escape(cell.url, quote=True)}">{text}</a>'
+    url = safe_url(cell.url, relative=True)
+    if url:
+        return f'<a href="{html.escape(url, quote=True)}">{text}</a>'
     return text
 
 

@@ -7,19 +7,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
 from opskpi.app.catalogue import CATALOGUE
+from opskpi.app.escaping import csv_frame, markdown_text, safe_url
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.web.data import Snapshot
 from opskpi.app.web.state import ViewState
 from opskpi.config import Settings
 from opskpi.metrics.period import Filters, Period, partial_weeks
 from opskpi.metrics.report import KpiReport
+from opskpi.metrics.sources import FAILED, NEVER, SourceStatus
 
 CONTEXT_KEY = "opskpi_context"
+PAGE_KEY = "opskpi_page"  # the page being drawn (CSV file names)
+TABLES_KEY = "opskpi_tables"  # tables drawn so far in this run (CSV download keys)
 CARDS_PER_ROW = 4
 
 
@@ -125,11 +130,18 @@ def table(
     columns: dict[str, Any],
     *,
     height: int | Literal["auto"] = "auto",
+    download: bool = True,
     hidden: tuple[str, ...] = (),
 ) -> None:
     """``frame`` with only (and in the order of) ``columns``: name → label or column config.
+
     The first column (the key) stays in view while a wide table scrolls sideways; a missing
-    value reads "—" (never "None"). ``hidden``: columns kept in the data, not shown."""
+    value reads "—" (never "None"). ``hidden``: columns kept in the data, not shown. Link
+    columns keep only ``http(s)`` and in-app links (``app/escaping.py``). ``download``: a CSV
+    download of the table under it, its text cells made inert for spreadsheets (the grid's own
+    export is off: ``opskpi app`` sets client.disableDataExport), named after the page and the
+    table's place on it.
+    """
     config = {
         name: (
             spec
@@ -141,10 +153,11 @@ def table(
     config.update({name: None for name in hidden})
     shown = frame[[*columns, *hidden]].copy()
     for name, spec in columns.items():  # missing text reads "—", not "None" (links stay empty)
-        if (
-            isinstance(spec, str)
-            and not pd.api.types.is_numeric_dtype(shown[name])
-            and not pd.api.types.is_bool_dtype(shown[name])
+        if not isinstance(spec, str):
+            if isinstance(spec, dict) and spec.get("type_config", {}).get("type") == "link":
+                shown[name] = shown[name].map(lambda url: safe_url(url, relative=True))
+        elif not pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(
+            shown[name]
         ):
             shown[name] = shown[name].astype(object).where(shown[name].notna(), EMPTY)
     st.dataframe(
@@ -155,6 +168,57 @@ def table(
         height=height,
         placeholder=EMPTY,
     )
+    if download:
+        number = st.session_state.get(TABLES_KEY, 0) + 1
+        st.session_state[TABLES_KEY] = number
+        name = f"opskpi-{st.session_state.get(PAGE_KEY) or 'tabela'}-{number}"
+        labelled = shown.drop(columns=list(hidden)).rename(
+            columns={
+                name: spec if isinstance(spec, str) else spec.get("label") or name
+                for name, spec in columns.items()
+            }
+        )
+        st.download_button(
+            context().tr("download_csv"),
+            csv_frame(labelled).to_csv(index=False),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"csv-{number}",
+        )
+
+
+def source_banner(ctx: Context, sources: Sequence[SourceStatus]) -> None:
+    """One warning per configured source that failed, never synced or is stale."""
+    tr = ctx.tr
+
+    def when(moment: datetime | None) -> str:
+        return (
+            tr.when(moment.astimezone(ZoneInfo(ctx.timezone)).replace(tzinfo=None))
+            if moment
+            else "—"
+        )
+
+    for source in sources:
+        if not source.needs_attention:
+            continue
+        name = markdown_text(source.source)
+        if source.status == NEVER:
+            text = tr("source_never_banner", source=name)
+        elif source.status == FAILED:
+            text = tr(
+                "source_failed_banner",
+                source=name,
+                failure=markdown_text(when(source.last_failure_at)),
+                success=markdown_text(when(source.last_success_at)),
+            )
+        else:
+            text = tr(
+                "source_stale_banner",
+                source=name,
+                success=markdown_text(when(source.last_success_at)),
+            )
+        st.warning(text, icon=":material/sync_problem:")
 
 
 def link_column(label: str, *, text: str | None = None, pinned: bool | None = None) -> Any:

@@ -34,6 +34,8 @@ from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
 from opskpi.metrics.report import KpiReport, group_names
 from opskpi.metrics.snapshot import open_snapshot, register_macros
+from opskpi.metrics.sources import SourceStatus, source_statuses
+from opskpi.metrics.teams import TeamRow, team_comparison
 from opskpi.sql.session import start_session
 
 TTL = "5m"
@@ -157,6 +159,27 @@ def report(snapshot: Snapshot, period: Period, filters: Filters) -> KpiReport:
         return kpis.build_report(con, period, filters)
 
 
+# -- on-call load and teams (docs/kpis.md §10, §11) -------------------------------------------
+
+
+@_cached
+def oncall_people(snapshot: Snapshot, period: Period, filters: Filters) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return kpis.oncall_people(con, period, filters)
+
+
+@_cached
+def oncall_hours(snapshot: Snapshot, period: Period, filters: Filters) -> pd.DataFrame:
+    with reader(snapshot) as con:
+        return kpis.oncall_hours(con, period, filters)
+
+
+@_cached
+def team_rows(snapshot: Snapshot, period: Period, filters: Filters) -> tuple[TeamRow, ...]:
+    with reader(snapshot) as con:
+        return team_comparison(con, period, filters)
+
+
 # -- lists -------------------------------------------------------------------------------------
 
 
@@ -248,6 +271,13 @@ def snapshot_info(snapshot: Snapshot) -> dict[str, Any]:
 def policy_targets(snapshot: Snapshot) -> dict[str, dict[str, float | None]]:
     with reader(snapshot) as con:
         return lists.policy_targets(con)
+
+
+@_cached
+def sources(snapshot: Snapshot, as_of: datetime) -> tuple[SourceStatus, ...]:
+    """Each configured source's last success and failure, judged stale at ``as_of``."""
+    with reader(snapshot) as con:
+        return source_statuses(con, as_of)
 
 
 @_cached

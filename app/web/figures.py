@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from opskpi.app.escaping import plot_text
 from opskpi.app.i18n.translator import Translator
 from opskpi.app.review.document import Chart
 from opskpi.app.review.palette import SEVERITY_COLORS
@@ -530,7 +531,13 @@ def deploy_timeline(
                 mode="markers",
                 name=tr("failed_sync"),
                 marker={"symbol": "x", "size": 11, "color": "#000"},
-                customdata=list(zip(failed["app"], failed["message"].fillna("—"), strict=True)),
+                customdata=list(
+                    zip(
+                        failed["app"].map(plot_text),
+                        failed["message"].fillna("—").map(plot_text),
+                        strict=True,
+                    )
+                ),
                 hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
             )
         )
@@ -557,7 +564,13 @@ def deploy_timeline(
                     "opacity": 0.9,
                     "line": {"width": 1, "color": "#000" if sev1 else "#fff"},
                 },
-                customdata=list(zip(rows["incident_key"], rows["title"].fillna("—"), strict=True)),
+                customdata=list(
+                    zip(
+                        rows["incident_key"].map(plot_text),
+                        rows["title"].fillna("—").map(plot_text),
+                        strict=True,
+                    )
+                ),
                 hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{x}<extra></extra>",
             )
         )
@@ -633,7 +646,7 @@ def overdue_by_owner(owners: pd.DataFrame, tr: Translator, scope: str = "") -> g
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
-            y=rows["owner"],
+            y=rows["owner"].map(plot_text),
             x=rows["overdue_must_fix"],
             orientation="h",
             name=tr("must_fix"),
@@ -643,7 +656,7 @@ def overdue_by_owner(owners: pd.DataFrame, tr: Translator, scope: str = "") -> g
     )
     fig.add_trace(
         go.Bar(
-            y=rows["owner"],
+            y=rows["owner"].map(plot_text),
             x=rows["overdue_other"],
             orientation="h",
             name=tr("other_actions"),
@@ -777,6 +790,106 @@ def review_chart(chart: Chart, tr: Translator) -> go.Figure:
         barmode="stack",
         height=300 * rows + 120,
         meta={"partial_weeks": partial_weeks},
+        **_layout(tr),
+    )
+    return fig
+
+
+# -- on-call load and alert noise (docs/kpis.md §10, §11) ---------------------------------------
+
+INTERRUPTION_CLASSES = ("business_hours", "off_hours", "sleep_hours")
+CLASS_COLORS = {"business_hours": "#90a4ae", "off_hours": "#ffb300", "sleep_hours": "#4527a0"}
+
+
+def weekly_interruptions(
+    weekly: pd.DataFrame, tr: Translator, partial: Collection[date] = ()
+) -> go.Figure:
+    """Interruptions per week stacked by class (kpis/oncall, grain week); a partial week's
+    bars lighter."""
+    fig = go.Figure()
+    for name in INTERRUPTION_CLASSES:
+        fig.add_trace(
+            go.Bar(
+                x=_weeks(weekly["bucket"]),
+                y=weekly[name],
+                name=tr(f"class.{name}"),
+                marker={"color": CLASS_COLORS[name], "opacity": _bar_opacity(weekly, partial)},
+                hovertemplate="%{x}: n=%{y}<extra>" + tr(f"class.{name}") + "</extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        bargap=0.4,
+        title=tr("interruptions_per_week"),
+        yaxis={"title": tr("interruptions")},
+        xaxis={"title": tr("week"), **_week_axis(weekly, tr, partial)},
+        **_layout(tr),
+    )
+    return fig
+
+
+def interruption_heatmap(hours: pd.DataFrame, tr: Translator) -> go.Figure:
+    """Interruptions by local hour (x) and weekday (y, Monday on top): kpis/oncall_hours."""
+    days = [tr(f"weekday.{day}") for day in range(1, 8)]
+    grid = [
+        [int(v) for v in hours[hours["weekday"] == day].sort_values("hour")["interruptions"]]
+        for day in range(1, 8)
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=[f"{hour:02d}h" for hour in range(24)],
+            y=days,
+            colorscale="Purples",
+            hovertemplate="%{y} %{x}: n=%{z}<extra></extra>",
+            colorbar={"title": tr("interruptions")},
+        )
+    )
+    fig.update_layout(
+        title=tr("interruptions_heatmap"),
+        xaxis={"title": tr("local_hour"), "type": "category"},
+        yaxis={"autorange": "reversed", "type": "category"},
+        **{**_layout(tr), "hovermode": "closest"},
+    )
+    return fig
+
+
+def weekly_noise(weekly: pd.DataFrame, tr: Translator, partial: Collection[date] = ()) -> go.Figure:
+    """The two noise shares per week (kpis/noise, grain week), 0–100 %, with their n; a week
+    with nothing measured is a gap, a partial week lighter."""
+    fig = go.Figure()
+    mondays = _all_weeks(weekly)
+    weeks = [_week(m) for m in mondays]
+    lines = (
+        ("resolved_unacknowledged_share", "resolved", "#6d4c41"),
+        ("flapping_share", "incidents", "#e53935"),
+    )
+    for column, n_column, color in lines:
+        name = tr(f"kpi.{column}")
+        shares = _aligned(weekly, mondays, column)
+        values = [None if v is None else v * 100 for v in shares]
+        ns = [0 if n is None else int(n) for n in _aligned(weekly, mondays, n_column)]
+        custom = [[tr.pct(v), n] for v, n in zip(shares, ns, strict=True)]
+        solid = _partial_line(
+            fig, mondays, values, custom, partial, name=name, color=color, hover=tr("partial")
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=weeks,
+                y=solid,
+                mode="lines+markers",
+                name=name,
+                legendgroup=name,
+                connectgaps=False,
+                line={"color": color},
+                customdata=ns,
+                hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=tr("noise_per_week"),
+        yaxis={"title": "%", "range": [0, 105]},
+        xaxis={"title": tr("week"), **_week_axis(weekly, tr, partial)},
         **_layout(tr),
     )
     return fig

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from opskpi.app.escaping import markdown_text
 from opskpi.app.i18n.translator import Translator, translator_for
 from opskpi.app.web import data, sidebar
-from opskpi.app.web.components import CONTEXT_KEY, Context
+from opskpi.app.web.components import CONTEXT_KEY, PAGE_KEY, TABLES_KEY, Context, source_banner
 from opskpi.app.web.state import ROLLING_DAYS, ViewState, week_of
 from opskpi.config import ConfigError
 from opskpi.metrics.period import Period
@@ -25,7 +26,9 @@ from opskpi.sql.session import SchemaTooNewError, WarehouseBusyError, WarehouseM
 # (key, file, icon, url path): url paths stay the same in every language, so links keep working
 PAGES = (
     ("overview", "app_pages/overview.py", ":material/dashboard:", "visao-geral"),
+    ("teams", "app_pages/teams.py", ":material/groups:", "times"),
     ("response", "app_pages/response_times.py", ":material/timer:", "tempos-de-resposta"),
+    ("oncall", "app_pages/oncall.py", ":material/bedtime:", "carga-de-plantao"),
     ("causes", "app_pages/root_causes.py", ":material/category:", "causas-raiz"),
     ("releases", "app_pages/releases.py", ":material/rocket_launch:", "releases"),
     ("actions", "app_pages/actions.py", ":material/task_alt:", "acoes-corretivas"),
@@ -83,7 +86,7 @@ def main() -> None:
     try:
         settings = data.app_settings()
     except ConfigError as exc:
-        st.error(f"opskpi: {exc}")
+        st.error(f"opskpi: {markdown_text(exc)}")
         st.stop()
     tr = translator_for(settings)
     snapshot = data.snapshot_of(settings)
@@ -101,7 +104,7 @@ def main() -> None:
         getting_started(tr, where, origin, missing=True)
         return
     except (WarehouseBusyError, SchemaTooNewError) as exc:
-        st.error(f"opskpi: {exc}")
+        st.error(f"opskpi: {markdown_text(exc)}")
         st.stop()
     timezone = settings.model.report.timezone
     view = sidebar.render(tr, options, timezone, known)
@@ -145,6 +148,9 @@ def main() -> None:
     if current_key:
         st.title(current.title)
         st.caption(header_caption(tr, view, period, timezone, info.get("built_at")))
+    source_banner(st.session_state[CONTEXT_KEY], data.sources(snapshot, period.as_of))
+    st.session_state[PAGE_KEY] = current_key or "inicio"
+    st.session_state[TABLES_KEY] = 0
     current.run()
 
 

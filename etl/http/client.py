@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from opskpi.etl.errors import ConfigurationError, DataError, HttpError, Transpor
 from opskpi.etl.http.messages import http_error, not_json_message, transport_error_message, where
 from opskpi.etl.http.policy import RetryPolicy, classify
 from opskpi.etl.http.redaction import Redactor
+from opskpi.etl.http.transport import require_https
 
 if TYPE_CHECKING:
     from opskpi.etl.http.paginators import BasePaginator, DataSelector, Page
@@ -66,6 +67,8 @@ class HttpClient:
         on_request: called with the endpoint label before every attempt (request counting).
         status_hints: extra text for an error status, e.g. what a 401 means for this API.
         name: the source, first word of every error message.
+        redact_also: more secrets kept out of every message (JSM: the e-mail and the token
+            that make up its Basic credential).
     """
 
     def __init__(
@@ -82,10 +85,12 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         status_hints: Mapping[int, str] | None = None,
         name: str = "http",
+        redact_also: Iterable[Secret] = (),
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(f"{name}: base_url must be an http(s) URL, got {base_url!r}")
+        require_https(base_url, f"sources.{name}.base_url" if name != "http" else "base_url")
         self.base_url = base_url.rstrip("/")
         self.origin = f"{parts.scheme}://{parts.netloc}".lower()
         self.name = name
@@ -93,7 +98,7 @@ class HttpClient:
         self.retry = retry or RetryPolicy()
         self.on_request = on_request
         self.status_hints = dict(status_hints or {})
-        self.redact = Redactor([secret] if secret is not None else [])
+        self.redact = Redactor([*([secret] if secret is not None else []), *redact_also])
         self.stats: Counter[str] = Counter()  # requests sent (retries included) per endpoint
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT

@@ -22,6 +22,7 @@ from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.http.client import HttpClient
 from opskpi.etl.http.policy import RetryPolicy
 from opskpi.etl.http.redaction import Redactor
+from opskpi.etl.http.transport import require_https
 
 DEFAULT_TIMEOUT = 30.0  # seconds
 
@@ -35,10 +36,11 @@ class SourceHttp:
     secret: Secret
     timeout: float  # seconds, for connect and for each read
     policy: RetryPolicy
+    also: tuple[Secret, ...] = ()  # parts of the secret that must not show either (JSM)
 
     @property
     def redactor(self) -> Redactor:
-        return Redactor([self.secret])
+        return Redactor([self.secret, *self.also])
 
 
 def source_http(settings: Settings, source: str, *, retry: RetryPolicy | None = None) -> SourceHttp:
@@ -47,16 +49,19 @@ def source_http(settings: Settings, source: str, *, retry: RetryPolicy | None = 
     config = getattr(settings.model.sources, source)
     if config is None:
         raise ConfigurationError(f"{settings.origin}: [sources.{source}] is not configured")
+    # before the secret is even read: a token never goes over plain http to another host
+    base_url = require_https(config.base_url, f"sources.{source}.base_url")
     try:
-        secret = settings.secret(source)
+        secret, *also = settings.secrets(source)
     except SecretError as exc:
         raise ConfigurationError(str(exc)) from None
     return SourceHttp(
         name=source,
-        base_url=config.base_url,
+        base_url=base_url,
         secret=secret,
         timeout=config.timeout.seconds or DEFAULT_TIMEOUT,
         policy=retry if retry is not None else RetryPolicy(),
+        also=tuple(also),
     )
 
 
@@ -88,6 +93,35 @@ def source_client(
         on_request=count,
         status_hints=status_hints,
         name=source,
+        redact_also=http.also,
+    )
+
+
+def public_client(
+    settings: Settings,
+    source: str,
+    ctx: SyncContext,
+    base_url: str,
+    *,
+    retry: RetryPolicy | None = None,
+    session: Any = None,
+) -> HttpClient:
+    """A client for a public endpoint of ``source`` on another host (JSM: the site's
+    ``/_edge/tenant_info``): the source's policy and timeout, no credential sent; messages
+    still keep the source's secrets out."""
+    http = source_http(settings, source, retry=retry)
+
+    def count(_endpoint: str) -> None:
+        ctx.requests += 1
+
+    return HttpClient(
+        base_url,
+        timeout=http.timeout,
+        retry=http.policy,
+        session=session,
+        on_request=count,
+        name=source,
+        redact_also=(http.secret, *http.also),
     )
 
 
@@ -99,7 +133,8 @@ def secrets_redactor(settings: Settings) -> Redactor:
         if getattr(settings.model.sources, source, None) is None:
             continue
         try:
-            redactor.add(settings.secret(source))
+            for secret in settings.secrets(source):
+                redactor.add(secret)
         except SecretError:
             continue
     return redactor

@@ -15,6 +15,7 @@ from opskpi.etl.errors import ConfigurationError
 CONNECTORS: dict[str, tuple[str, str]] = {
     "pagerduty": ("opskpi.etl.sources.pagerduty.connector", "PagerDutyConnector"),
     "opsgenie": ("opskpi.etl.sources.opsgenie", "OpsgenieConnector"),
+    "jsm": ("opskpi.etl.sources.jsm.connector", "JsmConnector"),
     "argocd": ("opskpi.etl.sources.argocd", "ArgoCDConnector"),
     "postmortems": ("opskpi.etl.sources.postmortems.connector", "PostmortemsConnector"),
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -58,10 +59,31 @@ def calendar_frame(country: str, first_year: int, last_year: int) -> pd.DataFram
     return frame
 
 
+def oncall_frames(settings: Settings) -> dict[str, pd.DataFrame]:
+    """``cfg_oncall`` (the interruption classes' hours, docs/kpis.md §10, and the sleep-hour share
+    the alert rule compares with) and ``cfg_noise`` (the flap window, §11): one row each."""
+    oncall, noise = settings.model.oncall, settings.model.noise
+    return {
+        "cfg_oncall": pd.DataFrame(
+            [
+                {
+                    "business_start_second": oncall.business_hours.start,
+                    "business_end_second": oncall.business_hours.end,
+                    "sleep_start_second": oncall.sleep_hours.start,
+                    "sleep_end_second": oncall.sleep_hours.end,
+                    "sleep_hours_share_threshold": oncall.sleep_hours_share_threshold,
+                }
+            ]
+        ),
+        "cfg_noise": pd.DataFrame([{"flap_window_seconds": noise.flap_window.seconds}]),
+    }
+
+
 def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)create the ``cfg_*`` tables from the settings."""
     model = settings.model
     og = model.sources.opsgenie
+    jsm = model.sources.jsm
     frames: dict[str, pd.DataFrame] = {
         "cfg_policy": pd.DataFrame(settings.policy_rows()).astype(
             {
@@ -84,8 +106,22 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
                     "release_pagerduty_field": model.releases.pagerduty_field,
                     "release_opsgenie_prefix": model.releases.opsgenie_tag_prefix,
                     "opsgenie_web_url": (og.web_url.rstrip("/") if og and og.web_url else None),
+                    # JSM Operations (docs/migration-opsgenie-to-jsm.md)
+                    "jsm_web_url": (jsm.site.rstrip("/") if jsm and jsm.site else None),
+                    "jsm_cutover_at": (
+                        jsm.cutover_at(model.report.timezone) if jsm is not None else None
+                    ),
+                    "jsm_pair_window_seconds": (
+                        jsm.pair_window.seconds if jsm is not None else None
+                    ),
                 }
             ]
+        ).astype(
+            {
+                "jsm_web_url": "string",
+                "jsm_cutover_at": "datetime64[ns, UTC]",
+                "jsm_pair_window_seconds": "float64",
+            }
         ),
         "cfg_severity_map": pd.DataFrame(
             [
@@ -128,6 +164,19 @@ def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> No
             columns=["service", "app"],
         ).astype("string"),
     }
+    frames.update(oncall_frames(settings))
+    # the sources the snapshot reports on (sql/health/source_status.sql)
+    frames["cfg_sources"] = pd.DataFrame(
+        [
+            {
+                "source": name,
+                "position": i,
+                "stale_after_seconds": model.sync.stale_after.seconds,
+            }
+            for i, name in enumerate(settings.configured_sources)
+        ],
+        columns=["source", "position", "stale_after_seconds"],
+    ).astype({"source": "string", "position": "int64", "stale_after_seconds": "float64"})
     this_year = datetime.now(UTC).year
     frames["cfg_calendar"] = calendar_frame(model.report.holidays, 1990, this_year + 5)
     for name, frame in frames.items():
@@ -181,8 +230,7 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path) -> Path:
     """
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving_path.with_name(serving_path.name + f".tmp-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    remove_stale_temp_files(serving_path)
     con.execute("attach ? as serving", [str(tmp)])
     try:
         for table in sql.SERVED_TABLES:
@@ -192,6 +240,17 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path) -> Path:
         con.execute("detach serving")
     os.replace(tmp, serving_path)
     return serving_path
+
+
+def remove_stale_temp_files(serving_path: Path) -> list[Path]:
+    """Delete the temp files of publishes that were killed (``<snapshot>.tmp-<pid>`` and their
+    ``.wal``). Only the one writer publishes (the warehouse's lock), so none is in use."""
+    removed = []
+    for leftover in serving_path.parent.glob(f"{serving_path.name}.tmp-*"):
+        if re.fullmatch(r"\d+(\.wal)?", leftover.name.rsplit(".tmp-", 1)[1]):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return sorted(removed)
 
 
 def build_and_publish(

@@ -54,14 +54,26 @@ where raw_objects.payload_sha <> excluded.payload_sha or raw_objects.deleted_at 
 )
 
 # The one insert of rejects. ``{rows}`` selects (location, reason, body); a reject is keyed by
-# its content, so the same reject again adds nothing.
+# its content (with its location), so the same reject again adds no row: a later run that
+# rejects it again counts one more attempt (see ``settle_rejects``).
 _REJECT = """
 insert into raw_rejects
-select $source, $type,
-       sha256(coalesce(location, 'None') || chr(10) || reason || chr(10) || body),
-       location, reason, body, $fetched_at, $run
-from ({rows})
-on conflict do nothing
+    (source, object_type, body_sha, location, reason, body, fetched_at, sync_run_id,
+     record_sha, attempts)
+select $source, $type, body_sha, location, reason, body, $fetched_at, $run, record_sha, 1
+from (
+    select sha256(coalesce(location, 'None') || chr(10) || reason || chr(10) || body)
+               as body_sha,
+           sha256(reason || chr(10) || body) as record_sha,
+           location, reason, body
+    from ({rows})
+)
+qualify row_number() over (partition by body_sha) = 1
+on conflict do update set
+    attempts = case when raw_rejects.sync_run_id is not distinct from excluded.sync_run_id
+                    then raw_rejects.attempts else raw_rejects.attempts + 1 end,
+    sync_run_id = excluded.sync_run_id,
+    fetched_at = excluded.fetched_at
 """
 
 # a staged relation with one row per key, or the last row (by ``seq``) of each key
@@ -331,3 +343,118 @@ def land_ndjson(
         return upsert.land("ndjson_page", location=str(path)).changed
     finally:
         con.execute("drop table if exists ndjson_page")
+
+
+# -- retrying rejects ---------------------------------------------------------------------------
+# A run that rejects a record keeps its stream's watermark where it was (``etl/context.py``), so
+# the next run reads the same window again: the record lands then (its reject is deleted), or
+# is rejected once more. After ``[sync] reject_retries`` more runs it is quarantined: kept, shown
+# on the data-health page, and no longer holding the watermark. Object types landed as
+# snapshots replace their rejects on every run (they re-read everything) and take no part.
+
+# this run's rejects of a source, with the attempts they reach counting earlier runs' copies of
+# the same record (found on another page, e.g. a window with a later end)
+_THIS_RUN = """
+with earlier as (
+    select object_type, record_sha, max(attempts) as attempts
+    from raw_rejects
+    where source = $source and sync_run_id < $run
+    group by all
+)
+select r.object_type, r.body_sha, r.quarantined_at,
+       greatest(r.attempts, 1 + coalesce(e.attempts, 0)) as attempts
+from raw_rejects as r
+left join earlier as e using (object_type, record_sha)
+where r.source = $source and r.sync_run_id = $run
+  and not list_contains($snapshot_types, r.object_type)
+"""
+
+
+def rejects_to_retry(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    run_id: int,
+    *,
+    retries: int,
+    snapshot_types: list[str],
+) -> int:
+    """This run's rejects of ``source`` that the next run is to fetch again: not quarantined,
+    and rejected by at most ``retries`` runs so far."""
+    return _count(
+        con,
+        f"select count(*) from ({_THIS_RUN}) where quarantined_at is null and attempts <= $retries",
+        {"source": source, "run": run_id, "retries": retries, "snapshot_types": snapshot_types},
+    )
+
+
+@dataclass
+class RejectsSettled:
+    resolved: int = 0  # rejected by an earlier run, not by this one: landed (or gone)
+    retrying: int = 0  # to fetch again on the next run
+    quarantined: int = 0  # given up on by this run
+
+
+def settle_rejects(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    run_id: int,
+    *,
+    retries: int,
+    snapshot_types: list[str],
+    when: datetime | None = None,
+) -> RejectsSettled:
+    """At the end of a successful run of ``source``, which re-read the windows of the records
+    earlier runs rejected: this run's copy of a record takes over its attempts, the rejects it
+    did not meet again are deleted (they landed, or are gone upstream), and those rejected by
+    more than ``retries`` runs are quarantined."""
+    bound = {"source": source, "run": run_id, "snapshot_types": snapshot_types}
+    con.execute(
+        f"create or replace temp table settled_rejects as "
+        f"select object_type, body_sha, attempts from ({_THIS_RUN})",
+        bound,
+    )
+    try:
+        con.execute(
+            """
+            update raw_rejects set attempts = s.attempts
+            from settled_rejects as s
+            where raw_rejects.source = $source and raw_rejects.object_type = s.object_type
+              and raw_rejects.body_sha = s.body_sha
+            """,
+            {"source": source},
+        )
+        # earlier copies of a record rejected again by this run (on another page)
+        con.execute(
+            """
+            delete from raw_rejects as old
+            where old.source = $source and old.sync_run_id < $run
+              and not list_contains($snapshot_types, old.object_type)
+              and exists (
+                  select 1 from raw_rejects as new
+                  where new.source = $source and new.sync_run_id = $run
+                    and new.object_type = old.object_type and new.record_sha = old.record_sha)
+            """,
+            bound,
+        )
+        resolved = _count(
+            con,
+            """
+            delete from raw_rejects
+            where source = $source and sync_run_id < $run and quarantined_at is null
+              and not list_contains($snapshot_types, object_type)
+            """,
+            bound,
+        )
+        quarantined = _count(
+            con,
+            """
+            update raw_rejects set quarantined_at = $when
+            where source = $source and sync_run_id = $run and quarantined_at is null
+              and attempts > $retries and not list_contains($snapshot_types, object_type)
+            """,
+            {**bound, "retries": retries, "when": when or datetime.now(UTC)},
+        )
+    finally:
+        con.execute("drop table if exists settled_rejects")
+    retrying = rejects_to_retry(con, source, run_id, retries=retries, snapshot_types=snapshot_types)
+    return RejectsSettled(resolved, retrying, quarantined)

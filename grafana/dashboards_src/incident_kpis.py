@@ -6,7 +6,7 @@ from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as dashboard_models
 
 from opskpi.config.vocabulary import POOLED
-from opskpi.grafana.panels import followup, incidents
+from opskpi.grafana.panels import followup, incidents, oncall
 from opskpi.grafana.panels.common import (
     DATASOURCE,
     datasource_variable,
@@ -16,20 +16,22 @@ from opskpi.grafana.panels.common import (
     streamlit_link,
     with_panel_ids,
 )
+from opskpi.grafana.panels.words import t
 from opskpi.metrics.exporter import families
 
 UID = "opskpi-incident-kpis"
 FILENAME = "incident-kpis.json"
 TITLE = "Incident KPIs"
 
-# Severity values come from the exporter; the pooled `all` row is shown on its own panels.
+# Pooled figures have families of their own; a `severity="all"` series kept by Prometheus from
+# an older exporter must not join the variable's values (sums would count it twice).
 NOT_POOLED = f"/^(?!{POOLED}$).+$/"
 
 
 def severity_variable() -> dashboard.QueryVariable:
     return (
         dashboard.QueryVariable("severity")
-        .label("Severity")
+        .label(t("Severity"))
         .datasource(DATASOURCE)
         .query(f"label_values({series(families.INCIDENTS)}, severity)")
         .regex(NOT_POOLED)
@@ -44,7 +46,7 @@ def severity_variable() -> dashboard.QueryVariable:
 def source_variable() -> dashboard.QueryVariable:
     return (
         dashboard.QueryVariable("source")
-        .label("Source")
+        .label(t("Source"))
         .datasource(DATASOURCE)
         .query(f"label_values({series(families.INCIDENTS)}, source)")
         .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
@@ -55,11 +57,37 @@ def source_variable() -> dashboard.QueryVariable:
     )
 
 
+def _names_variable(name: str, label: str, family: families.Family) -> dashboard.QueryVariable:
+    """Team or service: the names the config lists, as the exporter serves them."""
+    return (
+        dashboard.QueryVariable(name)
+        .label(t(label))
+        .description(t("Only the names listed in the opskpi config."))
+        .datasource(DATASOURCE)
+        .query(f"label_values({series(family)}, {name})")
+        .refresh(dashboard_models.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dashboard_models.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+        .include_all(True)
+        .current(dashboard_models.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    )
+
+
+def team_variable() -> dashboard.QueryVariable:
+    return _names_variable("team", "Team", families.TEAM_INTERRUPTIONS)
+
+
+def service_variable() -> dashboard.QueryVariable:
+    return _names_variable("service", "Service", families.SERVICE_INCIDENTS)
+
+
 def window_variable() -> dashboard.CustomVariable:
     return (
         dashboard.CustomVariable("window")
-        .label("Window")
-        .description("Rolling window of the KPIs, in the reporting time zone, today included.")
+        .label(t("Window"))
+        .description(
+            t("The 7 or 28 full days before today, in the reporting time zone (today left out).")
+        )
         .values("7d,28d")
         .current(dashboard_models.VariableOption(selected=True, text="28d", value="28d"))
         .options(
@@ -83,6 +111,8 @@ def with_rows(board: dashboard.Dashboard) -> dashboard.Dashboard:
         .with_panel(incidents.compliance_by_severity(*incidents.RESOLVE))
         .with_panel(incidents.compliance_trend(*incidents.ACK))
         .with_panel(incidents.compliance_trend(*incidents.RESOLVE))
+        .with_panel(incidents.pooled_mtta())
+        .with_panel(incidents.pooled_mttr())
         .with_row(row("Volume"))
         .with_panel(incidents.incidents_total())
         .with_panel(incidents.merged_total())
@@ -120,14 +150,33 @@ def with_rows(board: dashboard.Dashboard) -> dashboard.Dashboard:
         .with_panel(followup.escalation_rate())
         .with_panel(followup.acked_within_paging_window())
         .with_panel(followup.paging_trend())
+        .with_row(row("On-call load"))
+        .with_panel(oncall.interruptions_total())
+        .with_panel(oncall.sleep_hours_share())
+        .with_panel(oncall.people_interrupted())
+        .with_panel(oncall.interruptions_by_class())
+        .with_panel(oncall.sleep_share_trend())
+        .with_panel(oncall.team_interruptions())
+        .with_panel(oncall.team_sleep_share())
+        .with_row(row("Alert noise"))
+        .with_panel(oncall.resolved_unacknowledged())
+        .with_panel(oncall.flapping())
+        .with_panel(oncall.alerts_per_incident())
+        .with_panel(oncall.noise_counts())
+        .with_panel(oncall.noise_trend())
+        .with_panel(oncall.service_flapping())
+        .with_panel(oncall.service_unacknowledged())
+        .with_panel(oncall.service_incidents())
     )
 
 
-def build() -> dashboard_models.Dashboard:
+def build(app_url: str) -> dashboard_models.Dashboard:
     board = (
         dashboard.Dashboard(TITLE)
         .uid(UID)
-        .description("Incident KPIs from opskpi (docs/kpis.md); generated by grafana/generate.py.")
+        .description(
+            t("Incident KPIs from opskpi (docs/kpis.md); generated by grafana/generate.py.")
+        )
         .tags(["generated", "opskpi"])
         .editable()
         .time("now-30d", "now")
@@ -138,7 +187,9 @@ def build() -> dashboard_models.Dashboard:
         .with_variable(severity_variable())
         .with_variable(source_variable())
         .with_variable(window_variable())
-        .link(streamlit_link())
+        .with_variable(team_variable())
+        .with_variable(service_variable())
+        .link(streamlit_link(app_url))
         .link(opskpi_dashboards_link())
     )
     return with_panel_ids(with_rows(board).build())

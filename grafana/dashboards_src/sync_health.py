@@ -13,17 +13,18 @@ from opskpi.grafana.panels.common import (
     streamlit_link,
     with_panel_ids,
 )
+from opskpi.grafana.panels.words import t
 
 UID = "opskpi-sync-health"
 FILENAME = "opskpi-sync-health.json"
 TITLE = "opskpi sync health"
 
 
-def build() -> dashboard_models.Dashboard:
+def build(app_url: str) -> dashboard_models.Dashboard:
     board = (
         dashboard.Dashboard(TITLE)
         .uid(UID)
-        .description("Sync runs per source, the KPI snapshot and the exporter; generated.")
+        .description(t("Sync runs per source, the KPI snapshot and the exporter; generated."))
         .tags(["generated", "opskpi"])
         .editable()
         .time("now-7d", "now")
@@ -31,7 +32,7 @@ def build() -> dashboard_models.Dashboard:
         .timezone("browser")
         .tooltip(dashboard_models.DashboardCursorSync.CROSSHAIR)
         .with_variable(datasource_variable())
-        .link(streamlit_link())
+        .link(streamlit_link(app_url))
         .link(opskpi_dashboards_link())
         .with_row(row("Sync runs"))
         .with_panel(sync.last_success_age())

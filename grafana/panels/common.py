@@ -15,6 +15,7 @@ from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
 from grafana_foundation_sdk.models import units
 
+from opskpi.grafana.panels.words import t
 from opskpi.metrics.exporter.families import Family
 
 # The one label selector every query starts with (the scrape job of prometheus.example.yml).
@@ -26,9 +27,6 @@ DATASOURCE_NAME = "opskpi Prometheus"
 # Panels query whatever the `datasource` template variable points at (default: the above).
 DATASOURCE = dashboard_models.DataSourceRef(type_val="prometheus", uid="${datasource}")
 
-# Where the Streamlit app lives (`opskpi app`, default port 8501); linked from every dashboard.
-STREAMLIT_URL = "http://127.0.0.1:8501"
-
 # SLA compliance below this ratio is red (same threshold as the alerts in rules.yml).
 SLA_COMPLIANCE_TARGET = 0.95
 # A source whose last successful sync is older than this is stale (same as rules.yml).
@@ -38,6 +36,8 @@ STALE_SYNC_HOURS = 6
 SEVERITY = 'severity=~"$severity"'
 SOURCE = 'source=~"$source"'
 WINDOW = 'window="$window"'
+TEAM = 'team=~"$team"'
+SERVICE = 'service=~"$service"'
 
 # Units, from the SDK's constants.
 SECONDS = units.Seconds
@@ -66,7 +66,7 @@ def series(family: Family, *matchers: str) -> str:
 def prom_query(expr: str, legend: str = "", ref_id: str = "A") -> prometheus.Dataquery:
     """A range query (for time series panels)."""
     query = prometheus.Dataquery().expr(expr).ref_id(ref_id).range()
-    return query.legend_format(legend) if legend else query
+    return query.legend_format(t(legend)) if legend else query
 
 
 def instant_query(expr: str, legend: str = "", ref_id: str = "A") -> prometheus.Dataquery:
@@ -76,7 +76,7 @@ def instant_query(expr: str, legend: str = "", ref_id: str = "A") -> prometheus.
     keep showing a ratio that has since disappeared (empty denominator) as if it were current.
     """
     query = prometheus.Dataquery().expr(expr).ref_id(ref_id).instant()
-    return query.legend_format(legend) if legend else query
+    return query.legend_format(t(legend)) if legend else query
 
 
 def steps(*pairs: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
@@ -120,7 +120,7 @@ def legend() -> common_builders.VizLegendOptions:
 def default_timeseries(title: str, unit: str, description: str = "") -> timeseries.Panel:
     panel = (
         timeseries.Panel()
-        .title(title)
+        .title(t(title))
         .datasource(DATASOURCE)
         .unit(unit)
         .height(GRAPH_HEIGHT)
@@ -131,7 +131,7 @@ def default_timeseries(title: str, unit: str, description: str = "") -> timeseri
         .fill_opacity(10)
         .span_nulls(False)
     )
-    return panel.description(description) if description else panel
+    return panel.description(t(description)) if description else panel
 
 
 def ratio_timeseries(title: str, description: str = "") -> timeseries.Panel:
@@ -154,7 +154,7 @@ def sla_timeseries(title: str, description: str = "") -> timeseries.Panel:
 def default_stat(title: str, unit: str, description: str = "") -> stat.Panel:
     panel = (
         stat.Panel()
-        .title(title)
+        .title(t(title))
         .datasource(DATASOURCE)
         .unit(unit)
         .height(STAT_HEIGHT)
@@ -166,7 +166,7 @@ def default_stat(title: str, unit: str, description: str = "") -> stat.Panel:
         .text_mode(common_models.BigValueTextMode.AUTO)
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
-    return panel.description(description) if description else panel
+    return panel.description(t(description)) if description else panel
 
 
 def ratio_stat(title: str, description: str = "") -> stat.Panel:
@@ -180,7 +180,7 @@ def count_stat(title: str, description: str = "") -> stat.Panel:
 def default_bargauge(title: str, unit: str, description: str = "") -> bargauge.Panel:
     panel = (
         bargauge.Panel()
-        .title(title)
+        .title(t(title))
         .datasource(DATASOURCE)
         .unit(unit)
         .height(GRAPH_HEIGHT)
@@ -191,27 +191,28 @@ def default_bargauge(title: str, unit: str, description: str = "") -> bargauge.P
         .orientation(common_models.VizOrientation.HORIZONTAL)
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
-    return panel.description(description) if description else panel
+    return panel.description(t(description)) if description else panel
 
 
 def row(title: str) -> dashboard.Row:
-    return dashboard.Row(title)
+    return dashboard.Row(t(title))
 
 
-def streamlit_link() -> dashboard.DashboardLink:
+def streamlit_link(app_url: str) -> dashboard.DashboardLink:
+    """The opskpi app, where the config says it is (``app_url`` of ``grafana/generate.py``)."""
     return (
-        dashboard.DashboardLink("opskpi app (Streamlit)")
+        dashboard.DashboardLink(t("opskpi app (Streamlit)"))
         .type(dashboard_models.DashboardLinkType.LINK)
-        .url(STREAMLIT_URL)
+        .url(app_url)
         .icon("external link")
-        .tooltip("Incident lists, data health and the weekly review")
+        .tooltip(t("Incident lists, on-call load, data health and the weekly review"))
         .target_blank(True)
     )
 
 
 def opskpi_dashboards_link() -> dashboard.DashboardLink:
     return (
-        dashboard.DashboardLink("opskpi dashboards")
+        dashboard.DashboardLink(t("opskpi dashboards"))
         .type(dashboard_models.DashboardLinkType.DASHBOARDS)
         .tags(["opskpi"])
         .as_dropdown(True)
@@ -222,7 +223,7 @@ def opskpi_dashboards_link() -> dashboard.DashboardLink:
 def datasource_variable() -> dashboard.DatasourceVariable:
     return (
         dashboard.DatasourceVariable("datasource")
-        .label("Data source")
+        .label(t("Data source"))
         .type("prometheus")
         .current(
             dashboard_models.VariableOption(

@@ -26,6 +26,7 @@ from opskpi.grafana.panels.common import (
     ratio_timeseries,
     series,
 )
+from opskpi.grafana.panels.words import t
 from opskpi.metrics.exporter import families
 from opskpi.metrics.exporter.families import Family
 
@@ -58,8 +59,8 @@ def _ratio_trend(title: str, lines: list[tuple[Family, str]]) -> timeseries.Pane
 def root_cause_share() -> piechart.Panel:
     return (
         piechart.Panel()
-        .title("Root causes ($window)")
-        .description("Incidents per root-cause taxonomy key (postmortem category first).")
+        .title(t("Root causes ($window)"))
+        .description(t("Incidents per root-cause taxonomy key (postmortem category first)."))
         .datasource(DATASOURCE)
         .unit(COUNT)
         .height(GRAPH_HEIGHT)
@@ -208,12 +209,16 @@ def _overdue(title: str, must_fix: str, description: str) -> stat.Panel:
 
 def overdue_must_fix() -> stat.Panel:
     return _overdue(
-        "Overdue must-fix actions", "true", "Not completed, past due, and blocking releases."
+        "Overdue must-fix actions",
+        "true",
+        "Not completed, past due, and blocking releases (now: all open actions).",
     )
 
 
 def overdue_other() -> stat.Panel:
-    return _overdue("Overdue other actions", "false", "Not completed and past due.")
+    return _overdue(
+        "Overdue other actions", "false", "Not completed and past due (now: all open actions)."
+    )
 
 
 def followup_trend() -> timeseries.Panel:

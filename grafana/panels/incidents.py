@@ -10,7 +10,6 @@ from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.models import common as common_models
 from grafana_foundation_sdk.models import dashboard as dashboard_models
 
-from opskpi.config.vocabulary import POOLED
 from opskpi.grafana.panels.common import (
     COUNT,
     GRAPH_HEIGHT,
@@ -21,6 +20,7 @@ from opskpi.grafana.panels.common import (
     WINDOW,
     count_stat,
     default_bargauge,
+    default_stat,
     default_timeseries,
     instant_query,
     nonzero_is_red,
@@ -30,6 +30,7 @@ from opskpi.grafana.panels.common import (
     sla_thresholds,
     sla_timeseries,
 )
+from opskpi.grafana.panels.words import t
 from opskpi.metrics.exporter import families
 from opskpi.metrics.exporter.families import Family
 
@@ -69,7 +70,7 @@ def response_time(kind: str, duration_family: Family, target_family: Family) -> 
             prom_query(series(duration_family, SEVERITY, WINDOW, STATISTICS), "{{statistic}}", "A")
         )
         .with_target(prom_query(series(target_family, SEVERITY), TARGET_SERIES, "B"))
-        .override_by_name(TARGET_SERIES, _target_line())
+        .override_by_name(t(TARGET_SERIES), _target_line())
     )
 
 
@@ -100,11 +101,11 @@ def _compliance_stat(title: str, expr: str, legend: str, width: int) -> stat.Pan
 
 
 def compliance_pooled(kind: str, family: Family) -> stat.Panel:
+    """Every severity with a target pooled: its own family (never a sum of the per-severity
+    ratios, and no severity label to select)."""
+    pooled = POOLED_COMPLIANCE[family.name]
     return _compliance_stat(
-        f"{kind} SLA compliance (all severities)",
-        series(family, f'severity="{POOLED}"', WINDOW),
-        "all",
-        4,
+        f"{kind} SLA compliance (all severities)", series(pooled, WINDOW), "all", 4
     )
 
 
@@ -127,6 +128,31 @@ def compliance_trend(kind: str, family: Family) -> timeseries.Panel:
 
 ACK = ("Ack", families.ACK_SLA_COMPLIANCE_RATIO)
 RESOLVE = ("Resolve", families.RESOLVE_SLA_COMPLIANCE_RATIO)
+POOLED_COMPLIANCE = {
+    families.ACK_SLA_COMPLIANCE_RATIO.name: families.POOLED_ACK_SLA_COMPLIANCE_RATIO,
+    families.RESOLVE_SLA_COMPLIANCE_RATIO.name: families.POOLED_RESOLVE_SLA_COMPLIANCE_RATIO,
+}
+
+
+def _pooled_times(kind: str, family: Family) -> stat.Panel:
+    return (
+        default_stat(
+            f"{kind}, all severities",
+            SECONDS,
+            "Mean, median and p90 over every incident of the rolling $window window, "
+            "severities pooled (not filtered by severity or source).",
+        )
+        .span(12)
+        .with_target(instant_query(series(family, WINDOW, STATISTICS), "{{statistic}}"))
+    )
+
+
+def pooled_mtta() -> stat.Panel:
+    return _pooled_times("MTTA", families.POOLED_TIME_TO_ACKNOWLEDGE_SECONDS)
+
+
+def pooled_mttr() -> stat.Panel:
+    return _pooled_times("MTTR", families.POOLED_TIME_TO_RESOLVE_SECONDS)
 
 
 def incidents_total() -> stat.Panel:
@@ -207,7 +233,7 @@ def open_breaching() -> stat.Panel:
     return _open_stat(
         "Open past resolve target",
         families.OPEN_BREACHING_INCIDENTS,
-        "Open incidents older than their severity's resolve target.",
+        "Open incidents older than their severity's resolve target (now: all open incidents).",
         True,
     )
 
@@ -216,7 +242,8 @@ def open_unacknowledged() -> stat.Panel:
     return _open_stat(
         "Open, unacknowledged past ack target",
         families.OPEN_UNACKNOWLEDGED_OVER_TARGET_INCIDENTS,
-        "Open incidents never acknowledged and older than the ack target.",
+        "Open incidents never acknowledged and older than the ack target "
+        "(now: all open incidents).",
         True,
     )
 

@@ -4,8 +4,10 @@ Conventions of docs/metrics-exporter.md applied here:
 - counts are always exposed, zeros included, on a fixed grid of label values (series do not
   come and go with the data);
 - a ratio with an empty denominator, and a statistic with no duration, has no sample;
-- label values are only the contract's: incident ids, titles, URLs, services and teams never
-  reach a label (no family of the contract has a service or team label).
+- no family holds a pooled value next to its parts: per-severity counts have no ``all`` series
+  (PromQL sums them), pooled statistics and compliances have families of their own;
+- label values are only the contract's: incident ids, titles, URLs and people never reach a
+  label; ``team`` and ``service`` take only the names the config lists.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from opskpi.config.vocabulary import INCIDENT_SOURCES, POOLED, SEVERITIES, SYNC_SOURCES
-from opskpi.metrics.exporter.families import LINKS, STATISTICS, Samples
+from opskpi.config.vocabulary import INCIDENT_SOURCES, SEVERITIES, SYNC_SOURCES
+from opskpi.metrics.exporter.breakdowns import ConfiguredNames
+from opskpi.metrics.exporter.families import INTERRUPTION_CLASSES, LINKS, STATISTICS, Samples
 from opskpi.metrics.exporter.snapshot_kpis import Row, SnapshotKpis, WindowKpis
-from opskpi.metrics.report import ResponseTimesRow
+from opskpi.metrics.report import Noise, Oncall, ResponseTimesRow
 
 
 def _by_severity(rows: Iterable[ResponseTimesRow]) -> dict[str, ResponseTimesRow]:
@@ -35,7 +38,7 @@ def _targets(kpis: SnapshotKpis, column: str) -> dict[str, float]:
 
 def add_response_times(samples: Samples, win: WindowKpis, sources: list[str]) -> None:
     w = win.window
-    for severity in (*SEVERITIES, POOLED):
+    for severity in SEVERITIES:
         for source in sources:
             samples.add(
                 "opskpi_incidents",
@@ -45,7 +48,7 @@ def add_response_times(samples: Samples, win: WindowKpis, sources: list[str]) ->
                 window=w,
             )
     rows = _by_severity(win.report.response_times)
-    for severity in (*SEVERITIES, POOLED):
+    for severity in SEVERITIES:
         row = rows.get(severity)
         samples.add(
             "opskpi_incidents_merged", row.merged if row else 0, severity=severity, window=w
@@ -77,31 +80,52 @@ def add_response_times(samples: Samples, win: WindowKpis, sources: list[str]) ->
             severity=severity,
             window=w,
         )
+    add_pooled(samples, win)
+
+
+def add_pooled(samples: Samples, win: WindowKpis) -> None:
+    """Every severity pooled: statistics and compliances that no sum of the parts gives."""
+    w, pooled = win.window, win.report.pooled
+    tta, ttr = pooled.tta_seconds.statistics(), pooled.ttr_seconds.statistics()
+    for statistic in STATISTICS:
+        samples.add(
+            "opskpi_pooled_time_to_acknowledge_seconds",
+            tta[statistic],
+            window=w,
+            statistic=statistic,
+        )
+        samples.add(
+            "opskpi_pooled_time_to_resolve_seconds", ttr[statistic], window=w, statistic=statistic
+        )
+    samples.add("opskpi_pooled_ack_sla_compliance_ratio", pooled.ack_sla_compliance, window=w)
+    samples.add(
+        "opskpi_pooled_resolve_sla_compliance_ratio", pooled.resolve_sla_compliance, window=w
+    )
 
 
 def add_open_now(samples: Samples, kpis: SnapshotKpis) -> None:
     """Open incidents of any creation date; breaching/unacked only where a target exists."""
     rows = _by_severity(kpis.open_now)
     ack, resolve = _targets(kpis, "ack_target_seconds"), _targets(kpis, "resolve_target_seconds")
-    for severity in (*SEVERITIES, POOLED):
+    for severity in SEVERITIES:
         row = rows.get(severity)
         samples.add("opskpi_open_incidents", row.open if row else 0, severity=severity)
-        if severity in resolve or (severity == POOLED and resolve):
+        if severity in resolve:
             samples.add(
                 "opskpi_open_breaching_incidents",
                 (row.breaching_open if row else None) or 0,
                 severity=severity,
             )
-        if severity in ack or (severity == POOLED and ack):
+        if severity in ack:
             samples.add(
                 "opskpi_open_unacknowledged_over_target_incidents",
                 (row.unacked_over_target if row else None) or 0,
                 severity=severity,
             )
-    for severity, seconds in ack.items():
-        samples.add("opskpi_ack_sla_target_seconds", seconds, severity=severity)
-    for severity, seconds in resolve.items():
-        samples.add("opskpi_resolve_sla_target_seconds", seconds, severity=severity)
+    for targeted, seconds in ack.items():
+        samples.add("opskpi_ack_sla_target_seconds", seconds, severity=targeted)
+    for targeted, seconds in resolve.items():
+        samples.add("opskpi_resolve_sla_target_seconds", seconds, severity=targeted)
 
 
 def add_window_groups(samples: Samples, win: WindowKpis) -> None:
@@ -133,6 +157,61 @@ def add_window_groups(samples: Samples, win: WindowKpis) -> None:
         report.paging.acked_within_paging_window,
         window=w,
     )
+
+
+def _by_class(oncall: Oncall | None) -> dict[str, int]:
+    if oncall is None:
+        return dict.fromkeys(INTERRUPTION_CLASSES, 0)
+    return {name: getattr(oncall, name) for name in INTERRUPTION_CLASSES}
+
+
+def add_oncall_and_noise(samples: Samples, win: WindowKpis, names: ConfiguredNames) -> None:
+    """On-call load (docs/kpis.md §10) and alert noise (§11) of one window: the whole
+    organisation, each configured team's interruptions and each configured service's noise."""
+    w, oncall, noise = win.window, win.report.oncall, win.report.noise
+    for name, count in _by_class(oncall).items():
+        samples.add("opskpi_interruptions", count, window=w, **{"class": name})
+    samples.add("opskpi_sleep_interruptions_ratio", oncall.sleep_hours_share, window=w)
+    samples.add("opskpi_people_interrupted", oncall.people, window=w)
+    for team in names.teams:
+        team_oncall = win.breakdowns.oncall_by_team.get(team)
+        for name, count in _by_class(team_oncall).items():
+            samples.add("opskpi_team_interruptions", count, team=team, window=w, **{"class": name})
+        samples.add(
+            "opskpi_team_sleep_interruptions_ratio",
+            team_oncall.sleep_hours_share if team_oncall else None,
+            team=team,
+            window=w,
+        )
+    samples.add("opskpi_resolved_unacknowledged_incidents", noise.resolved_unacknowledged, window=w)
+    samples.add(
+        "opskpi_resolved_unacknowledged_ratio", noise.resolved_unacknowledged_share, window=w
+    )
+    samples.add("opskpi_flapping_incidents", noise.flapping, window=w)
+    samples.add("opskpi_flapping_ratio", noise.flapping_share, window=w)
+    samples.add("opskpi_alerts_per_incident", noise.alerts_per_incident, window=w)
+    for service in names.services:
+        service_noise: Noise | None = win.breakdowns.noise_by_service.get(service)
+        samples.add(
+            "opskpi_service_incidents",
+            service_noise.incidents if service_noise else 0,
+            service=service,
+            window=w,
+        )
+        if service_noise is None:
+            continue
+        samples.add(
+            "opskpi_service_flapping_ratio",
+            service_noise.flapping_share,
+            service=service,
+            window=w,
+        )
+        samples.add(
+            "opskpi_service_resolved_unacknowledged_ratio",
+            service_noise.resolved_unacknowledged_share,
+            service=service,
+            window=w,
+        )
 
 
 def add_sync(samples: Samples, kpis: SnapshotKpis, sources: list[str]) -> None:
@@ -168,7 +247,9 @@ def to_samples(kpis: SnapshotKpis, configured_sources: Iterable[str]) -> Samples
     for win in kpis.windows:
         add_response_times(samples, win, incident_sources)
         add_window_groups(samples, win)
+        add_oncall_and_noise(samples, win, kpis.names)
     add_open_now(samples, kpis)
+    samples.add("opskpi_sleep_interruptions_threshold", kpis.sleep_hours_share_threshold)
     overdue = kpis.overdue
     samples.add("opskpi_overdue_actions", overdue.overdue_must_fix, must_fix="true")
     samples.add(

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-from prometheus_client import CollectorRegistry, start_http_server, write_to_textfile
+from prometheus_client import CollectorRegistry, write_to_textfile
 from prometheus_client.core import Metric
 
 from opskpi.config import Settings
 from opskpi.metrics.exporter.cache import Build, Refresher, SnapshotCache
 from opskpi.metrics.exporter.collector import KpiCollector
+from opskpi.metrics.exporter.http import MetricsServer, start_server
 from opskpi.metrics.exporter.samples import to_samples
 from opskpi.metrics.exporter.snapshot_kpis import read_snapshot
 from opskpi.metrics.period import now_utc
@@ -79,7 +79,7 @@ class Exporter:
         self._poll = poll_seconds
         self.registry = CollectorRegistry()
         KpiCollector(cache, registry=self.registry)
-        self._server: Any = None
+        self._server: MetricsServer | None = None
         self._refresher: Refresher | None = None
 
     @property
@@ -87,10 +87,17 @@ class Exporter:
         return int(self._server.server_port) if self._server else self._port
 
     def start(self) -> Exporter:
+        """Load the snapshot, then serve (``metrics/exporter/http.py``: a thread per
+        connection, a real listen backlog, keep-alive, the text rendered once per load)."""
         self.cache.refresh()
-        self._server, _ = start_http_server(self._port, addr=self.bind, registry=self.registry)
+        self._server, _ = start_server(self.bind, self._port, self.registry, self._version)
         self._refresher = Refresher(self.cache, self._poll).start()
         return self
+
+    def _version(self) -> tuple[object, ...]:
+        """What the exposition depends on: the families loaded (a tuple swapped whole on each
+        load) and the count of failed loads."""
+        return self.cache.families, self.cache.load_errors
 
     def stop(self) -> None:
         if self._refresher is not None:

@@ -11,6 +11,13 @@ from typing import Any
 
 import duckdb
 
+from opskpi.metrics.exporter.breakdowns import (
+    Breakdowns,
+    ConfiguredNames,
+    configured_names,
+    read_breakdowns,
+    sleep_hours_share_threshold,
+)
 from opskpi.metrics.exporter.families import WINDOWS
 from opskpi.metrics.kpis import build_report, records
 from opskpi.metrics.period import Filters, Period, Query
@@ -28,6 +35,7 @@ class WindowKpis:
     window: str  # "7d" or "28d"
     report: KpiReport  # every KPI of the window (`opskpi kpis` for it)
     incidents_by_source: dict[tuple[str, str], int]  # (source, severity or "all") → incidents
+    breakdowns: Breakdowns  # on-call per configured team, noise per configured service
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class SnapshotKpis:
     policy: list[Row]  # cfg_policy: targets per severity
     sync: list[Row]  # source_freshness: one row per source that ran or landed anything
     built_at: datetime | None  # build_info.built_at
+    names: ConfiguredNames  # the team and service label values (the config's)
+    sleep_hours_share_threshold: float | None  # cfg_oncall: what the alert compares with
 
 
 def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[Row]:
@@ -56,6 +66,7 @@ def _incidents_by_source(
 def read_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> SnapshotKpis:
     """Every value of the contract's families, judged at ``as_of``."""
     timezone = str(scalar(con, "select timezone from cfg_settings"))
+    names = configured_names(con)
     windows = []
     for label, days in WINDOWS.items():
         period = Period.last_full_days(days, as_of, timezone)
@@ -64,6 +75,7 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> SnapshotKp
                 window=label,
                 report=build_report(con, period, timezone=timezone),
                 incidents_by_source=_incidents_by_source(con, period),
+                breakdowns=read_breakdowns(con, period, names),
             )
         )
     all_time = Query(Period(*ALL_TIME, as_of))
@@ -74,4 +86,6 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> SnapshotKp
         policy=_rows(con, "select * from cfg_policy order by severity"),
         sync=_rows(con, "select * from source_freshness order by source"),
         built_at=scalar(con, "select max(built_at) from build_info"),
+        names=names,
+        sleep_hours_share_threshold=sleep_hours_share_threshold(con),
     )

@@ -146,6 +146,7 @@ from_rest as (
         custom_fields.field_release,
         runbooks.runbook_url,
         runbooks.runbook_source,
+        incidents.alert_count,
         incidents.fetched_at
     from incidents
     left join first_ack on first_ack.incident_id = incidents.source_id
@@ -184,6 +185,7 @@ from_analytics_only as (
         custom_fields.field_release,
         runbooks.runbook_url,
         runbooks.runbook_source,
+        null::bigint as alert_count,  -- the analytics API gives no alert count
         null::timestamptz as fetched_at
     from analytics
     anti join incidents on incidents.source_id = analytics.source_id

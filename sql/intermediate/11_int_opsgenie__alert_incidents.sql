@@ -82,6 +82,7 @@ final as (
             regexp_extract(alerts.description, '(?im)^\s*runbook:\s*(\S+)', 1)
         ) as runbook_url,
         'opsgenie alert' as runbook_source,
+        1::bigint as alert_count,  -- an Opsgenie alert is one alert (docs/kpis.md §11)
         alerts.fetched_at
     from alerts
     cross join settings

@@ -77,6 +77,7 @@ final as (
             nullif(incidents.extra_properties ->> 'runbook', '')
         ) as runbook_url,
         'opsgenie incident' as runbook_source,
+        null::bigint as alert_count,  -- an incident gives no count of its alerts
         incidents.fetched_at
     from incidents
     cross join settings

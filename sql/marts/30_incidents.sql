@@ -150,6 +150,7 @@ final as (
         timed.is_merged,
         timed.merged_into,
         timed.escalation_count,
+        timed.alert_count,
         ---------- durations (null when missing or bad)
         case when not coalesce(timed.is_ack_before_creation, false)
             then epoch(timed.acknowledged_at) - epoch(timed.created_at) end as tta_seconds,

@@ -34,6 +34,22 @@ opsgenie_alerts as (
     from stg_opsgenie__alert_logs
 ),
 
+jsm_alerts as (
+    select
+        'jsm:' || alert_id as incident_key,
+        created_at as event_at,
+        case
+            when is_ack then 'acknowledged'
+            when is_escalation then 'escalated'
+            when is_close then 'resolved'
+            when notified is not null then 'notified'
+            else 'note'
+        end as kind,
+        owner as actor,
+        log as detail
+    from stg_jsm__alert_logs
+),
+
 opsgenie_incidents as (
     select
         'opsgenie:' || incident_id as incident_key,
@@ -58,3 +74,5 @@ union all
 select * from opsgenie_alerts
 union all
 select * from opsgenie_incidents
+union all
+select * from jsm_alerts

@@ -11,6 +11,7 @@ renamed as (
         ---------- ids
         object_id as source_id,
         payload ->> 'tinyId' as tiny_id,
+        nullif(payload ->> 'alias', '') as alias,
         payload ->> 'message' as title,
         payload ->> 'description' as description,
         payload ->> 'entity' as entity,

@@ -12,7 +12,7 @@ with source as (
             '$.resolved_at', '$.last_status_change_at', '$.status', '$.urgency',
             '$.priority.name', '$.priority.summary', '$.service.id', '$.service.summary',
             '$.service.name', '$.teams[0].summary', '$.teams[0].name', '$.resolve_reason.type',
-            '$.resolve_reason.incident.id'
+            '$.resolve_reason.incident.id', '$.alert_counts.all'
         ]) as f
     from raw_objects
     where source = 'pagerduty' and object_type = 'incident' and deleted_at is null
@@ -42,6 +42,8 @@ renamed as (
         ---------- merges
         coalesce(f[17] = 'merge_resolve_reason', false) as is_merged,
         f[18] as merged_into_id,
+        ---------- alerts grouped into it (docs/kpis.md §11)
+        try_cast(f[19] as bigint) as alert_count,
         fetched_at
     from source
 )

@@ -1,14 +1,14 @@
 -- One row per PagerDuty log entry (GET /log_entries or /incidents/{id}/log_entries).
 -- Log entries render in the account's time zone: the cast keeps the offset, so all is UTC here.
 with source as (
-    -- two parses per payload, not eight: json_extract(_string) with a list of paths reads the
+    -- two parses per payload, not ten: json_extract(_string) with a list of paths reads the
     -- document once (each ->> parses it again)
     select
         object_id,
         parent_id,
         json_extract_string(payload, [
             '$.incident.id', '$.type', '$.created_at', '$.agent.summary', '$.agent.type',
-            '$.summary'
+            '$.summary', '$.user.id', '$.user.summary'
         ]) as f,
         json_extract(payload, ['$.contexts', '$.channel']) as j
     from raw_objects
@@ -26,7 +26,10 @@ renamed as (
         coalesce(f[4], f[5]) as agent,
         f[6] as summary,
         j[1] as contexts,
-        j[2] as channel
+        j[2] as channel,
+        -- notify_log_entry: the person notified (docs/kpis.md §10)
+        f[7] as user_id,
+        f[8] as user_name
     from source
 )
 

@@ -1,9 +1,12 @@
 """Saúde dos dados: sync runs, freshness per source, quarantined records with reasons
-(``data_quality_issues``), Argo CD history gaps and incidents with bad timestamps. Not filtered
-by the sidebar: it describes the whole snapshot."""
+(``data_quality_issues``), Argo CD history gaps, incidents with bad timestamps, which sources
+name the people they notify (docs/kpis.md §10), and the Opsgenie → JSM Operations continuity
+(records left out, the pairs, the field spellings received). Not filtered by the sidebar: it
+describes the whole snapshot."""
 
 import streamlit as st
 
+from opskpi.app.escaping import markdown_text
 from opskpi.app.web import data
 from opskpi.app.web.components import context, human, link_column, table
 
@@ -36,7 +39,8 @@ else:
     )
     failed = fresh[fresh["last_status"] == "failed"]
     for row in failed.to_dict("records"):
-        st.error(tr("source_failing", source=row["source"], error=row["last_error"] or "?"))
+        error = markdown_text(row["last_error"] or "?")
+        st.error(tr("source_failing", source=markdown_text(row["source"]), error=error))
 
 st.subheader(tr("runs_title"))
 runs = data.plain_list(ctx.snapshot, "sync_runs", limit=50)
@@ -57,6 +61,26 @@ else:
             "error": tr("error"),
         },
     )
+
+st.subheader(tr("rejects_title"))
+rejected = data.plain_list(ctx.snapshot, "rejected_records")
+if rejected.empty:
+    st.success(tr("no_rejects"))
+else:
+    st.caption(
+        tr(
+            "rejects_caption",
+            retrying=int(rejected["retrying"].sum()),
+            quarantined=int(rejected["quarantined"].sum()),
+            runs=ctx.settings.model.sync.reject_retries + 1,
+        )
+    )
+    for row in rejected.to_dict("records"):
+        st.caption(
+            f"{markdown_text(row['source'])} · {markdown_text(row['object_type'])}: "
+            f"{tr('retrying')} {int(row['retrying'])} · {tr('quarantined')} "
+            f"{int(row['quarantined'])} · {tr('max_attempts')} {int(row['max_attempts'])}"
+        )
 
 st.subheader(tr("issues_title"))
 issues = data.plain_list(ctx.snapshot, "data_quality_issues")
@@ -129,3 +153,67 @@ else:
         },
     )
     st.caption(tr("bad_times_help"))
+
+st.subheader(tr("sec_notifications"))
+notified = data.plain_list(ctx.snapshot, "notification_coverage")
+if not notified.empty:
+    table(
+        notified,
+        {
+            "source": tr("source"),
+            "incidents": tr("incidents"),
+            "incidents_notified": tr("incidents_notified"),
+            "interruptions": tr("kpi.interruptions"),
+            "notifications_without_incident": tr("notifications_without_incident"),
+        },
+    )
+    for row in notified.to_dict("records"):
+        if row["incidents"] and not row["incidents_notified"]:
+            st.warning(
+                tr("no_notifications_source", source=row["source"], incidents=row["incidents"])
+            )
+JSM_PAIRS_SHOWN = 200
+continuity = data.plain_list(ctx.snapshot, "jsm_continuity")
+pairs = data.plain_list(ctx.snapshot, "jsm_pairs", limit=JSM_PAIRS_SHOWN)
+spellings = data.plain_list(ctx.snapshot, "jsm_field_spellings")
+if not (continuity.empty and pairs.empty and spellings.empty):
+    st.subheader(tr("jsm_title"))
+    st.caption(tr("jsm_help"))
+    if not continuity.empty:
+        st.markdown(f"**{tr('jsm_left_out')}**")
+        table(
+            continuity,
+            {
+                "source": tr("source"),
+                "reason": tr("reason"),
+                "records": tr("records"),
+                "with_twin": tr("with_twin"),
+            },
+        )
+    if not pairs.empty:
+        st.markdown(f"**{tr('jsm_pairs')}**")
+        st.caption(tr("jsm_pairs_shown", n=len(pairs), total=int(pairs["total"].iloc[0])))
+        table(
+            human(pairs, ctx, opsgenie_created_local="when", jsm_created_local="when"),
+            {
+                "opsgenie_key": "Opsgenie",
+                "jsm_key": "JSM",
+                "matched_by": tr("matched_by"),
+                "opsgenie_created_local_text": tr("opsgenie_created"),
+                "jsm_created_local_text": tr("jsm_created"),
+                "gap_seconds": tr("gap_seconds"),
+                "counted_key": tr("counted_as"),
+                "reason": tr("reason"),
+            },
+        )
+    if not spellings.empty:
+        st.markdown(f"**{tr('jsm_spellings')}**")
+        table(
+            spellings,
+            {
+                "object": tr("object"),
+                "field": tr("field"),
+                "spelling": tr("spelling"),
+                "records": tr("records"),
+            },
+        )

@@ -5,6 +5,7 @@ directly, ``?q=`` searches, ``?sort=`` orders; all three stay in the URL."""
 import pandas as pd
 import streamlit as st
 
+from opskpi.app.escaping import markdown_text, safe_url
 from opskpi.app.web import data
 from opskpi.app.web.components import (
     EMPTY,
@@ -143,9 +144,12 @@ if chosen:
         st.warning(tr("unknown_incident", key=as_text(quotable(chosen))))  # a stale link: say so
         st.stop()
     inc = bundle["incident"]
-    source_name = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}.get(inc["source"], "")
-    st.markdown(f"#### {inc['incident_key']} — {inc['title'] or ''}")
-    if inc["url"]:
+    source_name = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "jsm": "JSM"}.get(
+        inc["source"], ""
+    )
+    # titles come from the source: text, never Markdown (no links, no remote images)
+    st.markdown(f"#### {markdown_text(inc['incident_key'])} — {markdown_text(inc['title'] or '')}")
+    if safe_url(inc["url"]):
         st.link_button(tr("open_in", source=source_name), inc["url"], icon=":material/open_in_new:")
     cols = st.columns(5)
     cols[0].metric(tr("severity"), inc["severity"])

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from opskpi.app.escaping import markdown_text
 from opskpi.app.review.context import ReviewOptions
 from opskpi.app.review.document import Document, to_html, to_markdown
 from opskpi.app.web import data, figures
@@ -39,15 +40,18 @@ week = st.selectbox(
 if week != default or "review_week" in st.query_params:
     st.query_params["review_week"] = week
 
-options = ReviewOptions.from_settings(ctx.settings)
+review_options = ReviewOptions.from_settings(ctx.settings)
 # the page shows the first PAGE_LIST_LIMIT rows of each detail list, each capped list linking
 # the app's page that holds all of it (the file written by opskpi report keeps [report]
 # list_limit): a page of thousands of Markdown rows takes the browser seconds to draw
-options = replace(options, list_limit=min(options.list_limit, PAGE_LIST_LIMIT))
-doc = data.weekly_review(ctx.snapshot, week, ctx.as_of, ctx.filters, tr.language, options)
+review_options = replace(review_options, list_limit=min(review_options.list_limit, PAGE_LIST_LIMIT))
+doc = data.weekly_review(ctx.snapshot, week, ctx.as_of, ctx.filters, tr.language, review_options)
 markdown = to_markdown(doc)
 # the briefing's one line first: what needs a decision this week, before any control
-st.info(f"**{doc.briefing_title}** · {doc.briefing_lead}", icon=":material/priority_high:")
+st.info(
+    f"**{markdown_text(doc.briefing_title)}** · {markdown_text(doc.briefing_lead)}",
+    icon=":material/priority_high:",
+)
 # the document, or its trend charts: one at a time, so opening the page does not draw (nor
 # build, in Python) the charts nobody asked for yet
 view = (

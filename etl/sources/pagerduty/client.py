@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx2
 import pagerduty
 
 from opskpi.config.secrets import Secret
-from opskpi.etl.errors import ConfigurationError, DataError, HttpError, TransportError
+from opskpi.etl.errors import DataError, HttpError, TransportError
 from opskpi.etl.http.messages import http_error, not_json_message, transport_error_message, where
 from opskpi.etl.http.policy import Retries, RetryPolicy, classify
 from opskpi.etl.http.redaction import Redactor
+from opskpi.etl.http.transport import require_https
 
 SOURCE = "pagerduty"
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class _RetrySignal(Exception):
@@ -63,13 +62,7 @@ class CappedRetryClient(pagerduty.RestApiV2Client):
 
     @url.setter
     def url(self, value: str) -> None:
-        parts = urlsplit(value)
-        if not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)):
-            raise ConfigurationError(
-                f"sources.pagerduty.base_url: expected an https:// URL (http:// only on "
-                f"127.0.0.1/localhost), got {value!r}"
-            )
-        self._url = value.rstrip("/")
+        self._url = require_https(value, "sources.pagerduty.base_url").rstrip("/")
 
     def postprocess(self, response: httpx2.Response, suffix: str | None = None) -> None:
         super().postprocess(response, suffix)

@@ -7,9 +7,11 @@ import io
 from pathlib import Path
 from typing import Any
 
+from opskpi.config.model import DEFAULT_MAX_FILE_SIZE
 from opskpi.config.vocabulary import ACTION_CSV_FIELDS
 
-from .errors import BrokenFile, ReadError, decode_utf8
+from .errors import BrokenFile, ReadError, decode_utf8, quoted, shorten
+from .files import read_bounded
 from .vocab import map_columns
 
 FIELDS = ACTION_CSV_FIELDS
@@ -27,7 +29,9 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
 
 
-def read_actions_csv(path: Path) -> tuple[list[dict[str, Any]], list[ReadError]]:
+def read_actions_csv(
+    path: Path, *, max_file_size: int = DEFAULT_MAX_FILE_SIZE
+) -> tuple[list[dict[str, Any]], list[ReadError]]:
     """Every row of the actions CSV as a dict of the cells as written ('' → None), with its
     1-based ``line`` and the CSV's ``file`` name, and the problems found.
 
@@ -42,11 +46,11 @@ def read_actions_csv(path: Path) -> tuple[list[dict[str, Any]], list[ReadError]]
         raise IsADirectoryError(f"corrective-actions CSV is a folder, expected a file: {path}")
     name = path.name
     try:
-        text = decode_utf8(path.read_bytes())
+        text = decode_utf8(read_bounded(path, max_file_size))
     except BrokenFile as exc:
         return [], [ReadError(name, exc.line, f"{exc.reason}; no action was loaded from it")]
     except OSError as exc:
-        return [], [ReadError(name, None, f"could not be read ({exc.strerror or exc})")]
+        return [], [ReadError(name, None, f"could not be read ({shorten(exc.strerror or exc)})")]
 
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     errors: list[ReadError] = []
@@ -79,7 +83,10 @@ def read_actions_csv(path: Path) -> tuple[list[dict[str, Any]], list[ReadError]]
             }
             actions.append({**action, "line": line, "file": name})
     except csv.Error as exc:
-        reason = f"is not valid CSV here ({exc}); the rows from this line on were not loaded"
+        reason = (
+            f"is not valid CSV here ({shorten(exc, 200)}); the rows from this line on were "
+            "not loaded"
+        )
         errors.append(ReadError(name, reader.line_num, reason))
     if header is None:
         errors.append(
@@ -127,14 +134,13 @@ def _header_problems(
             )
         )
     if unknown:
+        names = ", ".join(quoted(c) for c in unknown[:10])
         problems.append(
             ReadError(
                 name,
                 line,
-                (
-                    f"the header column(s) {', '.join(repr(c) for c in unknown)} are not known "
-                    f"(expected {HEADER_EXAMPLE}) and were ignored"
-                ),
+                f"the header column(s) {names} are not known (expected {HEADER_EXAMPLE}) "
+                "and were ignored",
             )
         )
     return problems

@@ -45,12 +45,16 @@ class PostmortemsConnector:
         self.folder = settings.resolve(settings.model.postmortems.path)
         csv = settings.model.postmortems.actions_csv
         self.actions_csv = settings.resolve(csv) if csv is not None else None
+        self.max_file_size = settings.model.postmortems.max_file_size
 
     def sync(self, ctx: SyncContext) -> None:
-        self._land_snapshot(ctx, "postmortem", iter_postmortems(self.folder), by_field("id"))
+        postmortems = iter_postmortems(self.folder, max_file_size=self.max_file_size)
+        self._land_snapshot(ctx, "postmortem", postmortems, by_field("id"))
         items: list[dict[str, Any] | ReadError] = []
         if self.actions_csv is not None:
-            actions, action_errors = read_actions_csv(self.actions_csv)
+            actions, action_errors = read_actions_csv(
+                self.actions_csv, max_file_size=self.max_file_size
+            )
             items = [*actions, *action_errors]
         # with no CSV configured any more, the actions it gave leave the KPIs as well
         self._land_snapshot(ctx, "action", items, action_key)

@@ -13,7 +13,8 @@ _SEVERITY = re.compile(r"\bsev(?:erity)?[\s-]*([0-9])\b", re.IGNORECASE)
 _INCIDENT = re.compile(
     r"https?://[\w.-]+\.pagerduty\.com/incidents/(?P<pd>[A-Za-z0-9]+)"
     r"|https?://[\w.-]+\.opsgenie\.com/(?:incident|alert)/detail/(?P<og>[A-Za-z0-9][A-Za-z0-9-]*)"
-    r"|(?<![\w.:/-])(?P<source>pagerduty|opsgenie):(?P<id>[A-Za-z0-9][A-Za-z0-9-]*)",
+    r"|https?://[\w.-]+\.atlassian\.net/jira/ops/alerts/(?P<jsm>[A-Za-z0-9][A-Za-z0-9-]*)"
+    r"|(?<![\w.:/-])(?P<source>pagerduty|opsgenie|jsm):(?P<id>[A-Za-z0-9][A-Za-z0-9-]*)",
     re.IGNORECASE,
 )
 
@@ -42,11 +43,14 @@ def _as_ref(match: re.Match[str]) -> str:
         return f"pagerduty:{match.group('pd')}"
     if match.group("og"):
         return f"opsgenie:{match.group('og').rstrip('-')}"
+    if match.group("jsm"):
+        return f"jsm:{match.group('jsm').rstrip('-')}"
     return f"{match.group('source').lower()}:{match.group('id').rstrip('-')}"
 
 
 def incident_refs(text: str) -> list[str]:
-    """Every PagerDuty/Opsgenie incident named in the text, as 'source:id', first mention first."""
+    """Every PagerDuty/Opsgenie/JSM incident named in the text, as 'source:id', first mention
+    first (a JSM Operations alert: https://<site>.atlassian.net/jira/ops/alerts/<id>)."""
     refs: list[str] = []
     for match in _INCIDENT.finditer(text):
         ref = _as_ref(match)
@@ -56,7 +60,7 @@ def incident_refs(text: str) -> list[str]:
 
 
 def incident_url_ref(value: str) -> str | None:
-    """'pagerduty:Q1ABC' for a bare PagerDuty/Opsgenie incident URL, else None."""
+    """'pagerduty:Q1ABC' for a bare PagerDuty/Opsgenie/JSM incident URL, else None."""
     match = _INCIDENT.fullmatch(value.strip())
     return _as_ref(match) if match and not match.group("source") else None
 

@@ -4,6 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A reason is a sentence; a value quoted in it (a key, an item, a column name) is cut to this
+# many characters, and a whole reason to MAX_REASON: a file's content never floods a message.
+SHOWN = 60
+MAX_REASON = 600
+
+
+def shorten(value: object, limit: int = SHOWN) -> str:
+    """``str(value)`` cut to ``limit`` characters (an ellipsis marks the cut), on one line."""
+    text = value if isinstance(value, str) else _bounded_repr(value, limit)
+    text = text.replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = SHOWN) -> str:
+    """``repr(value)`` cut short, for a value shown as written."""
+    return shorten(value if not isinstance(value, str) else repr(value), limit)
+
+
+def _bounded_repr(value: object, limit: int) -> str:
+    """The start of ``repr(value)`` without building all of it: a deeply shared structure (a
+    YAML alias bomb) has a repr of gigabytes."""
+    if isinstance(value, list | tuple | dict | set):
+        kind = type(value).__name__
+        return f"<{kind} of {len(value)} item(s)>"
+    text = repr(value)
+    return text[: limit + 1]
+
 
 @dataclass(frozen=True)
 class ReadError:
@@ -17,6 +44,10 @@ class ReadError:
     path: str  # path relative to the folder given (posix)
     line: int | None  # 1-based line in the file, when known
     reason: str
+
+    def __post_init__(self) -> None:
+        if len(self.reason) > MAX_REASON:  # a safety net: readers already quote values short
+            object.__setattr__(self, "reason", self.reason[: MAX_REASON - 1] + "…")
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"

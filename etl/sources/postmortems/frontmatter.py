@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from .derive import incident_url_ref
-from .errors import BrokenFile, ReadError
+from .errors import BrokenFile, ReadError, quoted, shorten
 from .vocab import taxonomy_key
 
 KEYS = ("incidents", "severity", "root_cause", "published_at", "release")
@@ -27,9 +27,37 @@ _INCIDENT_KEY = re.compile(r"^[a-z][a-z0-9_-]*:\S+$", re.IGNORECASE)
 _RELEASE = re.compile(r"^\S+@\S+$")
 
 
+# Front matter is a handful of flat keys: nesting deeper than this is not a postmortem.
+MAX_DEPTH = 20
+
+
 class _AsWrittenLoader(yaml.SafeLoader):
     """SafeLoader whose scalars stay the strings in the file: `published_at: 2026-03-02T14:00`
-    is not turned into a datetime, `severity: 2` not into an int. Only null stays None."""
+    is not turned into a datetime, `severity: 2` not into an int. Only null stays None.
+
+    Anchors and aliases (``&a`` / ``*a``) are refused: front matter never needs them, and a few
+    hundred bytes of nested aliases expand to gigabytes (a "billion laughs" bomb). Nesting is
+    bounded too, so a file of brackets cannot exhaust the parser's recursion."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent) or anchor is not None:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "YAML anchors and aliases (&name, *name) are not accepted in front matter",
+                event.start_mark,
+            )
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _AsWrittenLoader.yaml_implicit_resolvers = {
@@ -87,7 +115,7 @@ def read(
         data, key_lines, repeated = _parse("\n".join(block))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = shorten(getattr(exc, "problem", None) or str(exc), 200)
         raise BrokenFile(
             2 + mark.line if mark else 1,
             f"front matter is not valid YAML ({problem}); expected `key: value` lines "
@@ -97,7 +125,7 @@ def read(
         ReadError(
             path,
             2 + line,
-            f"front-matter key '{key}' is written twice; the last value "
+            f"front-matter key '{shorten(key)}' is written twice; the last value "
             "was used (expected each key once)",
         )
         for key, line in repeated
@@ -111,7 +139,7 @@ def read(
         if key not in KEYS:
             warn(
                 key,
-                f"unknown front-matter key '{key}' was ignored (known keys: "
+                f"unknown front-matter key '{shorten(key)}' was ignored (known keys: "
                 f"{', '.join(KEYS)}); the rest of the file was loaded",
             )
         elif value is None or value == "":
@@ -146,13 +174,15 @@ def _incidents(value: Any, warn: Callable[[str], None]) -> list[str] | None:
     refs: list[str] = []
     for item in items:
         if not isinstance(item, str) or not item.strip():
-            warn(f"front-matter 'incidents' item {item!r} is not a 'source:id' string; ignored")
+            warn(
+                f"front-matter 'incidents' item {quoted(item)} is not a 'source:id' string; ignored"
+            )
             continue
         ref = incident_url_ref(item) or item.strip()
         if not _INCIDENT_KEY.match(ref):
             warn(
-                f"front-matter 'incidents' item '{item}' is not of the form 'source:id' (e.g. "
-                "'pagerduty:Q1ABC2DEF'); it was kept as written but will match no incident"
+                f"front-matter 'incidents' item '{shorten(item)}' is not of the form 'source:id' "
+                "(e.g. 'pagerduty:Q1ABC2DEF'); it was kept as written but will match no incident"
             )
         if ref not in refs:
             refs.append(ref)
@@ -169,7 +199,7 @@ def _check(
     if key == "root_cause" and taxonomy_key(value, known_taxonomy) is None:
         warn(
             key,
-            f"front-matter root_cause '{value}' is not a taxonomy key "
+            f"front-matter root_cause '{shorten(value)}' is not a taxonomy key "
             f"({', '.join(known_taxonomy)}); it was kept as written",
         )
     elif key == "published_at":
@@ -178,12 +208,12 @@ def _check(
         except ValueError:
             warn(
                 key,
-                f"front-matter published_at '{value}' is not an ISO-8601 date or time "
+                f"front-matter published_at '{shorten(value)}' is not an ISO-8601 date or time "
                 "(e.g. 2026-03-02T14:00:00-03:00); it was kept as written",
             )
     elif key == "release" and not _RELEASE.match(value):
         warn(
             key,
-            f"front-matter release '{value}' is not of the form 'app@revision'; "
+            f"front-matter release '{shorten(value)}' is not of the form 'app@revision'; "
             "it was kept as written",
         )

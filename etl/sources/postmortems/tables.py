@@ -8,7 +8,7 @@ from typing import Any
 
 from opskpi.config.vocabulary import ACTION_TABLE_FIELDS
 
-from .errors import ReadError
+from .errors import ReadError, quoted
 from .markdown import Line, fence_state
 from .vocab import map_columns
 
@@ -93,7 +93,7 @@ def actions_from(lines: list[Line], path: str) -> tuple[list[dict[str, Any]], li
                 f"{expected}; its rows were loaded with those fields empty",
             )
         if unknown:
-            names = ", ".join(repr(name) for name in unknown)
+            names = ", ".join(quoted(name) for name in unknown[:10])
             problem(
                 table.line,
                 f"the actions table column(s) {names} are not known {expected} and were ignored",

@@ -1,0 +1,103 @@
+-- One row per JSM Operations alert, as an incident, in the shape of int_opsgenie__alert_incidents
+-- (JSM is Opsgenie's successor): first ack = the earliest of ackTime, createdAt +
+-- report.ackTime and the first "acknowledged" log line; resolution = closeTime (either
+-- spelling), else the last "closed" log line, while closed or resolved; escalations before the
+-- first ack. Service: extraProperties.service (details.service), else a tag service:<name>,
+-- else entity. Root cause and release from the tags [taxonomy] / [releases]
+-- opsgenie_tag_prefix name (JSM keeps Opsgenie's tags).
+with alerts as (
+    select * from stg_jsm__alerts
+),
+
+logs as (
+    select * from stg_jsm__alert_logs
+),
+
+settings as (
+    select * from cfg_settings
+),
+
+log_ack as (
+    select alert_id, min(created_at) as first_ack_log_at
+    from logs where is_ack group by alert_id
+),
+
+log_close as (
+    select alert_id, max(created_at) as last_close_log_at
+    from logs where is_close group by alert_id
+),
+
+first_ack as (
+    select
+        alerts.source_id,
+        least(alerts.ack_time_at, alerts.report_ack_at, log_ack.first_ack_log_at) as first_ack_at
+    from alerts
+    left join log_ack on log_ack.alert_id = alerts.source_id
+),
+
+escalations as (
+    select logs.alert_id, count(*) as escalation_count
+    from logs
+    left join first_ack on first_ack.source_id = logs.alert_id
+    where logs.is_escalation
+      and (first_ack.first_ack_at is null or logs.created_at < first_ack.first_ack_at)
+    group by logs.alert_id
+),
+
+teams as (
+    select id, name from stg_jsm__teams
+),
+
+final as (
+    select
+        'jsm:' || alerts.source_id as incident_key,
+        'jsm' as source,
+        alerts.source_id,
+        alerts.title,
+        settings.jsm_web_url || '/jira/ops/alerts/' || alerts.source_id as url,
+        alerts.created_at,
+        alerts.created_at_raw,
+        first_ack.first_ack_at as acknowledged_at,
+        case when alerts.status in ('closed', 'resolved') then coalesce(
+            alerts.close_time_at, alerts.report_close_at, log_close.last_close_log_at
+        ) end as resolved_at,
+        alerts.status,
+        alerts.priority,
+        null as urgency,
+        coalesce(
+            nullif(alerts.properties ->> 'service', ''),
+            substr(list_filter(alerts.tags, lambda t: t like 'service:%')[1], 9),
+            nullif(alerts.entity, '')
+        ) as service,
+        coalesce(teams.name, alerts.team_id) as team,
+        coalesce(escalations.escalation_count, 0) as escalation_count,
+        false as is_merged,
+        null as merged_into,
+        substr(
+            list_filter(alerts.tags, lambda t: starts_with(t, settings.taxonomy_opsgenie_prefix))[1],
+            length(settings.taxonomy_opsgenie_prefix) + 1
+        ) as field_root_cause,
+        substr(
+            list_filter(alerts.tags, lambda t: starts_with(t, settings.release_opsgenie_prefix))[1],
+            length(settings.release_opsgenie_prefix) + 1
+        ) as field_release,
+        coalesce(
+            nullif(alerts.properties ->> 'runbook_url', ''),
+            nullif(alerts.properties ->> 'runbook', ''),
+            regexp_extract(alerts.description, '(?im)^\s*runbook:\s*(\S+)', 1)
+        ) as runbook_url,
+        'jsm alert' as runbook_source,
+        alerts.fetched_at
+    from alerts
+    cross join settings
+    left join first_ack on first_ack.source_id = alerts.source_id
+    left join log_close on log_close.alert_id = alerts.source_id
+    left join escalations on escalations.alert_id = alerts.source_id
+    left join teams on teams.id = alerts.team_id
+)
+
+select * replace (
+    nullif(runbook_url, '') as runbook_url,
+    case when nullif(runbook_url, '') is not null then runbook_source end as runbook_source
+)
+from final
