@@ -52,7 +52,9 @@ POLL = 0.03
 LIMIT = 60.0  # give up on a step after this long (reported as such, not a figure)
 # (sidebar link text in pt-BR, the page's title): every page after the overview, in order
 PAGES = (
+    ("Times", "Times"),
     ("Tempos de resposta", "Tempos de resposta"),
+    ("Carga de plantão", "Carga de plantão"),
     ("Causas-raiz", "Causas-raiz"),
     ("Releases", "Releases"),
     ("Ações corretivas", "Ações corretivas"),
