@@ -122,12 +122,14 @@ def render_alert(world: World, inc: Incident, now: datetime, full: bool = False)
 
 
 def alert_log_events(world: World, inc: Incident) -> list[LogEvent]:
-    """Every alert log line of the alert's whole life, oldest first, stable indexes."""
+    """Every alert log line of the alert's whole life, oldest first, stable indexes (an Opsgenie
+    or a JSM Operations alert: JSM kept Opsgenie's log lines). The "Sent ... notification to"
+    lines are ``Incident.notifications()``: the primary, then the secondary at each escalation."""
     team = world.teams[inc.team]
     out: list[LogEvent] = [
         (inc.created_at, 0, "Alert created via Prometheus Alertmanager", "System"),
         (
-            inc.created_at + NOTIFY_DELAY["opsgenie"],
+            inc.created_at + NOTIFY_DELAY[inc.source],
             1,
             f"Sent [Mobile] notification to {_email(world, inc.responder)}",
             "System",
@@ -138,7 +140,7 @@ def alert_log_events(world: World, inc: Incident) -> list[LogEvent]:
         text = f"Escalated to next level: Plantão {team.name} (nível {level + 1})"
         out.append((at, n, text, "System"))
         paged = f"Sent [Mobile] notification to {_email(world, inc.secondary)}"
-        out.append((at + NOTIFY_DELAY["opsgenie"], n + 1, paged, "System"))
+        out.append((at + NOTIFY_DELAY[inc.source], n + 1, paged, "System"))
         n += 2
     for at, by in zip(inc.acks, inc.ack_by, strict=True):
         out.append((at, n, "Alert acknowledged via web", _email(world, by)))

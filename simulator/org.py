@@ -30,6 +30,7 @@ DEFAULT_HISTORY_LIMIT = 10  # Argo CD's default spec.revisionHistoryLimit
 NOTIFY_DELAY: dict[str, timedelta] = {
     "pagerduty": timedelta(seconds=2),
     "opsgenie": timedelta(seconds=1),
+    "jsm": timedelta(seconds=1),  # JSM Operations notifies as Opsgenie did (simulator/jsm.py)
 }
 
 
@@ -182,8 +183,8 @@ class Incident:
     def notifications(self) -> tuple[tuple[datetime, str], ...]:
         """Who was paged, when (user keys, time order): the primary just after the trigger, and
         the secondary at each escalation (the escalation policy pages whoever it reaches).
-        PagerDuty serves them as notify_log_entry, Opsgenie as "Sent ... notification to" alert
-        log lines; an Opsgenie *incident* names no one."""
+        PagerDuty serves them as notify_log_entry, Opsgenie and JSM Operations as "Sent ...
+        notification to" alert log lines; an Opsgenie *incident* names no one."""
         delay = NOTIFY_DELAY[self.source]
         pages = [(self.created_at + delay, self.responder)]
         pages += [(at + delay, self.secondary) for at in self.escalations]

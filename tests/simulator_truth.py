@@ -25,11 +25,14 @@ Choices where the definitions leave room (the ETL must make the same ones):
   ``[taxonomy]`` / ``[releases]``; ``opskpi demo`` sets both);
 * an incident's own runbook counts once the alert carrying it has arrived (``view_at``);
 * interruptions: the pages of ``Incident.notifications()`` sent by ``view_at`` (PagerDuty
-  incidents, merged ones too, and Opsgenie alerts; an Opsgenie *incident* names no one), one
-  per (incident, source, person), classed by the local time of the person's first page with
-  the holidays package's calendar; ``max_per_person`` is 0 when nobody was paged;
+  incidents, merged ones too, Opsgenie and JSM alerts; an Opsgenie *incident* names no one),
+  one per (incident, person), classed by the local time of the person's first page with
+  the holidays package's calendar; ``max_per_person`` is 0 when nobody was paged. A person is
+  a PagerDuty user, or an Opsgenie/JSM user (one account moved from one to the other: the same
+  person in both). An alert in both systems pages through both records; its pages count for
+  the record that counts (below), the person's first page of either record;
 * alerts per incident: PagerDuty ``alert_counts.all`` as served at ``view_at``, 1 per Opsgenie
-  alert, none for an Opsgenie incident.
+  or JSM alert, none for an Opsgenie incident.
 * JSM Operations (``"jsm"`` in ``sources``, the simulator's migrated Opsgenie account): an
   Opsgenie alert imported into JSM counts once, as its JSM record when no cutover is given (JSM
   is preferred), as its Opsgenie record with ``jsm_cutover`` (the migration instant: no alert
@@ -49,6 +52,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
+from opskpi.simulator.jsm import is_import, jsm_records, opsgenie_copies
 from opskpi.simulator.org import Deploy, Incident, Organisation, Postmortem
 from opskpi.simulator.pagerduty import RELEASE_FIELD, ROOT_CAUSE_FIELD
 
@@ -339,7 +343,7 @@ def compute_kpis(
         "rca": _rca(org, live, policy, tz, holidays, as_of, view, today, since, until),
         "paging": _paging(live, policy),
         "oncall": _oncall(
-            org, view, tz, holidays, since, until, sources, opsgenie_mode, oncall_hours
+            org, view, tz, holidays, since, until, sources, opsgenie_mode, oncall_hours, jsm_cutover
         ),
         "noise": _noise(live, as_of, flap_window),
     }
@@ -602,21 +606,61 @@ def interruption_class(local: datetime, business_day: bool, hours: OncallHours) 
     return "off_hours"
 
 
+def paging_records(
+    org: Organisation,
+    view: datetime,
+    sources: Sequence[str] = ("pagerduty", "opsgenie"),
+    opsgenie_mode: str = "alerts",
+) -> list[tuple[Incident, str | None]]:
+    """Every record that pages someone, visible at ``view``, with its twin's key (the same
+    alert's record in the other system, None when it has none): PagerDuty incidents, Opsgenie
+    alerts (the Opsgenie copies of JSM alerts sent to both during the switch included), JSM
+    alerts (those imported from Opsgenie included, from the migration on). An Opsgenie
+    *incident*'s timeline names no one paged: in incidents mode Opsgenie pages no one."""
+    migrated = org.jsm_migrated_at is not None and org.jsm_migrated_at <= view
+    out: list[tuple[Incident, str | None]] = []
+    for inc in org.incidents:
+        if inc.source not in sources or (inc.source == "opsgenie" and opsgenie_mode != "alerts"):
+            continue
+        twin = None
+        if inc.twin_id is not None:
+            twin = f"jsm:{inc.twin_id}" if inc.source == "opsgenie" else f"opsgenie:{inc.twin_id}"
+        out.append((inc, twin))
+    if "jsm" in sources and migrated:
+        out += [(r, f"opsgenie:{r.twin_id}") for r in jsm_records(org) if is_import(r)]
+    if "opsgenie" in sources and opsgenie_mode == "alerts":
+        out += [(r, f"jsm:{r.twin_id}") for r in opsgenie_copies(org)]
+    return [(inc, twin) for inc, twin in out if inc.created_at <= view]
+
+
+def person_space(source: str) -> str:
+    """Whose user a person paged by ``source`` is: Opsgenie's users moved to JSM Operations."""
+    return "pagerduty" if source == "pagerduty" else "opsgenie"
+
+
 def interruptions(
     org: Organisation,
     view: datetime,
     sources: Sequence[str] = ("pagerduty", "opsgenie"),
     opsgenie_mode: str = "alerts",
+    jsm_cutover: datetime | None = None,
 ) -> dict[tuple[str, str, str], datetime]:
-    """(incident key, source, person) → the person's first page for the incident, by ``view``."""
+    """(incident key, person's space, person) → the person's first page for the incident, by
+    ``view``. The incident is the record that counts (``unified_incidents``): a record left out
+    pages for its twin when the twin counts, else for nobody."""
+    counted = {
+        row.key
+        for row in unified_incidents(
+            org, view, opsgenie_mode, sources, NO_FIELDS, jsm_cutover=jsm_cutover
+        )
+    }
     firsts: dict[tuple[str, str, str], datetime] = {}
-    for inc in org.incidents:
-        if inc.created_at > view or inc.source not in sources:
+    for record, twin in paging_records(org, view, sources, opsgenie_mode):
+        incident = record.key if record.key in counted else twin if twin in counted else None
+        if incident is None:
             continue
-        if inc.source == "opsgenie" and opsgenie_mode == "incidents":
-            continue  # incident timelines name no one paged
-        for at, who in inc.notifications():
-            key = (inc.key, inc.source, who)
+        for at, who in record.notifications():
+            key = (incident, person_space(record.source), who)
             if at <= view and (key not in firsts or at < firsts[key]):
                 firsts[key] = at
     return firsts
@@ -632,18 +676,20 @@ def _oncall(
     sources: Sequence[str],
     opsgenie_mode: str,
     hours: OncallHours | None,
+    jsm_cutover: datetime | None,
 ) -> dict[str, Any]:
     hours = hours or OncallHours()
     off_days = holidays_lib.country_holidays(country, years=range(since.year - 1, until.year + 1))
     counts = {"business_hours": 0, "off_hours": 0, "sleep_hours": 0}
     per_person: dict[tuple[str, str], int] = {}
-    for (_incident, source, who), at in interruptions(org, view, sources, opsgenie_mode).items():
+    pages = interruptions(org, view, sources, opsgenie_mode, jsm_cutover)
+    for (_incident, space, who), at in pages.items():
         local = at.astimezone(tz)
         if not since <= local.date() < until:
             continue
         business_day = local.weekday() < 5 and local.date() not in off_days
         counts[interruption_class(local, business_day, hours)] += 1
-        per_person[(source, who)] = per_person.get((source, who), 0) + 1
+        per_person[(space, who)] = per_person.get((space, who), 0) + 1
     total = sum(counts.values())
     return {
         "interruptions": total,

@@ -175,6 +175,26 @@ def test_the_migration_is_exercised(org: Organisation, synced: Synced) -> None:
     # postmortems of imported alerts count for the JSM record when it is the one that counts
     imported_keys = {f"opsgenie:{i.source_id}" for i in imports}
     assert any(key in imported_keys for pm in org.postmortems for key in pm.incidents)
+    # on-call and noise: JSM alerts page people and count as one alert each; a person paged by
+    # both records of a paired alert (an import's copied log, a dual-run alert's two pages) is
+    # interrupted once, for the record that counts (docs/kpis.md §10): every interruption of a
+    # paired alert has the two records' notifications
+    paired = (
+        "select incident_key from interruptions where incident_key in "
+        "(select opsgenie_key from jsm_opsgenie_pairs union all "
+        "select jsm_key from jsm_opsgenie_pairs)"
+    )
+    for variant in ("cutover", "pairs"):
+        con = synced[variant]
+        jsm_pages = con.execute("select count(*) from interruptions where source = 'jsm'")
+        assert jsm_pages.fetchone()[0] > 0, variant
+        by_notifications = con.execute(
+            f"select notifications >= 2, count(*) from interruptions "
+            f"where incident_key in ({paired}) group by all"
+        ).fetchall()
+        assert len(by_notifications) == 1 and by_notifications[0][0] is True, variant
+        counts = con.execute("select distinct alert_count from incidents where source = 'jsm'")
+        assert counts.fetchall() == [(1,)], variant
     spellings = dict(
         reader.execute(
             "select spelling, sum(records) from jsm_field_spellings "

@@ -208,10 +208,13 @@ def test_logs_follow_the_after_cursor_to_the_end(
         body = jsm.session.get(root + body["links"]["next"], timeout=30).json()
         lines += body["values"]
         pages += 1
-    # the alert's life: created, notified, each escalation, ack, unack, reassignment, close
+    # the alert's life: created, the primary notified, each escalation with the secondary
+    # notified (two lines), each ack and unack, the reassignment, the close
+    assert len(inc.escalations) >= 1  # the escalation lines and their notifications are exercised
     expected = (
-        2
-        + len(inc.escalations)
+        1
+        + 1
+        + 2 * len(inc.escalations)
         + len(inc.acks)
         + len(inc.unacks)
         + (inc.reassigned_at is not None)
@@ -220,6 +223,14 @@ def test_logs_follow_the_after_cursor_to_the_end(
     assert len(lines) == expected and pages == -(-expected // 2)
     times = [_ts(line.get("logTime") or line["createdAt"]) for line in lines]
     assert times == sorted(times)
+    # nothing repeated across pages: every line is its own (time, text)
+    assert len({(t, line["log"]) for t, line in zip(times, lines, strict=True)}) == expected
+    notified = [line["log"] for line in lines if line["log"].startswith("Sent [Mobile]")]
+    emails = {u.key: u.email for u in server.org.users}
+    assert notified == [
+        f"Sent [Mobile] notification to {emails[inc.responder]}",
+        *[f"Sent [Mobile] notification to {emails[inc.secondary]}"] * len(inc.escalations),
+    ]
 
 
 def test_stakeholder_comms_pages_by_cursor(jsm: Client, server: SimulatorServer) -> None:

@@ -103,13 +103,17 @@ def public_client(
     ctx: SyncContext,
     base_url: str,
     *,
+    key: str,
     retry: RetryPolicy | None = None,
     session: Any = None,
 ) -> HttpClient:
     """A client for a public endpoint of ``source`` on another host (JSM: the site's
     ``/_edge/tenant_info``): the source's policy and timeout, no credential sent; messages
-    still keep the source's secrets out."""
-    http = source_http(settings, source, retry=retry)
+    still keep the source's secrets out. ``base_url`` follows the https rule too (what it
+    answers decides where the credential goes next): a refusal names the config ``key``
+    (``sources.jsm.site``)."""
+    http = source_http(settings, source, retry=retry)  # the source's own base_url first
+    require_https(base_url, key)
 
     def count(_endpoint: str) -> None:
         ctx.requests += 1

@@ -87,6 +87,7 @@ final as (
             regexp_extract(alerts.description, '(?im)^\s*runbook:\s*(\S+)', 1)
         ) as runbook_url,
         'jsm alert' as runbook_source,
+        1::bigint as alert_count,  -- a JSM alert is one alert, as an Opsgenie alert (docs/kpis.md §11)
         alerts.fetched_at
     from alerts
     cross join settings

@@ -168,7 +168,9 @@ class JsmConnector:
     def _tenant_cloud_id(self, ctx: SyncContext, stats: dict[str, int]) -> str:
         site = self.config.site
         assert site is not None  # the settings require site or cloud_id
-        with public_client(self.settings, "jsm", ctx, site, retry=self.retry) as client:
+        with public_client(
+            self.settings, "jsm", ctx, site, key="sources.jsm.site", retry=self.retry
+        ) as client:
             try:
                 reply = client.get("/_edge/tenant_info", endpoint="GET <site>/_edge/tenant_info")
             finally:
