@@ -62,6 +62,9 @@ class Kpi:
     card_label: str | None = None  # a shorter label key for cards
     card_note: Text | None = None  # the card's caption in place of n
     scope_of: ScopeOf | None = None  # a count whose label must say what it covers
+    # how many the number is measured on (the n as a number): the weekly review's briefing
+    # does not flag a change measured on fewer than ``[report] change_min_n``
+    count: Callable[[KpiReport], int | None] | None = None
 
     def label(self, tr: Translator, scope: Scope = "period") -> str:
         """The KPI's name, with its scope where it has one: "Ações atrasadas (prazo no
@@ -181,6 +184,7 @@ _KPIS: tuple[Kpi, ...] = (
         lambda r: r.pooled.incidents,
         n=lambda r, tr: tr("merged_apart", n=r.pooled.merged),
         lower_is_better=True,
+        count=lambda r: r.pooled.incidents,
     ),
     Kpi(
         "tta_mean",
@@ -191,9 +195,24 @@ _KPIS: tuple[Kpi, ...] = (
         lower_is_better=True,
         card_label="kpi.mtta",
         card_note=_stats_caption(_tta),
+        count=lambda r: _tta(r).n,
     ),
-    Kpi("tta_median", "duration", lambda r: _tta(r).median, n=_measured(_tta), target="ack"),
-    Kpi("tta_p90", "duration", lambda r: _tta(r).p90, n=_measured(_tta), target="ack"),
+    Kpi(
+        "tta_median",
+        "duration",
+        lambda r: _tta(r).median,
+        n=_measured(_tta),
+        target="ack",
+        count=lambda r: _tta(r).n,
+    ),
+    Kpi(
+        "tta_p90",
+        "duration",
+        lambda r: _tta(r).p90,
+        n=_measured(_tta),
+        target="ack",
+        count=lambda r: _tta(r).n,
+    ),
     Kpi(
         "ttr_mean",
         "duration",
@@ -203,15 +222,31 @@ _KPIS: tuple[Kpi, ...] = (
         lower_is_better=True,
         card_label="kpi.mttr",
         card_note=_stats_caption(_ttr),
+        count=lambda r: _ttr(r).n,
     ),
-    Kpi("ttr_median", "duration", lambda r: _ttr(r).median, n=_measured(_ttr), target="resolve"),
-    Kpi("ttr_p90", "duration", lambda r: _ttr(r).p90, n=_measured(_ttr), target="resolve"),
+    Kpi(
+        "ttr_median",
+        "duration",
+        lambda r: _ttr(r).median,
+        n=_measured(_ttr),
+        target="resolve",
+        count=lambda r: _ttr(r).n,
+    ),
+    Kpi(
+        "ttr_p90",
+        "duration",
+        lambda r: _ttr(r).p90,
+        n=_measured(_ttr),
+        target="resolve",
+        count=lambda r: _ttr(r).n,
+    ),
     Kpi(
         "ack_sla",
         "share",
         lambda r: r.pooled.ack_sla_compliance,
         n=lambda r, tr: tr("n_measured", n=r.pooled.ack_sla_n),
         target="ack",
+        count=lambda r: r.pooled.ack_sla_n,
     ),
     Kpi(
         "resolve_sla",
@@ -219,6 +254,7 @@ _KPIS: tuple[Kpi, ...] = (
         lambda r: r.pooled.resolve_sla_compliance,
         n=lambda r, tr: tr("n_measured", n=r.pooled.resolve_sla_n),
         target="resolve",
+        count=lambda r: r.pooled.resolve_sla_n,
     ),
     Kpi(
         "breaching_open",
@@ -234,6 +270,7 @@ _KPIS: tuple[Kpi, ...] = (
         lambda r: r.releases.release_caused_share,
         n=_release_n,
         lower_is_better=True,
+        count=lambda r: r.releases.incidents,
     ),
     Kpi(
         "change_failure_rate",
@@ -243,6 +280,7 @@ _KPIS: tuple[Kpi, ...] = (
             "deploys_n", part=r.releases.deploys_with_incident, whole=r.releases.deploys
         ),
         lower_is_better=True,
+        count=lambda r: r.releases.deploys,
     ),
     Kpi("deploys", "count", lambda r: r.releases.deploys, neutral=True),
     Kpi("rollbacks", "count", lambda r: r.releases.rollbacks, lower_is_better=True),
@@ -251,6 +289,7 @@ _KPIS: tuple[Kpi, ...] = (
         "share",
         lambda r: r.runbooks.coverage,
         n=lambda r, tr: tr.ratio(r.runbooks.with_runbook, r.runbooks.incidents),
+        count=lambda r: r.runbooks.incidents,
     ),
     Kpi(
         "rca_adherence",
@@ -258,6 +297,7 @@ _KPIS: tuple[Kpi, ...] = (
         lambda r: r.rca.rca_adherence,
         n=_actions_ratio,
         card_note=lambda r, tr: _actions_ratio(r, tr) + " · " + tr("rca_caption"),
+        count=lambda r: r.rca.actions_due,
     ),
     Kpi(
         "overdue_actions",
@@ -279,12 +319,14 @@ _KPIS: tuple[Kpi, ...] = (
         "share",
         lambda r: r.rca.postmortem_on_time_share,
         n=lambda r, tr: tr.ratio(r.rca.postmortems_on_time, r.rca.postmortems_due),
+        count=lambda r: r.rca.postmortems_due,
     ),
     Kpi(
         "paging_window",
         "share",
         lambda r: r.paging.acked_within_paging_window,
         n=lambda r, tr: tr("n_measured", n=r.paging.acknowledged),
+        count=lambda r: r.paging.acknowledged,
     ),
     Kpi(
         "escalation_rate",
@@ -293,6 +335,7 @@ _KPIS: tuple[Kpi, ...] = (
         # incidents of the period, merged excluded: the rate's denominator
         n=lambda r, tr: tr.ratio(r.paging.escalated, r.pooled.incidents),
         lower_is_better=True,
+        count=lambda r: r.pooled.incidents,
     ),
 )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
-ORDER = ("1m", "100k", "tiny")
+ORDER = ("1m", "100k", "demo", "tiny")
 
 
 def _ms(seconds: float) -> str:
@@ -160,6 +160,27 @@ TARGETS: tuple[Target, ...] = (
         lambda v: v <= 2,
         "s",
     ),
+    (
+        "first page stable, Chromium",
+        "≤ 2 s",
+        _get("browser", "first_page"),
+        lambda v: v <= 2,
+        "s",
+    ),
+    (
+        "page switch, Chromium (slowest page)",
+        "≤ 1 s",
+        _get("browser", "page_switch_max"),
+        lambda v: v <= 1,
+        "s",
+    ),
+    (
+        "filter change, Chromium",
+        "≤ 1 s",
+        _get("browser", "filter_change"),
+        lambda v: v <= 1,
+        "s",
+    ),
     ("sync requests / minimum", "≤ 1.1×", _get("sync", "ratio"), lambda v: v <= 1.1, "×"),
 )
 
@@ -192,6 +213,12 @@ def targets_table(results: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def browser_line(r: dict[str, Any]) -> str:
+    from benchmarks.browser import line
+
+    return line(r)
+
+
 def _section(size: str, r: dict[str, Any]) -> list[str]:
     m = r["machine"]
     counts = r["dataset"]["counts"]
@@ -220,7 +247,12 @@ def _section(size: str, r: dict[str, Any]) -> list[str]:
             lines.append(fmt(r[key]))
     for name, figures in r.get("kpis", {}).items():
         lines.append(kpi_line(name, figures))
-    for key, fmt in (("exporter", exporter_line), ("app", app_line), ("sync", sync_line)):
+    for key, fmt in (
+        ("exporter", exporter_line),
+        ("app", app_line),
+        ("browser", browser_line),
+        ("sync", sync_line),
+    ):
         if key in r:
             lines.append(fmt(r[key]))
     lines += ["```", ""]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import app, exporter, kpis, landing, report, sync
+from benchmarks import app, browser, exporter, kpis, landing, report, sync
 from benchmarks.dataset import default_data_dir, ensure_pages, params_json, settings_dict
 from benchmarks.measure import machine
 from benchmarks.sizes import SIZES, Size
@@ -20,7 +20,8 @@ from opskpi.config import Settings, settings_from_dict
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
-STEPS = ("landing", "models", "kpis", "exporter", "app", "sync")
+STEPS = ("landing", "models", "kpis", "exporter", "app", "browser", "sync")
+DEMO = "demo"  # `opskpi demo`'s organisation, synced over HTTP: only the app's figures
 
 
 def say(message: str) -> None:
@@ -94,6 +95,11 @@ def run(size: Size, runs: int, data_dir: Path, steps: set[str]) -> dict[str, Any
     if "app" in steps:
         results["app"] = app.first_render(folder / "opskpi.toml", as_of, runs)
         say(report.app_line(results["app"]))
+    if "browser" in steps:
+        results["browser"] = browser.measure(
+            folder / "opskpi.toml", as_of, max(1, min(runs, 3)), folder / "browser-app.log"
+        )
+        say(browser.line(results["browser"]))
     if "sync" in steps:
         results["sync"] = sync.sync_requests(
             folder / "sync",
@@ -108,9 +114,38 @@ def run(size: Size, runs: int, data_dir: Path, steps: set[str]) -> dict[str, Any
     return results
 
 
+def run_demo(runs: int, data_dir: Path, steps: set[str]) -> dict[str, Any]:
+    """The demo's warehouse (built once, at the benchmark's fixed end): the app's figures."""
+    from benchmarks.sizes import END
+
+    folder = data_dir / DEMO
+    folder.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "size": DEMO,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "runs": runs,
+        "machine": machine(),
+    }
+    say(f"opskpi benchmark, the demo's organisation, {runs} run(s) per figure")
+    counts = browser.build_demo(folder, END)
+    results["dataset"] = {"counts": counts, "generate_seconds": None}
+    say("dataset: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    if "app" in steps:
+        results["app"] = app.first_render(folder / "opskpi.toml", END, runs)
+        say(report.app_line(results["app"]))
+    if "browser" in steps:
+        results["browser"] = browser.measure(
+            folder / "opskpi.toml", END, max(1, min(runs, 3)), folder / "browser-app.log"
+        )
+        say(browser.line(results["browser"]))
+    results["machine"]["load_average_after"] = list(machine()["load_average"])
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
+    parser.add_argument("--size", choices=[*sorted(SIZES), DEMO], default="tiny")
     parser.add_argument("--runs", type=int, help="runs per figure (default: per size)")
     parser.add_argument(
         "--data-dir",
@@ -133,16 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", help=f"comma-separated steps among {','.join(STEPS)}")
     args = parser.parse_args(argv)
-    size = SIZES[args.size]
     steps = set(args.only.split(",")) if args.only else set(STEPS)
     unknown = steps - set(STEPS)
     if unknown:
         parser.error(f"unknown step(s) {sorted(unknown)}: choose among {', '.join(STEPS)}")
-    results = run(size, args.runs or size.runs, args.data_dir, steps)
+    if args.size == DEMO:
+        name = DEMO
+        results = run_demo(args.runs or 3, args.data_dir, steps & {"app", "browser"})
+    else:
+        size = SIZES[args.size]
+        name = size.name
+        results = run(size, args.runs or size.runs, args.data_dir, steps)
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    out = args.results_dir / f"{size.name}.json"
+    out = args.results_dir / f"{name}.json"
     previous = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
-    if args.only and previous.get("size") == size.name:
+    if args.only and previous.get("size") == name:
         # a partial run updates the figures it measured; the full run's header stays, and the
         # partial run is listed with its own time and load
         partial = {

@@ -43,32 +43,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
-class ReportSettings(Strict):
-    timezone: str = "America/Sao_Paulo"
-    holidays: str = "BR"
-    language: Literal["pt-BR", "en"] = "pt-BR"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"expected an IANA time zone such as 'America/Sao_Paulo', got {value!r}"
-            ) from None
-        return value
-
-    @field_validator("holidays")
-    @classmethod
-    def _known_country(cls, value: str) -> str:
-        if value not in holidays.list_supported_countries():
-            raise ValueError(
-                f"expected a country code known to the holidays package, got {value!r}"
-            )
-        return value
-
-
 class WarehouseSettings(Strict):
     path: Path = Path("data/opskpi.duckdb")
     memory_limit: str = "1GB"
@@ -292,6 +266,9 @@ class PostmortemSettings(Strict):
     actions_csv: Path | None = None
     # bytes (or "4MB", "512KB", "4MiB"): a larger postmortem or actions CSV is rejected unread
     max_file_size: Annotated[int, BeforeValidator(_file_size)] = DEFAULT_MAX_FILE_SIZE
+    # where people read the postmortem files (e.g. the repository's web view): the weekly review
+    # links each postmortem as <web_url>/<file>
+    web_url: str | None = None
 
 
 class SyncSettings(Strict):
@@ -380,6 +357,149 @@ class ExporterSettings(Strict):
     port: int = 9464
     bind: str = "127.0.0.1"
     refresh: WallDuration = Field(default_factory=lambda: parse_duration("60s"))
+
+
+# -- the weekly review: briefing thresholds and delivery (docs/weekly-review.md) -----------------
+
+# The headline shares the briefing holds to a target (``[report.targets]``), with the defaults:
+# "at least" for the ones where more is better, "at most" for the rates (app/catalogue.py says
+# which way is better for each).
+DEFAULT_REVIEW_TARGETS: dict[str, float] = {
+    "ack_sla": 0.9,
+    "resolve_sla": 0.9,
+    "postmortems_on_time": 0.8,
+    "rca_adherence": 0.8,
+    "runbook_coverage": 0.8,
+    "change_failure_rate": 0.15,
+}
+REVIEW_TARGET_KEYS = (
+    "ack_sla",
+    "resolve_sla",
+    "postmortems_on_time",
+    "rca_adherence",
+    "runbook_coverage",
+    "change_failure_rate",
+    "release_caused",
+    "paging_window",
+    "escalation_rate",
+)
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def is_loopback(host: str | None) -> bool:
+    """A host on this machine (plain http and unencrypted SMTP are allowed only there)."""
+    return (host or "").strip("[]").lower() in _LOOPBACK_HOSTS or (host or "").startswith("127.")
+
+
+class WebhookSettings(Strict):
+    """A chat incoming webhook. Its URL carries the credential: it comes from ``url_env`` or
+    ``url_file``, never the TOML, and is never logged."""
+
+    kind: Literal["slack", "mattermost", "teams"] = "slack"
+    url_env: str | None = None
+    url_file: str | None = None
+    timeout: WallDuration = Field(default_factory=lambda: parse_duration("15s"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_url(cls, data: object) -> object:
+        if isinstance(data, dict) and "url" in data:
+            raise ValueError(
+                "'url' must not be written in the config file (a webhook URL is a secret): "
+                "use 'url_env' (an environment variable) or 'url_file'"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> WebhookSettings:
+        _exactly_one(self.url_env, self.url_file, "url_env", "url_file")
+        return self
+
+
+class EmailSettings(SecretRef):
+    """SMTP delivery of the HTML review. ``security``: ``starttls`` (port 587), ``tls``
+    (implicit TLS, port 465) or ``none`` (only to a server on this machine)."""
+
+    host: str
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    password_file: str | None = None
+    sender: str
+    to: list[str] = Field(min_length=1)
+    subject: str | None = None  # default: the review's title
+    ca_bundle: str | None = None  # a private CA for the server's certificate
+    attach_csv: bool = True  # the full lists behind every "showing N of M"
+    timeout: WallDuration = Field(default_factory=lambda: parse_duration("30s"))
+
+    @model_validator(mode="after")
+    def _auth_and_security(self) -> EmailSettings:
+        if self.password_env and self.password_file:
+            raise ValueError("set at most one of 'password_env' or 'password_file'")
+        if (self.password_env or self.password_file) and not self.username:
+            raise ValueError("'username' is required with a password")
+        if self.security == "none" and not is_loopback(self.host):
+            raise ValueError(
+                f"security = 'none' sends mail and password in clear: only allowed to a server "
+                f"on this machine, not {self.host!r} (use 'starttls' or 'tls')"
+            )
+        return self
+
+
+class DeliverySettings(Strict):
+    """Where ``opskpi report --send`` writes the file first, and where it sends it."""
+
+    output_dir: Path = Path("reports")
+    webhook: WebhookSettings | None = None
+    email: EmailSettings | None = None
+
+
+class ReportSettings(Strict):
+    timezone: str = "America/Sao_Paulo"
+    holidays: str = "BR"
+    language: Literal["pt-BR", "en"] = "pt-BR"
+    # the weekly review (docs/kpis.md §9): list caps and what the briefing flags
+    list_limit: int = Field(default=200, ge=1)  # rows of a detail list
+    briefing_limit: int = Field(default=15, ge=1)  # rows of a briefing list
+    change_pp: float = Field(default=10.0, gt=0)
+    change_ratio: float = Field(default=0.5, gt=0)
+    change_min_n: int = Field(default=5, ge=0)
+    targets: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_REVIEW_TARGETS))
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(REVIEW_TARGET_KEYS))
+        if unknown:
+            raise ValueError(
+                f"unknown KPI(s) {unknown}: expected keys among {list(REVIEW_TARGET_KEYS)}"
+            )
+        outside = sorted(k for k, v in value.items() if not 0 <= v <= 1)
+        if outside:
+            raise ValueError(f"targets are shares between 0 and 1 (0.9 = 90 %): {outside}")
+        return {**DEFAULT_REVIEW_TARGETS, **value}
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"expected an IANA time zone such as 'America/Sao_Paulo', got {value!r}"
+            ) from None
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value not in holidays.list_supported_countries():
+            raise ValueError(
+                f"expected a country code known to the holidays package, got {value!r}"
+            )
+        return value
 
 
 class SettingsModel(Strict):

@@ -17,6 +17,7 @@ import pandas as pd
 from opskpi import sql
 from opskpi.metrics.kpis import run_query
 from opskpi.metrics.period import Filters, Period, Query
+from opskpi.sql.session import scalar
 
 QUERIES = sorted(p.stem for p in (sql.SQL_DIR / "queries").glob("*.sql"))
 OrderBy = Literal["created", "tta", "ttr", "severity"]
@@ -158,3 +159,32 @@ def policy_targets(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float 
 def taxonomy_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Root-cause key → the configured label, in display order."""
     return dict(run_query(con, "queries/taxonomy", {}).fetchall())
+
+
+# -- the weekly review's briefing (docs/kpis.md §9) ----------------------------------------------
+
+
+def open_breaching(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, filters: Filters | None = None
+) -> pd.DataFrame:
+    """Every incident open at ``as_of`` past its resolve target, or unacknowledged past its ack
+    target, whatever period it was created in (``queries/open_breaching``)."""
+    return list_frame(con, "open_breaching", (filters or Filters()).params() | {"as_of": as_of})
+
+
+def postmortems_late_now(
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime,
+    filters: Filters | None = None,
+    *,
+    deadline_since: datetime | None = None,
+) -> pd.DataFrame:
+    """Incidents whose postmortem deadline passed before ``as_of`` with none published; only
+    deadlines from ``deadline_since`` on when given (``queries/postmortems_late_now``)."""
+    params = (filters or Filters()).params() | {"as_of": as_of, "deadline_since": deadline_since}
+    return list_frame(con, "postmortems_late_now", params)
+
+
+def reporting_timezone(con: duckdb.DuckDBPyConnection) -> str:
+    """The reporting time zone the snapshot was built with (``[report] timezone``)."""
+    return str(scalar(con, "select timezone from cfg_settings"))

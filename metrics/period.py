@@ -122,6 +122,31 @@ def week_of(day: date) -> str:
     return week_label(year, week)
 
 
+def weeks_between(since: date, until: date) -> list[date]:
+    """The Mondays of the ISO weeks that ``[since, until)`` touches, in order (the buckets of a
+    weekly series: sql/macros/20_period_buckets.sql)."""
+    monday = since - timedelta(days=since.weekday())
+    out = []
+    while monday < until:
+        out.append(monday)
+        monday += timedelta(days=7)
+    return out
+
+
+def partial_weeks(period: Period, timezone: str, data_since: date | None = None) -> frozenset[date]:
+    """The weeks (Mondays) of ``period`` that a weekly series holds only in part: cut by the
+    period's first or last day, not ended at ``as_of``, or begun before the first day of data.
+    Their values are not comparable with whole weeks: charts draw them apart (docs/kpis.md §9)."""
+    today = period.as_of.astimezone(ZoneInfo(timezone)).date()
+    first = max(period.since, data_since) if data_since else period.since
+    week = timedelta(days=7)
+    return frozenset(
+        monday
+        for monday in weeks_between(period.since, period.until)
+        if monday < first or monday + week > period.until or monday + week > today
+    )
+
+
 def previous_full_week(today: date) -> str:
     """The last ISO week that has ended before ``today`` (what a Monday review looks at)."""
     return week_of(today - timedelta(days=7))

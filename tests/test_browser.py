@@ -177,6 +177,57 @@ def test_overview_filter_and_weekly_review(server: str, browser) -> None:
     driver.save_screenshot(str(ARTIFACTS / "browser-3-weekly-review.png"))
 
 
+def _first_screen(driver, selector: str) -> bool:
+    """The element is on the first screen (its top inside the window), without scrolling."""
+    from selenium.webdriver.common.by import By
+
+    element = driver.find_element(By.CSS_SELECTOR, selector)
+    top = driver.execute_script("return arguments[0].getBoundingClientRect().top", element)
+    return 0 <= top < driver.execute_script("return window.innerHeight")
+
+
+def test_weekly_review_page_and_html_report_open_on_the_briefing(
+    server: str, browser, tmp_path: Path
+) -> None:
+    """The review's first screen is the briefing, on the page and in the HTML file; the file
+    opens from disk with nothing fetched (no network, no fonts, no scripts)."""
+    from selenium.webdriver.common.by import By
+
+    from opskpi.app.i18n.translator import Translator
+    from opskpi.app.review.build import weekly_review
+    from opskpi.app.review.document import to_html
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver = browser
+    driver.set_window_size(1366, 900)
+    driver.get(f"{server}/revisao-semanal?review_week={fx.WEEK}&as_of={quote(fx.AS_OF_PARAM)}")
+    _wait_for_text(driver, "O que pede decisão nesta semana")
+    _wait_for_text(driver, "Sev1 e sev2 da semana")
+    body = driver.find_element(By.TAG_NAME, "body").text
+    assert "Semana: 2 sev1 · 2 sev2 · abertos acima do alvo agora, de qualquer semana: 1" in body
+    driver.save_screenshot(str(ARTIFACTS / "browser-6-weekly-review-briefing.png"))
+
+    # the HTML report of the same week, opened as a file
+    from opskpi.metrics.snapshot import open_settings_snapshot
+
+    settings = fx.build_fixture(tmp_path / "report")  # the same fixture as the server's
+    con = open_settings_snapshot(settings)
+    try:
+        page = to_html(weekly_review(con, fx.WEEK, fx.AS_OF, Translator("pt-BR")))
+    finally:
+        con.close()
+    report = ARTIFACTS / "review-2026-W10.html"
+    report.write_text(page, encoding="utf-8")
+    driver.get(report.as_uri())
+    _wait_for_text(driver, "O que pede decisão nesta semana")
+    assert _first_screen(driver, "section.briefing")
+    assert _first_screen(driver, "p.lead")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == 4
+    fetched = driver.execute_script("return performance.getEntriesByType('resource').length")
+    assert fetched == 0  # self-contained: nothing loaded from anywhere
+    driver.save_screenshot(str(ARTIFACTS / "browser-7-review-html.png"))
+
+
 def test_oncall_page_and_team_table(server: str, browser) -> None:
     """Carga de plantão and Times render in Chromium with the fixture's hand-worked figures
     (tests/app_fixture.py: week 2026-W10)."""

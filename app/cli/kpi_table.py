@@ -1,30 +1,41 @@
-"""The human-readable rendering of ``opskpi kpis`` (rich tables, durations for people)."""
+"""The human-readable rendering of ``opskpi kpis`` (rich tables, durations for people), in the
+words of ``app/i18n`` and with the taxonomy's labels, not its keys."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from opskpi.app.i18n.format import duration, percent
+from opskpi.app.i18n.format import percent
+from opskpi.app.i18n.translator import Translator
 from opskpi.metrics.report import KpiReport, ResponseTimesRow, Stats
 
 
-def print_report(report: KpiReport, console: Console | None = None) -> None:
+def print_report(
+    report: KpiReport,
+    console: Console | None = None,
+    tr: Translator | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """``labels``: the configured taxonomy labels (``metrics.lists.taxonomy_labels``)."""
     console = console or Console()
+    tr = tr or Translator("en")
+    labels = labels or {}
     console.print(
-        f"[bold]opskpi[/] {report.since.isoformat()} → {report.until.isoformat()} (exclusive), "
-        f"{report.timezone}, as of {report.as_of.isoformat()}"
+        "[bold]opskpi[/] "
+        + tr(
+            "cli_header",
+            since=tr.day(report.since),
+            until=tr.day(report.until),
+            as_of=tr.instant(report.as_of, report.timezone),
+        )
     )
     rows = report.response_times
-    counts = Table(
-        title="Incidents of the period (breach, unack>SLA: the period's incidents still open "
-        "at as-of, past their target)",
-        title_justify="left",
-    )
+    counts = Table(title=tr("cli.incidents_title"), title_justify="left")
     for column in (
         "sev",
         "count",
@@ -34,88 +45,99 @@ def print_report(report: KpiReport, console: Console | None = None) -> None:
         "resolved",
         "open",
         "breach",
-        "unack>SLA",
+        "unack_over",
     ):
-        counts.add_column(column, justify="left" if column == "sev" else "right")
+        counts.add_column(tr(f"cli.{column}"), justify="left" if column == "sev" else "right")
     for row in rows:
         counts.add_row(
-            row.severity,
-            str(row.incidents),
-            str(row.merged),
-            str(row.acknowledged),
-            str(row.unacknowledged),
-            str(row.resolved),
-            str(row.open),
-            _count(row.breaching_open),
-            _count(row.unacked_over_target),
+            tr.severity(row.severity),
+            tr.num(row.incidents),
+            tr.num(row.merged),
+            tr.num(row.acknowledged),
+            tr.num(row.unacknowledged),
+            tr.num(row.resolved),
+            tr.num(row.open),
+            _count(row.breaching_open, tr),
+            _count(row.unacked_over_target, tr),
         )
     console.print(counts)
     for title, stats_of, sla_of in _DURATIONS:
-        table = Table(title=title, title_justify="left")
+        table = Table(title=tr(title), title_justify="left")
         # p95 and max are in --json/--csv; the terminal keeps what fits in 80 columns
-        for column in ("severity", "n", "mean", "median", "p90", "within SLA"):
+        for column in ("severity", "n", "mean", "median", "p90", "within_sla"):
             table.add_column(
-                column, justify="left" if column == "severity" else "right", no_wrap=True
+                tr(f"cli.{column}"),
+                justify="left" if column == "severity" else "right",
+                no_wrap=True,
             )
         for row in rows:
             stats = stats_of(row)
             table.add_row(
-                row.severity,
-                str(stats.n),
-                duration(stats.mean),
-                duration(stats.median),
-                duration(stats.p90),
+                tr.severity(row.severity),
+                tr.num(stats.n),
+                tr.dur(stats.mean),
+                tr.dur(stats.median),
+                tr.dur(stats.p90),
                 # a severity without targets has breaching_open null: say so, not "no data"
-                "no target" if row.breaching_open is None else percent(sla_of(row)),
+                tr("cli.no_target") if row.breaching_open is None else tr.pct(sla_of(row)),
             )
         console.print(table)
-    causes = Table(title="Root causes", title_justify="left")
-    causes.add_column("root cause")
-    causes.add_column("incidents", justify="right")
-    causes.add_column("share", justify="right")
+    causes = Table(title=tr("sec_causes"), title_justify="left")
+    causes.add_column(tr("cli.root_cause"))
+    causes.add_column(tr("cli.count"), justify="right")
+    causes.add_column(tr("cli.share"), justify="right")
     for cause in report.root_causes:
-        causes.add_row(cause.root_cause, str(cause.incidents), percent(cause.share))
+        causes.add_row(
+            escape(tr.cause(cause.root_cause, labels.get(cause.root_cause))),
+            tr.num(cause.incidents),
+            tr.pct(cause.share),
+        )
     console.print(causes)
     releases, runbooks, rca, paging = report.releases, report.runbooks, report.rca, report.paging
-    summary = Table(
-        title="Releases, runbooks, RCA, paging", title_justify="left", show_header=False
-    )
+    summary = Table(title=tr("cli.summary"), title_justify="left", show_header=False)
     summary.add_column("metric")
     summary.add_column("value", justify="right")
     summary.add_row(
-        "release-caused share",
-        f"{percent(releases.release_caused_share)} "
-        f"({releases.release_caused}/{releases.incidents}; "
-        f"explicit {releases.explicit}, window {releases.window})",
+        tr("kpi.release_caused"),
+        f"{tr.pct(releases.release_caused_share)} "
+        + tr(
+            "release_n",
+            part=releases.release_caused,
+            whole=releases.incidents,
+            explicit=releases.explicit,
+            window=releases.window,
+        ),
     )
     summary.add_row(
-        "change failure rate",
-        f"{percent(releases.change_failure_rate)} "
-        f"({releases.deploys_with_incident}/{releases.deploys} deploys)",
+        tr("kpi.change_failure_rate"),
+        f"{tr.pct(releases.change_failure_rate)} "
+        + tr("deploys_n", part=releases.deploys_with_incident, whole=releases.deploys),
     )
-    summary.add_row("rollbacks", str(releases.rollbacks))
+    summary.add_row(tr("kpi.rollbacks"), tr.num(releases.rollbacks))
     summary.add_row(
-        "runbook coverage",
-        f"{percent(runbooks.coverage)} ({runbooks.with_runbook}/{runbooks.incidents})",
-    )
-    summary.add_row(
-        "RCA adherence",
-        f"{percent(rca.rca_adherence)} ({rca.actions_on_time}/{rca.actions_due})",
+        tr("kpi.runbook_coverage"),
+        f"{tr.pct(runbooks.coverage)} ({tr.ratio(runbooks.with_runbook, runbooks.incidents)})",
     )
     summary.add_row(
-        "overdue actions due in the period (must-fix)",
-        f"{rca.overdue_actions} ({rca.overdue_must_fix})",
+        tr("kpi.rca_adherence"),
+        f"{tr.pct(rca.rca_adherence)} ({tr.ratio(rca.actions_on_time, rca.actions_due)})",
     )
     summary.add_row(
-        "postmortems on time",
-        f"{percent(rca.postmortem_on_time_share)} "
-        f"({rca.postmortems_on_time}/{rca.postmortems_due})",
+        tr("cli.overdue"), f"{tr.num(rca.overdue_actions)} ({tr.num(rca.overdue_must_fix)})"
     )
     summary.add_row(
-        "acked within paging window",
-        f"{percent(paging.acked_within_paging_window)} (of {paging.acknowledged})",
+        tr("kpi.postmortems_on_time"),
+        f"{tr.pct(rca.postmortem_on_time_share)} "
+        f"({tr.ratio(rca.postmortems_on_time, rca.postmortems_due)})",
     )
-    summary.add_row("escalation rate", f"{percent(paging.escalation_rate)} ({paging.escalated})")
+    summary.add_row(
+        tr("kpi.paging_window"),
+        f"{tr.pct(paging.acked_within_paging_window)} "
+        + tr("cli.of", n=tr.num(paging.acknowledged)),
+    )
+    summary.add_row(
+        tr("kpi.escalation_rate"), f"{tr.pct(paging.escalation_rate)} ({tr.num(paging.escalated)})"
+    )
     console.print(summary)
     print_oncall_and_noise(report, console)
     if report.sources:
@@ -176,14 +198,10 @@ _DURATIONS: tuple[
     tuple[str, Callable[[ResponseTimesRow], Stats], Callable[[ResponseTimesRow], float | None]],
     ...,
 ] = (
-    ("Time to acknowledge (MTTA)", lambda row: row.tta_seconds, lambda row: row.ack_sla_compliance),
-    (
-        "Time to resolve (MTTR)",
-        lambda row: row.ttr_seconds,
-        lambda row: row.resolve_sla_compliance,
-    ),
+    ("cli.tta_title", lambda row: row.tta_seconds, lambda row: row.ack_sla_compliance),
+    ("cli.ttr_title", lambda row: row.ttr_seconds, lambda row: row.resolve_sla_compliance),
 )
 
 
-def _count(value: int | None) -> str:
-    return "—" if value is None else str(value)
+def _count(value: int | None, tr: Translator) -> str:
+    return "—" if value is None else tr.num(value)

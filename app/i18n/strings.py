@@ -1,6 +1,34 @@
-"""The app's and the report's words: key → (pt-BR, English). Placeholders use ``str.format``."""
+"""The app's and the report's words: key → (pt-BR, English). Placeholders use ``str.format``.
+
+``GLOSSARY`` fixes the terms: one Portuguese word per idea, everywhere (tests/test_glossary.py
+checks the strings against it).
+"""
 
 # ruff: noqa: E501 -- one line per string keeps both languages side by side
+
+# term → (pt-BR, English, what to avoid in Portuguese). The organisation's own loanwords stay:
+# deploy, rollback, release, runbook, postmortem, snapshot, app, SLA, MTTA, MTTR.
+GLOSSARY: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "acknowledge": ("reconhecer, reconhecimento", "acknowledge", ("ack ",)),
+    "resolve": ("resolver, resolução", "resolve", ()),
+    "paging": ("acionamento (janela de acionamento)", "paging", ("paging",)),
+    "must-fix": ("ação obrigatória (must-fix)", "must-fix action", ("must-fix",)),
+    "sync": ("sincronização", "sync", ("sync ", "syncs")),
+    "overdue": ("atrasada (ação), vencida (prazo)", "overdue", ("overdue",)),
+    "breaching": ("acima do alvo, violando o SLA", "past target, breaching", ("breach",)),
+    "target": ("alvo", "target", ("target",)),
+    "owner": ("responsável", "owner", ("owner",)),
+    "mean": ("médio/média, concordando com o nome (tempo médio, taxa média)", "mean", ()),
+    "partial week": ("semana parcial", "partial week", ()),
+}
+# pt-BR strings that still break the glossary because existing tests assert them word for
+# word (to change together with those tests): key → the test that pins it.
+GLOSSARY_PINNED: dict[str, str] = {
+    "kpi.overdue_must_fix": "tests/test_report.py, tests/test_app_pages.py",  # "Obrigatórias atrasadas"
+    "kpi.paging_window": "tests/test_report.py, tests/test_app_pages.py",  # "… janela de acionamento"
+    "failed_sync": "tests/test_figures.py",  # "Sincronização com falha"
+    "timeline_help": "the legend's failed_sync label",
+}
 
 STRINGS: dict[str, tuple[str, str]] = {
     # -- general ---------------------------------------------------------------------------------
@@ -182,6 +210,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cumprimento do SLA de resolução por semana",
         "Resolve SLA compliance per week",
     ),
+    "outliers": ("valores atípicos", "outliers"),
     "slowest": ("Incidentes mais lentos: {metric}", "Slowest incidents: {metric}"),
     # -- tables ---------------------------------------------------------------------------------
     "incident": ("Incidente", "Incident"),
@@ -234,12 +263,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "failed_sync": ("Sync com falha", "Failed sync"),
     "no_app": ("(sem app)", "(no app)"),
     "deploy_timeline": (
-        "Deploys por aplicação, com incidentes",
-        "Deploys per application, with incidents",
+        "Deploys por serviço, com incidentes",
+        "Deploys per service, with incidents",
     ),
     "timeline_help": (
-        "● deploy (vermelho: com incidente atribuído) · ◆ rollback · ✕ sync com falha · ▼ incidente, na linha do app do deploy atribuído ou do serviço.",
-        "● deploy (red: with an attributed incident) · ◆ rollback · ✕ failed sync · ▼ incident, on the row of its attributed deploy's app or its service's app.",
+        "Uma linha por serviço (um app sem serviço no opskpi.toml tem a sua). ● deploy · ■ deploy com incidente atribuído · ◆ rollback · ✕ sync com falha · ▼ incidente, ★ sev1, na linha do seu serviço.",
+        "One row per service (an app mapped to no service in opskpi.toml has its own). ● deploy · ■ deploy with an attributed incident · ◆ rollback · ✕ failed sync · ▼ incident, ★ sev1, on its service's row.",
+    ),
+    "timeline_left_out": (
+        "Fora do gráfico: {n} incidentes sev3, sev4 ou de severidade desconhecida sem deploy atribuído (estão na lista de incidentes).",
+        "Not drawn: {n} sev3, sev4 or unknown-severity incidents attributed to no deploy (they are in the incident list).",
     ),
     "attributed_title": (
         "Incidentes atribuídos a cada deploy",
@@ -259,10 +292,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "revision": ("Revisão", "Revision"),
     "initiated_by": ("Iniciado por", "Initiated by"),
     "attributed_incidents": ("Incidentes atribuídos", "Attributed incidents"),
-    "failures_title": ("Syncs com falha", "Failed syncs"),
-    "none_failures": ("Nenhum sync com falha no período.", "No failed sync in the period."),
+    "failures_title": ("Sincronizações com falha", "Failed syncs"),
+    "none_failures": (
+        "Nenhuma sincronização com falha no período.",
+        "No failed sync in the period.",
+    ),
     "failures_help": (
-        "Só o estado atual de cada aplicação mostra syncs com falha; não contam como deploys.",
+        "Só o estado atual de cada aplicação mostra sincronizações com falha; não contam como deploys.",
         "Only each application's current state shows failed syncs; they do not count as deploys.",
     ),
     "team_deploys_rule": (
@@ -288,7 +324,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overdue_by_owner": ("Ações atrasadas por responsável", "Overdue actions by owner"),
     "none_overdue": ("Nenhuma ação atrasada.", "No overdue action."),
     "owner": ("Responsável", "Owner"),
-    "must_fix": ("Must-fix", "Must-fix"),
+    "must_fix": ("Obrigatória", "Must-fix"),
     "must_fix_help": (
         "bloqueiam releases pela política de mudanças",
         "block releases under the change policy",
@@ -301,14 +337,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "due": ("Prazo", "Due"),
     "days_overdue": ("Dias de atraso", "Days overdue"),
     "blockers_title": (
-        "Must-fix em aberto (bloqueiam releases)",
+        "Ações obrigatórias em aberto (bloqueiam releases)",
         "Open must-fix actions (release blockers)",
     ),
     "blockers_help": (
-        "Ações must-fix ainda não concluídas; as atrasadas primeiro.",
+        "Ações obrigatórias (must-fix) ainda não concluídas; as atrasadas primeiro.",
         "Must-fix actions not done yet; overdue first.",
     ),
-    "none_blockers": ("Nenhuma must-fix em aberto.", "No open must-fix action."),
+    "none_blockers": ("Nenhuma ação obrigatória em aberto.", "No open must-fix action."),
     "all_actions_title": (
         "Todas as ações (inclusive canceladas)",
         "Every action (cancelled included)",
@@ -337,6 +373,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Nenhum incidente neste período com estes filtros.",
         "No incident in this period with these filters.",
     ),
+    "list_capped": (
+        "mostrando {n} de {m} incidentes (mesclados inclusos, marcados): refine a busca ou o período, ou baixe todos em CSV.",
+        "showing {n} of {m} incidents (merged included, marked): narrow the search or the period, or download them all as CSV.",
+    ),
+    "download_all_csv": ("Baixar todos (CSV)", "Download all (CSV)"),
+    "unclassified_capped": (
+        "mostrando {n} de {m} incidentes não classificados: refine o período ou os filtros para ver os outros.",
+        "showing {n} of {m} unclassified incidents: narrow the period or the filters to see the others.",
+    ),
     "list_caption": (
         "{n} incidentes listados (mesclados inclusos, marcados).",
         "{n} incidents listed (merged included, marked).",
@@ -353,12 +398,23 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Incident not found: {key}. The link may be stale, or the incident is not in the published snapshot.",
     ),
     "escalations": ("Escalonamentos", "Escalations"),
+    "escalations_before_ack": (
+        "Escalonamentos antes do 1º reconhecimento",
+        "Escalations before the first acknowledgement",
+    ),
+    "escalations_never_acked": (
+        "Escalonamentos (nunca reconhecido)",
+        "Escalations (never acknowledged)",
+    ),
     "timeline": ("Linha do tempo", "Timeline"),
     "since_trigger": ("Desde a abertura", "Since trigger"),
     "event": ("Evento", "Event"),
     "actor": ("Quem", "Who"),
     # -- weekly review --------------------------------------------------------------------------
     "download_md": ("Baixar Markdown", "Download Markdown"),
+    "review_view": ("Mostrar", "Show"),
+    "tab_review": ("Revisão", "Review"),
+    "tab_trends": ("Tendências", "Trends"),
     "download_html": ("Baixar HTML", "Download HTML"),
     "same_as_cli": (
         "O mesmo conteúdo na linha de comando:",
@@ -391,6 +447,178 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Every action overdue at the evaluation date, whatever its due date.",
     ),
     "without_runbook": ("Sem runbook", "Without runbook"),
+    # -- opskpi kpis (the terminal table) ------------------------------------------------------
+    "cli_header": (
+        "{since} → {until} (exclusivo), avaliado em {as_of}",
+        "{since} → {until} (exclusive), as of {as_of}",
+    ),
+    "cli.sev": ("sev", "sev"),
+    "cli.count": ("incidentes", "count"),
+    "cli.merged": ("mesclados", "merged"),
+    "cli.acked": ("reconh.", "acked"),
+    "cli.unacked": ("sem reconh.", "unacked"),
+    "cli.resolved": ("resolvidos", "resolved"),
+    "cli.open": ("abertos", "open"),
+    "cli.breach": ("acima do alvo", "breach"),
+    "cli.unack_over": ("sem reconh.>alvo", "unack>SLA"),
+    "cli.severity": ("severidade", "severity"),
+    "cli.n": ("n", "n"),
+    "cli.mean": ("média", "mean"),
+    "cli.median": ("mediana", "median"),
+    "cli.p90": ("p90", "p90"),
+    "cli.within_sla": ("dentro do SLA", "within SLA"),
+    "cli.no_target": ("sem alvo", "no target"),
+    "cli.root_cause": ("causa-raiz", "root cause"),
+    "cli.share": ("participação", "share"),
+    "cli.tta_title": ("Tempo de reconhecimento (MTTA)", "Time to acknowledge (MTTA)"),
+    "cli.ttr_title": ("Tempo de resolução (MTTR)", "Time to resolve (MTTR)"),
+    "cli.summary": (
+        "Releases, runbooks, RCA, acionamento",
+        "Releases, runbooks, RCA, paging",
+    ),
+    "cli.overdue": (
+        "ações atrasadas com prazo no período (obrigatórias)",
+        "overdue actions due in the period (must-fix)",
+    ),
+    "cli.incidents_title": (
+        "Incidentes do período (acima do alvo, sem reconh.>alvo: os do período ainda abertos na avaliação, além do alvo)",
+        "Incidents of the period (breach, unack>SLA: the period's incidents still open at as-of, past their target)",
+    ),
+    "cli.of": ("(de {n})", "(of {n})"),
+    # -- weekly review: briefing, caps, charts (docs/kpis.md §9) -------------------------------
+    "sev_short": ("Sev.", "Sev."),
+    "briefing_title": ("O que pede decisão nesta semana", "What needs a decision this week"),
+    "lead_severe": ("Semana: {parts}", "Week: {parts}"),
+    "lead_severe_filtered": ("Sev1 e sev2 fora do filtro", "Sev1 and sev2 filtered out"),
+    "lead_open": (
+        "abertos acima do alvo agora, de qualquer semana: {n}",
+        "open past target now, any week: {n}",
+    ),
+    "lead_must_fix": (
+        "ações obrigatórias vencidas na semana: {n} (responsáveis: {owners})",
+        "must-fix actions fallen overdue this week: {n} (owners: {owners})",
+    ),
+    "lead_must_fix_none": (
+        "ações obrigatórias vencidas na semana: 0",
+        "must-fix actions fallen overdue this week: 0",
+    ),
+    "lead_late_pm": (
+        "postmortems que passaram do prazo desde {since}: {n} (atrasados ao todo: {total})",
+        "postmortems past their deadline since {since}: {n} (late in all: {total})",
+    ),
+    "lead_moves": (
+        "indicadores que cruzaram o alvo ou mudaram além do limite: {n}",
+        "KPIs that crossed their target or moved past the threshold: {n}",
+    ),
+    "brief_severe": ("Sev1 e sev2 da semana", "Sev1 and sev2 of the week"),
+    "brief_severe_scope": (
+        "Incidentes criados na semana: {parts}. ✗ = acima do alvo ({targets}).",
+        "Incidents created in the week: {parts}. ✗ = past the target ({targets}).",
+    ),
+    "targets_of": (
+        "{severity}: reconhecer ≤ {ack}, resolver ≤ {resolve}",
+        "{severity}: acknowledge ≤ {ack}, resolve ≤ {resolve}",
+    ),
+    "brief_severe_filtered": (
+        "O filtro de severidade exclui sev1 e sev2.",
+        "The severity filter leaves out sev1 and sev2.",
+    ),
+    "brief_none_severe": ("Nenhum sev1 ou sev2 na semana.", "No sev1 or sev2 in the week."),
+    "open_for": ("aberto há {age}", "open for {age}"),
+    "not_acked": ("sem reconhecimento", "not acknowledged"),
+    "pm_incident_open": ("incidente aberto", "incident still open"),
+    "pm_state_due": ("{state} (prazo {deadline})", "{state} (due {deadline})"),
+    "brief_open": ("Abertos e acima do alvo agora", "Open and past target now"),
+    "brief_open_scope": (
+        "Todos os incidentes abertos na data da avaliação, de qualquer semana: {breaching} acima do alvo de resolução, {unacked} sem reconhecimento além do alvo.",
+        "Every incident open at the evaluation time, whatever its week: {breaching} past the resolve target, {unacked} unacknowledged past the ack target.",
+    ),
+    "brief_none_open": (
+        "Nenhum incidente aberto acima do alvo.",
+        "No open incident past its target.",
+    ),
+    "past_resolve_target": (
+        "acima do alvo de resolução ({target})",
+        "past the resolve target ({target})",
+    ),
+    "unacked_past_target": (
+        "sem reconhecimento além do alvo ({target})",
+        "unacknowledged past the ack target ({target})",
+    ),
+    "open_age": ("Aberto há", "Open for"),
+    "brief_must_fix": (
+        "Ações obrigatórias (must-fix) que venceram na semana, por responsável",
+        "Must-fix actions that fell overdue this week, by owner",
+    ),
+    "brief_must_fix_scope": (
+        "Ações obrigatórias com prazo na semana ainda não concluídas na data da avaliação (as mesmas do indicador da semana); bloqueiam releases pela política de mudanças.",
+        "Must-fix actions due in the week and not done at the evaluation time (those of the week's KPI); they block releases under the change policy.",
+    ),
+    "brief_none_must_fix": (
+        "Nenhuma ação obrigatória venceu na semana.",
+        "No must-fix action fell overdue this week.",
+    ),
+    "by_owner": ("Por responsável: {owners}", "By owner: {owners}"),
+    "no_owner": ("(sem responsável)", "(no owner)"),
+    "brief_late_pm": ("Postmortems atrasados", "Postmortems now late"),
+    "brief_late_pm_scope": (
+        "Prazo vencido desde {since} sem postmortem publicado: {n}; atrasados ao todo, de qualquer semana: {total}.",
+        "Deadline passed since {since} with no postmortem published: {n}; late in all, whatever the week: {total}.",
+    ),
+    "brief_none_late_pm": (
+        "Nenhum postmortem passou do prazo desde o início da semana.",
+        "No postmortem went past its deadline since the week began.",
+    ),
+    "brief_moves": (
+        "Indicadores que cruzaram o alvo ou mudaram além do limite",
+        "KPIs that crossed their target or moved past the threshold",
+    ),
+    "brief_moves_scope": (
+        "Semana contra a anterior. Limites: participações ±{pp} p.p., contagens e durações ±{ratio}, medidos com n ≥ {n} ([report] no opskpi.toml).",
+        "This week against the one before. Thresholds: shares ±{pp} pp, counts and durations ±{ratio}, measured on n ≥ {n} ([report] in opskpi.toml).",
+    ),
+    "brief_none_moves": (
+        "Nenhum indicador cruzou o alvo nem mudou além do limite.",
+        "No KPI crossed its target or moved past the threshold.",
+    ),
+    "why_flagged": ("Por quê", "Why"),
+    "crossed_out": ("saiu do alvo {target}", "fell outside the target {target}"),
+    "crossed_back": ("voltou ao alvo {target}", "back within the target {target}"),
+    "moved_pp": ("mudou mais de {limit} p.p.", "moved more than {limit} pp"),
+    "moved_ratio": ("mudou mais de {limit}", "moved more than {limit}"),
+    "trends_title": ("Tendência das últimas {n} semanas", "Trend of the last {n} weeks"),
+    "showing_n_of_m": ("mostrando {n} de {m}", "showing {n} of {m}"),
+    "full_list_app": ("lista completa no app ({page})", "full list in the app ({page})"),
+    "full_list_csv": ("CSV: {name}", "CSV: {name}"),
+    "full_list_hint": (
+        "lista completa: grave o relatório com --output (um CSV ao lado) ou configure [app] url para um link ao app",
+        "full list: write the report with --output (a CSV beside it) or set [app] url for a link to the app",
+    ),
+    "partial": ("parcial", "partial"),
+    "full_report": ("Revisão completa", "Full review"),
+    "metric_short.tta": ("reconhecimento", "acknowledge"),
+    "metric_short.ttr": ("resolução", "resolve"),
+    "chart_incidents": ("Incidentes por semana, por severidade", "Incidents per week, by severity"),
+    "chart_incidents_summary": (
+        "semana {week}: {n} incidentes ({parts})",
+        "week {week}: {n} incidents ({parts})",
+    ),
+    "chart_durations": (
+        "Tempos de reconhecimento e de resolução: mediana e p90 contra o alvo",
+        "Time to acknowledge and to resolve: median and p90 against the target",
+    ),
+    "chart_durations_summary": (
+        "uma linha por semana para a mediana (cheia) e o p90 (tracejada) de cada severidade com alvo; o alvo pontilhado; n por semana sobre a mediana",
+        "per week, the median (solid) and p90 (dashed) of each severity with a target; the target dotted; n per week above the median",
+    ),
+    "chart_compliance": ("Cumprimento do SLA por semana", "SLA compliance per week"),
+    "chart_compliance_axis": ("% dentro do alvo", "% within target"),
+    "chart_releases": (
+        "Incidentes causados por release, por semana",
+        "Release-caused incidents per week",
+    ),
+    "chart_releases_axis": ("% dos incidentes", "% of incidents"),
+    "chart_week_summary": ("semana {week}: {parts}", "week {week}: {parts}"),
     # -- data health ----------------------------------------------------------------------------
     "health_caption": (
         "Todo o snapshot publicado, sem os filtros da barra lateral.",
@@ -426,7 +654,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gaps_title": ("Lacunas no histórico do Argo CD", "Argo CD history gaps"),
     "no_gaps": ("Nenhuma lacuna no histórico de deploys.", "No gap in the deploy history."),
     "gaps_help": (
-        "O Argo CD guarda só os últimos syncs (revisionHistoryLimit): sincronize com mais frequência para não perder deploys.",
+        "O Argo CD guarda só as últimas sincronizações (revisionHistoryLimit): sincronize com mais frequência para não perder deploys.",
         "Argo CD keeps only the latest syncs (revisionHistoryLimit): sync more often not to lose deploys.",
     ),
     "last_seen": ("Último id visto", "Last id seen"),
@@ -501,7 +729,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sec_noisiest": ("Serviços mais ruidosos", "Noisiest services"),
     "flapping": ("Flapping", "Flapping"),
     "noise_caption": (
-        "Flapping: resolvido em até {window} depois de aberto, nunca reconhecido. Sem reconhecimento: resolvido sem nenhum ack (n = resolvidos).",
+        "Flapping: resolvido em até {window} depois de aberto, nunca reconhecido. Sem reconhecimento: resolvido sem nenhum reconhecimento (n = resolvidos).",
         "Flapping: resolved within {window} of opening, never acknowledged. Unacknowledged: resolved without any ack (n = resolved).",
     ),
     "no_notifications_source": (
@@ -519,7 +747,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "sec_teams": ("Comparação de times", "Teams side by side"),
     "teams_caption": (
-        "Cada célula abre a página correspondente filtrada pelo time. Taxa de falha de mudança: deploys dos apps do time; must-fix atrasadas: ações com prazo no período.",
+        "Cada célula abre a página correspondente filtrada pelo time. Taxa de falha de mudança: deploys dos apps do time; obrigatórias (must-fix) atrasadas: ações com prazo no período.",
         "Each cell opens the matching page filtered to the team. Change failure rate: the team's apps' deploys; overdue must-fix: actions due in the period.",
     ),
     "mtta_median": ("MTTA mediana", "MTTA median"),
@@ -631,4 +859,39 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quarantined": ("Em quarentena", "Quarantined"),
     "max_attempts": ("Tentativas", "Attempts"),
     "download_csv": ("Baixar CSV", "Download CSV"),
+}
+
+
+# The reasons the data-health models give (sql/health/data_quality_issues.sql, in English: the
+# SQL's one wording), as the app shows them in Portuguese. A reason not listed here (a parser's
+# message naming a file and line) is shown as it is.
+QUARANTINE_REASONS_PT: dict[str, str] = {
+    "creation time missing or unreadable": "horário de criação ausente ou ilegível",
+    "acknowledged before it was created: tta left out of the statistics": (
+        "reconhecido antes de ser criado: tta fora das estatísticas"
+    ),
+    "resolved before it was created: ttr left out of the statistics": (
+        "resolvido antes de ser criado: ttr fora das estatísticas"
+    ),
+    "resolve time later than when it was fetched: ttr left out of the statistics": (
+        "resolução posterior ao momento em que foi lido: ttr fora das estatísticas"
+    ),
+    "priority not in the severity map": "prioridade fora do mapa de severidades",
+    "explicit release link matches no deploy at or before the incident": (
+        "o vínculo explícito de release não corresponde a nenhum deploy até o incidente"
+    ),
+    "root cause field is not a taxonomy key": "o campo de causa-raiz não é uma chave da taxonomia",
+    "root cause is not a taxonomy key": "a causa-raiz não é uma chave da taxonomia",
+    "publication time missing or unreadable": "horário de publicação ausente ou ilegível",
+    "names no incident": "não cita nenhum incidente",
+    "names an incident that is not in the warehouse": "cita um incidente que não está no warehouse",
+    "marked done without a completion date: due, never on time": (
+        "concluída sem data de conclusão: vencida, nunca no prazo"
+    ),
+    "due date missing or unreadable": "prazo ausente ou ilegível",
+    "status not recognised: counted as open": "situação não reconhecida: contada como aberta",
+    "deploy time or id missing or unreadable": "horário ou id do deploy ausente ou ilegível",
+    "Argo CD history truncated between syncs: deploys lost": (
+        "histórico do Argo CD truncado entre sincronizações: deploys perdidos"
+    ),
 }

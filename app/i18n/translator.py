@@ -11,14 +11,16 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from opskpi.app.i18n import format as fmt
-from opskpi.app.i18n.strings import STRINGS
+from opskpi.app.i18n.strings import QUARANTINE_REASONS_PT, STRINGS
 from opskpi.config.vocabulary import POOLED, ROOT_CAUSE_BY_KEY, UNKNOWN_SEVERITY
 
 LANGUAGES = ("pt-BR", "en")
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MINUS = "-"  # ASCII: st.metric reads a leading "-" as a decrease
 
 
@@ -81,6 +83,26 @@ class Translator:
             return "—"
         return value.strftime("%d/%m/%Y %H:%M" if self.is_pt else "%Y-%m-%d %H:%M")
 
+    def short_day(self, value: date) -> str:
+        """A day without the year, for axes: ``23/11`` (``Nov 23`` in English)."""
+        if self.is_pt:
+            return value.strftime("%d/%m")
+        return f"{_EN_MONTHS[value.month - 1]} {value.day}"
+
+    def short_when(self, value: datetime | None) -> str:
+        """A local time without the year (inside a week under review): ``25/11 16:16``."""
+        if value is None or _missing(value):
+            return "—"
+        return f"{self.short_day(value)} {value.strftime('%H:%M')}"
+
+    def instant(self, value: datetime | None, timezone: str) -> str:
+        """An instant for people, in the reporting time zone and saying so:
+        ``04/12/2026 18:05 (America/Sao_Paulo)`` (``2026-12-04 18:05 (…)`` in English)."""
+        if value is None or _missing(value):
+            return "—"
+        local = value.astimezone(ZoneInfo(timezone)) if value.tzinfo else value
+        return f"{self.when(local)} ({timezone})"
+
     def day(self, value: date | None) -> str:
         if value is None or _missing(value):
             return "—"
@@ -132,6 +154,21 @@ class Translator:
         if not self.is_pt and default is not None and label == default.label:
             return default.english
         return label
+
+    def reason(self, text: str | None) -> str:
+        """A data-health reason (English in the SQL) in the language; one it does not know (a
+        parser's message) as it is."""
+        if text is None or _missing(text):
+            return "—"
+        if not self.is_pt:
+            return text
+        if text in QUARANTINE_REASONS_PT:
+            return QUARANTINE_REASONS_PT[text]
+        if text.endswith(" without an id"):
+            return f"{text.removesuffix(' without an id')} sem id"
+        if text.startswith("not a JSON object: "):
+            return "não é um objeto JSON: " + text.removeprefix("not a JSON object: ")
+        return text
 
     def word(self, group: str, key: Any) -> str:
         """A value of a vocabulary (event kinds, statuses, ...): ``word("status", "open")``."""

@@ -1,10 +1,13 @@
 """The weekly operational review (docs/kpis.md §9) as a document, from the same queries as
-the app: every KPI of the ISO week with its change from the week before, the KPIs per severity,
-root causes, top services, the teams side by side, on-call load per person, the incidents of the
-week, incidents without a runbook, overdue and upcoming corrective actions, and late or missing
-postmortems.
+the app: first the briefing (``app/review/briefing.py``: what needs a decision this week), then
+the detail: every KPI of the ISO week with its change from the week before and the trend charts
+of the last weeks (``app/review/trends.py``), the KPIs per severity, root causes, top services,
+the teams side by side, on-call load per person, the incidents of the week, incidents without a
+runbook, overdue and upcoming corrective actions, and late or missing postmortems. A list longer
+than ``[report] list_limit`` says "showing N of M" and where the rest is
+(``app/review/context.py``).
 
-``weekly_review`` builds the document; ``app.report_render`` writes it as Markdown or HTML.
+``weekly_review`` builds the document; ``app/review/document.py`` writes it as Markdown or HTML.
 ``opskpi report`` and the app's "Revisão semanal" page both call it.
 """
 
@@ -20,7 +23,18 @@ import pandas as pd
 
 from opskpi.app.catalogue import CATALOGUE, scope_label
 from opskpi.app.i18n.translator import Translator
-from opskpi.app.review.document import Document, Link, Section, Table
+from opskpi.app.review.briefing import briefing
+from opskpi.app.review.context import FormattedRows, ReviewContext, ReviewOptions
+from opskpi.app.review.document import (
+    Block,
+    Document,
+    Heading,
+    Link,
+    Section,
+    Table,
+)
+from opskpi.app.review.links import ListLinks
+from opskpi.app.review.trends import TREND_WEEKS, trend_charts
 from opskpi.config.vocabulary import POOLED
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period, parse_week, week_of
@@ -28,7 +42,7 @@ from opskpi.metrics.sources import FAILED, NEVER, SourceStatus
 from opskpi.metrics.teams import team_comparison
 
 TOP_SERVICES = 5
-MAX_ROWS = 200
+ALL_ROWS = 1_000_000  # lists are queried whole: a capped table says how many there are
 TOP_PEOPLE = 10
 # The rows of the KPI table, in order (app/catalogue.py defines each KPI).
 REVIEW_KPIS = (
@@ -78,15 +92,14 @@ def _incident_link(row: Mapping[Hashable, Any]) -> Link:
 class _Review:
     """Queries one week and the week before, then lays the document out."""
 
-    def __init__(
-        self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, tr: Translator
-    ) -> None:
-        self.con, self.period, self.filters, self.tr = con, period, filters, tr
-        self.previous = period.previous()
-        self.now = kpis.build_report(con, period, filters)
-        self.before = kpis.build_report(con, self.previous, filters)
-        self.targets = lists.policy_targets(con)
-        self.labels = lists.taxonomy_labels(con)
+    def __init__(self, ctx: ReviewContext) -> None:
+        self.ctx = ctx
+        self.con, self.period, self.filters, self.tr = ctx.con, ctx.period, ctx.filters, ctx.tr
+        self.previous = ctx.period.previous()
+        self.now = kpis.build_report(ctx.con, ctx.period, ctx.filters, timezone=ctx.timezone)
+        self.before = kpis.build_report(ctx.con, self.previous, ctx.filters, timezone=ctx.timezone)
+        self.targets = ctx.targets
+        self.labels = ctx.labels
 
     # -- the KPI table -------------------------------------------------------------------------
     def kpi_table(self) -> Table:
@@ -253,24 +266,24 @@ class _Review:
         return Table(columns, rows)
 
     def incidents(self, **options: Any) -> pd.DataFrame:
-        frame = lists.incidents(self.con, self.period, self.filters, limit=MAX_ROWS, **options)
+        frame = lists.incidents(self.con, self.period, self.filters, limit=ALL_ROWS, **options)
         return frame.iloc[::-1]
 
-    def incident_table(self) -> Table:
+    def incident_table(self) -> tuple[Block, ...]:
         tr = self.tr
-        rows = tuple(
-            (
+        rows = FormattedRows(
+            self.incidents(),
+            lambda r: (
                 _incident_link(r),
                 tr.when(r["created_local"]),
-                r["severity"],
+                tr.severity(r["severity"]),
                 _s(r["service"]),
                 tr.dur(r["tta_seconds"]),
                 tr.dur(r["ttr_seconds"]) if not r["is_open"] else tr("open"),
                 tr.cause(r["root_cause"], self.labels.get(r["root_cause"])),
                 tr("yes") if _s(r["runbook_url"], "") else tr("no"),
                 _s(r["release_key"]),
-            )
-            for r in self.incidents().to_dict("records")
+            ),
         )
         columns = (
             tr("incident"),
@@ -283,20 +296,27 @@ class _Review:
             tr("runbook"),
             tr("release"),
         )
-        return Table(columns, rows)
+        return _or_empty(self.ctx.capped("incidents", columns, rows, page="incidents"), tr)
 
-    def without_runbook(self) -> Table:
+    def without_runbook(self) -> tuple[Block, ...]:
         tr = self.tr
-        rows = tuple(
-            (_incident_link(r), _s(r["service"]), r["severity"], tr.when(r["created_local"]))
-            for r in self.incidents(without_runbook=True).to_dict("records")
+        rows = FormattedRows(
+            self.incidents(without_runbook=True),
+            lambda r: (
+                _incident_link(r),
+                _s(r["service"]),
+                tr.severity(r["severity"]),
+                tr.when(r["created_local"]),
+            ),
         )
-        return Table((tr("incident"), tr("service"), tr("severity"), tr("created")), rows)
+        columns = (tr("incident"), tr("service"), tr("severity"), tr("created"))
+        return _or_empty(self.ctx.capped("without-runbook", columns, rows, page="incidents"), tr)
 
-    def action_table(self, frame: pd.DataFrame) -> Table:
+    def action_table(self, frame: pd.DataFrame, name: str) -> tuple[Block, ...]:
         tr = self.tr
-        rows = tuple(
-            (
+        rows = FormattedRows(
+            frame,
+            lambda r: (
                 _s(r["action_id"], r["action_key"]),
                 _s(r["title"]),
                 _s(r["owner"]),
@@ -305,8 +325,7 @@ class _Review:
                 tr.num(r["days_overdue"]) if _yes(r["is_overdue"]) else "—",
                 tr("yes") if _yes(r["must_fix"]) else tr("no"),
                 _s(r["postmortem_id"]),
-            )
-            for r in frame.head(MAX_ROWS).to_dict("records")
+            ),
         )
         columns = (
             tr("action"),
@@ -318,20 +337,21 @@ class _Review:
             tr("must_fix"),
             tr("postmortem"),
         )
-        return Table(columns, rows)
+        blocks = self.ctx.capped(name, columns, rows, page="actions", page_params={"scope": "all"})
+        return _or_empty(blocks, tr)
 
-    def postmortem_table(self) -> Table:
+    def postmortem_table(self) -> tuple[Block, ...]:
         tr = self.tr
         frame = lists.postmortem_status(self.con, self.period, self.filters)
-        rows = tuple(
-            (
+        rows = FormattedRows(
+            frame,
+            lambda r: (
                 _incident_link(r),
-                r["severity"],
+                tr.severity(r["severity"]),
                 tr.when(r["deadline_local"]),
                 tr.word("pm", r["postmortem_status"]),
                 tr.dur(r["seconds_past_deadline"]),
-            )
-            for r in frame.to_dict("records")
+            ),
         )
         columns = (
             tr("incident"),
@@ -340,7 +360,7 @@ class _Review:
             tr("status"),
             tr("past_deadline"),
         )
-        return Table(columns, rows)
+        return _or_empty(self.ctx.capped("postmortems", columns, rows, page="actions"), tr)
 
 
 def source_lines(sources: Sequence[SourceStatus], tr: Translator, timezone: str) -> list[str]:
@@ -377,8 +397,11 @@ def source_lines(sources: Sequence[SourceStatus], tr: Translator, timezone: str)
     return lines
 
 
-def _or_empty(table: Table, tr: Translator) -> tuple[str | Table, ...]:
-    return (table,) if table.rows else (tr("nothing_listed"),)
+def _or_empty(blocks: Table | tuple[Block, ...], tr: Translator) -> tuple[Block, ...]:
+    """The blocks, or "nothing to list" when their table has no row."""
+    blocks = (blocks,) if isinstance(blocks, Table) else blocks
+    tables = [b for b in blocks if isinstance(b, Table)]
+    return blocks if any(t.rows for t in tables) else (tr("nothing_listed"),)
 
 
 def weekly_review(
@@ -387,16 +410,34 @@ def weekly_review(
     as_of: datetime,
     tr: Translator,
     filters: Filters | None = None,
+    *,
+    options: ReviewOptions | None = None,
+    links: ListLinks | None = None,
 ) -> Document:
-    """The review of ISO ``week`` (``"2026-W10"``) judged at ``as_of``."""
+    """The review of ISO ``week`` (``"2026-W10"``) judged at ``as_of``: the briefing first,
+    then the detail. ``options``: the ``[report]`` keys (defaults without); ``links``: where
+    the full lists of capped tables are (the app, CSVs beside the report)."""
     parsed = parse_week(week)
     if parsed is None:
         raise ValueError(f"expected an ISO week like 2026-W10, got {week!r}")
+    week = week.upper()
     filters = filters or Filters()
     period = Period.iso_week(*parsed, as_of)
-    review = _Review(con, period, filters, tr)
+    timezone = lists.reporting_timezone(con)
+    ctx = ReviewContext(
+        con=con,
+        week=week,
+        period=period,
+        filters=filters,
+        tr=tr,
+        timezone=timezone,
+        options=options or ReviewOptions(),
+        links=links or ListLinks(),
+        targets=lists.policy_targets(con),
+        labels=lists.taxonomy_labels(con),
+    )
+    review = _Review(ctx)
     previous = week_of(period.previous().since)
-    timezone = review.now.timezone
     meta = [
         tr(
             "meta_period",
@@ -405,7 +446,7 @@ def weekly_review(
             tz=timezone,
             previous=previous,
         ),
-        tr("meta_as_of", as_of=as_of.isoformat()),
+        tr("meta_as_of", as_of=tr.instant(as_of, timezone)),
     ]
     names = {"severities": "severity", "services": "service", "teams": "team", "sources": "source"}
     active = [
@@ -414,6 +455,7 @@ def weekly_review(
     if active:
         meta.append(tr("meta_filters", filters="; ".join(active)))
     meta += source_lines(review.now.sources, tr, timezone)
+    brief, lead = briefing(ctx, review.now, review.before)
     overdue = lists.actions(con, as_of, filters, only_overdue=True)
     upcoming = lists.actions(
         con,
@@ -424,20 +466,37 @@ def weekly_review(
         due_until=period.until + timedelta(days=7),
     )
     upcoming = upcoming[~upcoming["is_overdue"]]
+    charts = trend_charts(con, period, filters, tr, ctx.targets, ctx.options.target_of, timezone)
     sections = (
-        Section(tr("sec_kpis"), (review.kpi_table(),)),
+        Section(
+            tr("sec_kpis"),
+            (
+                review.kpi_table(),
+                Heading(tr("trends_title", n=TREND_WEEKS)),
+                *charts,
+            ),
+        ),
         Section(tr("sec_severity"), (review.severity_table(),)),
         Section(tr("sec_causes"), (review.cause_table(),)),
         Section(tr("sec_top_services"), _or_empty(review.top_services(), tr)),
         Section(tr("sec_team_review"), _or_empty(review.team_table(), tr)),
         Section(tr("sec_people_review"), review.people()),
-        Section(tr("sec_incidents"), _or_empty(review.incident_table(), tr)),
-        Section(tr("sec_without_runbook"), _or_empty(review.without_runbook(), tr)),
+        Section(tr("sec_incidents"), review.incident_table()),
+        Section(tr("sec_without_runbook"), review.without_runbook()),
         Section(
             f"{tr('sec_overdue_actions')} {scope_label(tr, 'actions', 'now')}",
-            (tr("overdue_all_note"), *_or_empty(review.action_table(overdue), tr)),
+            (tr("overdue_all_note"), *review.action_table(overdue, "overdue-actions")),
         ),
-        Section(tr("sec_upcoming_actions"), _or_empty(review.action_table(upcoming), tr)),
-        Section(tr("sec_postmortems"), _or_empty(review.postmortem_table(), tr)),
+        Section(tr("sec_upcoming_actions"), review.action_table(upcoming, "upcoming-actions")),
+        Section(tr("sec_postmortems"), review.postmortem_table()),
     )
-    return Document(tr("review_title", week=week.upper()), tuple(meta), sections, tr.language)
+    return Document(
+        tr("review_title", week=week),
+        tuple(meta),
+        sections,
+        tr.language,
+        briefing_title=tr("briefing_title"),
+        briefing_lead=lead,
+        briefing=brief,
+        attachments=tuple(ctx.attachments),
+    )

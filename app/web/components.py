@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from opskpi.app.i18n.translator import Translator
 from opskpi.app.web.data import Snapshot
 from opskpi.app.web.state import ViewState
 from opskpi.config import Settings
-from opskpi.metrics.period import Filters, Period
+from opskpi.metrics.period import Filters, Period, partial_weeks
 from opskpi.metrics.report import KpiReport
 from opskpi.metrics.sources import FAILED, NEVER, SourceStatus
 
@@ -50,6 +50,11 @@ class Context:
     @property
     def timezone(self) -> str:
         return self.settings.model.report.timezone
+
+    @property
+    def partial_weeks(self) -> frozenset[date]:
+        """The weeks of the period that weekly charts hold only in part (drawn apart)."""
+        return partial_weeks(self.period, self.timezone)
 
     def cause(self, key: str) -> str:
         return self.tr.cause(key, self.labels.get(key))
@@ -117,25 +122,36 @@ def kpi_cards(keys: Sequence[str], now: KpiReport, before: KpiReport, ctx: Conte
             )
 
 
+EMPTY = "—"  # the one marker of "nothing here" in every table and text
+
+
 def table(
     frame: pd.DataFrame,
     columns: dict[str, Any],
     *,
     height: int | Literal["auto"] = "auto",
     download: bool = True,
+    hidden: tuple[str, ...] = (),
 ) -> None:
     """``frame`` with only (and in the order of) ``columns``: name → label or column config.
 
-    Link columns keep only ``http(s)`` and in-app links (``app/escaping.py``). ``download``: a
-    CSV download of the table under it, its text cells made inert for spreadsheets (the
-    grid's own export is off: ``opskpi app`` sets client.disableDataExport), named after the
-    page and the table's place on it.
+    The first column (the key) stays in view while a wide table scrolls sideways; a missing
+    value reads "—" (never "None"). ``hidden``: columns kept in the data, not shown. Link
+    columns keep only ``http(s)`` and in-app links (``app/escaping.py``). ``download``: a CSV
+    download of the table under it, its text cells made inert for spreadsheets (the grid's own
+    export is off: ``opskpi app`` sets client.disableDataExport), named after the page and the
+    table's place on it.
     """
     config = {
-        name: (spec if not isinstance(spec, str) else st.column_config.Column(spec))
-        for name, spec in columns.items()
+        name: (
+            spec
+            if not isinstance(spec, str)
+            else st.column_config.Column(spec, pinned=True if i == 0 else None)
+        )
+        for i, (name, spec) in enumerate(columns.items())
     }
-    shown = frame[list(columns)].copy()
+    config.update({name: None for name in hidden})
+    shown = frame[[*columns, *hidden]].copy()
     for name, spec in columns.items():  # missing text reads "—", not "None" (links stay empty)
         if not isinstance(spec, str):
             if isinstance(spec, dict) and spec.get("type_config", {}).get("type") == "link":
@@ -143,13 +159,20 @@ def table(
         elif not pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(
             shown[name]
         ):
-            shown[name] = shown[name].astype(object).where(shown[name].notna(), "—")
-    st.dataframe(shown, hide_index=True, column_config=config, width="stretch", height=height)
+            shown[name] = shown[name].astype(object).where(shown[name].notna(), EMPTY)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config=config,
+        width="stretch",
+        height=height,
+        placeholder=EMPTY,
+    )
     if download:
         number = st.session_state.get(TABLES_KEY, 0) + 1
         st.session_state[TABLES_KEY] = number
         name = f"opskpi-{st.session_state.get(PAGE_KEY) or 'tabela'}-{number}"
-        labelled = shown.rename(
+        labelled = shown.drop(columns=list(hidden)).rename(
             columns={
                 name: spec if isinstance(spec, str) else spec.get("label") or name
                 for name, spec in columns.items()
@@ -198,8 +221,8 @@ def source_banner(ctx: Context, sources: Sequence[SourceStatus]) -> None:
         st.warning(text, icon=":material/sync_problem:")
 
 
-def link_column(label: str, *, text: str | None = None) -> Any:
-    return st.column_config.LinkColumn(label, display_text=text)
+def link_column(label: str, *, text: str | None = None, pinned: bool | None = None) -> Any:
+    return st.column_config.LinkColumn(label, display_text=text, pinned=pinned)
 
 
 def empty(ctx: Context, key: str = "nothing_in_period") -> None:
@@ -225,7 +248,7 @@ def human(frame: pd.DataFrame, ctx: Context, **columns: str) -> pd.DataFrame:
     return out
 
 
-def join_list(values: Any, empty_text: str = "—") -> str:
+def join_list(values: Any, empty_text: str = EMPTY) -> str:
     """A list cell from DuckDB (list, array, or NA) as ``"a, b"``."""
     if values is None or isinstance(values, float) or values is pd.NA:
         return empty_text

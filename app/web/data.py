@@ -1,13 +1,19 @@
 """Cached data access for the app, over ``metrics.kpis`` and ``metrics.lists``.
 
-Every cache fill opens the **published snapshot** read-only and closes it, so the app never
-holds a file a sync wants, and keeps serving while a sync writes (the sync swaps a new snapshot
-in atomically). Cache keys include the snapshot's path and modification time: a new sync shows
-up at the next rerun, without waiting for the TTL. Caches are bounded (``ttl``, ``max_entries``).
+The app reads the **published snapshot** read-only, through one connection per snapshot version
+(its path and modification time), opened and checked once and shared by every session; each
+cache fill works on its own cursor of it (DuckDB cursors may run in parallel threads). A sync
+never waits for the app: it writes a new snapshot file and swaps it in atomically; the app keeps
+reading the old file until a rerun sees the new version, then closes the old connection once its
+last reader is done and opens the new file. Cache keys include the version too: a new sync shows
+up at the next rerun, without waiting for the TTL. Caches are bounded (``ttl``,
+``max_entries``). Opening the snapshot once instead of at every cache fill is part of what
+docs/benchmarks.md's browser figures measure.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,14 +26,17 @@ import pandas as pd
 import streamlit as st
 
 from opskpi.app.i18n.translator import Translator
+from opskpi.app.review.context import ReviewOptions
 from opskpi.app.review.document import Document
+from opskpi.app.review.links import ListLinks
 from opskpi.config import Settings, load_settings
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
 from opskpi.metrics.report import KpiReport, group_names
-from opskpi.metrics.snapshot import open_snapshot
+from opskpi.metrics.snapshot import open_snapshot, register_macros
 from opskpi.metrics.sources import SourceStatus, source_statuses
 from opskpi.metrics.teams import TeamRow, team_comparison
+from opskpi.sql.session import start_session
 
 TTL = "5m"
 MAX_ENTRIES = 256
@@ -60,13 +69,59 @@ def app_settings() -> Settings:
     return load_settings()
 
 
+@dataclass
+class _Shared:
+    """The open snapshot of one path: its version and how many cursors are reading it."""
+
+    version: int | None
+    con: duckdb.DuckDBPyConnection
+    readers: int = 0
+
+
+_shared: dict[str, _Shared] = {}
+_swap = threading.Condition()
+
+
+def _acquire(snapshot: Snapshot) -> _Shared:
+    """The shared connection of ``snapshot``'s version, counted as read. On a new version the
+    old connection is closed first, once its last reader is done (DuckDB shares one database
+    instance per path within a process: a connection opened while the old one is still open
+    would read the old file)."""
+    with _swap:
+        while True:
+            entry = _shared.get(snapshot.path)
+            if entry is not None and entry.version == snapshot.version:
+                entry.readers += 1
+                return entry
+            if entry is None:
+                entry = _Shared(snapshot.version, open_snapshot(Path(snapshot.path)))
+                _shared[snapshot.path] = entry
+                continue
+            if entry.readers == 0:
+                del _shared[snapshot.path]
+                entry.con.close()
+                continue
+            _swap.wait(timeout=1.0)
+
+
+def _release(entry: _Shared) -> None:
+    with _swap:
+        entry.readers -= 1
+        _swap.notify_all()
+
+
 @contextmanager
 def reader(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = open_snapshot(Path(snapshot.path))
+    """A cursor of the shared connection, with the session settings and the SQL macros."""
+    entry = _acquire(snapshot)
     try:
-        yield con
+        cursor = entry.con.cursor()
+        try:
+            yield register_macros(start_session(cursor))
+        finally:
+            cursor.close()
     finally:
-        con.close()
+        _release(entry)
 
 
 def _cached(func: Any) -> Any:
@@ -232,11 +287,65 @@ def taxonomy_labels(snapshot: Snapshot) -> dict[str, str]:
 
 
 @_cached
+def incidents_chart_svg(
+    snapshot: Snapshot, period: Period, filters: Filters, timezone: str, language: str
+) -> str:
+    """The overview's incidents per week by severity as inline SVG, a hover text (with its n)
+    on every bar: a static chart keeps the first page free of the 4.7 MB chart script
+    (docs/benchmarks.md, browser figures)."""
+    from opskpi.app.review.charts import chart_svg
+    from opskpi.app.review.trends import incidents_by_severity
+
+    weekly = kpi(snapshot, "response_times", period, filters, grain="week")
+    chart = incidents_by_severity(weekly, period, timezone, Translator(language))
+    return chart_svg(chart, language, tooltips=True)
+
+
+@_cached
 def weekly_review(
-    snapshot: Snapshot, week: str, as_of: datetime, filters: Filters, language: str
+    snapshot: Snapshot,
+    week: str,
+    as_of: datetime,
+    filters: Filters,
+    language: str,
+    options: ReviewOptions | None = None,
 ) -> Document:
-    """The weekly review document (``opskpi report``) for ISO ``week``."""
+    """The weekly review document (``opskpi report``) for ISO ``week``; a capped list links the
+    app's own page with the full list."""
     from opskpi.app.review.build import weekly_review as build
 
     with reader(snapshot) as con:
-        return build(con, week, as_of, Translator(language), filters)
+        return build(
+            con,
+            week,
+            as_of,
+            Translator(language),
+            filters,
+            options=options,
+            links=ListLinks(app_url=""),
+        )
+
+
+def weekly_review_file(
+    snapshot: Snapshot,
+    week: str,
+    as_of: datetime,
+    filters: Filters,
+    language: str,
+    options: ReviewOptions,
+    app_url: str | None,
+) -> Document:
+    """The review as ``opskpi report`` writes it, for the page's downloads (not cached: built
+    only when a download is asked for, outside the page's run)."""
+    from opskpi.app.review.build import weekly_review as build
+
+    with reader(snapshot) as con:
+        return build(
+            con,
+            week,
+            as_of,
+            Translator(language),
+            filters,
+            options=options,
+            links=ListLinks(app_url=app_url),
+        )

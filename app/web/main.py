@@ -36,7 +36,11 @@ PAGES = (
     ("weekly", "app_pages/weekly_review.py", ":material/event_note:", "revisao-semanal"),
     ("health", "app_pages/data_health.py", ":material/monitor_heart:", "saude-dos-dados"),
 )
-PAGE_PARAMS = {"incidents": ("incident", "q", "sort"), "weekly": ("review_week",)}
+PAGE_PARAMS = {
+    "incidents": ("incident", "q", "sort"),
+    "weekly": ("review_week",),
+    "actions": ("scope",),
+}
 
 st.set_page_config(page_title="opskpi", page_icon=":material/monitoring:", layout="wide")
 
@@ -74,7 +78,7 @@ def header_caption(
         prev_since=tr.day(previous.since),
         prev_until=tr.day(previous.until - day),
         built=tr.when(built),
-        as_of=period.as_of.strftime("%Y-%m-%d %H:%M UTC"),
+        as_of=tr.instant(period.as_of, timezone),
     )
 
 

@@ -138,7 +138,7 @@ def render(
                 )
             )
         if state.get(AS_OF):
-            st.caption(tr("as_of_pinned", as_of=state[AS_OF].isoformat()))
+            st.caption(tr("as_of_pinned", as_of=tr.instant(state[AS_OF], timezone)))
     view = ViewState(
         preset=preset,
         week=week,

@@ -20,6 +20,9 @@ kpi_cards(
     ctx,
 )
 
+# ?scope=all (the weekly review's "full list" links) opens every action, whatever its due date
+if "act_scope" not in st.session_state and st.query_params.get("scope") in ("period", "all"):
+    st.session_state["act_scope"] = st.query_params["scope"]
 scope = (
     st.segmented_control(
         tr("scope"),
@@ -31,6 +34,10 @@ scope = (
     or "period"
 )
 in_period = scope == "period"
+if scope == "all":
+    st.query_params["scope"] = "all"
+elif "scope" in st.query_params:
+    del st.query_params["scope"]
 due = {"due_since": ctx.period.since, "due_until": ctx.period.until} if in_period else {}
 scope_text = scope_label(tr, "actions", "period" if in_period else "now")
 
@@ -90,7 +97,7 @@ with st.expander(tr("all_actions_title")):
     action_table(data.actions(ctx.snapshot, ctx.as_of, ctx.filters, include_cancelled=True, **due))
 
 weekly = data.kpi(ctx.snapshot, "rca", ctx.period, ctx.filters, grain="week")
-st.plotly_chart(figures.rca_trend(weekly, tr), width="stretch")
+st.plotly_chart(figures.rca_trend(weekly, tr, ctx.partial_weeks), width="stretch")
 
 st.subheader(tr("postmortems_title"))
 problems = data.postmortem_status(ctx.snapshot, ctx.period, ctx.filters)

@@ -88,15 +88,17 @@ if issues.empty:
     st.success(tr("no_issues"))
 else:
     st.caption(tr("issues_caption", n=len(issues)))
+    # the reason in the UI's language; the SQL's own wording stays in the data (hidden)
     table(
-        issues,
+        issues.assign(problem_text=issues["problem"].map(tr.reason)),
         {
             "entity": tr("entity"),
             "object_key": tr("object"),
             "field": tr("field"),
-            "problem": tr("problem"),
+            "problem_text": tr("problem"),
             "detail": tr("detail"),
         },
+        hidden=("problem",),
     )
 
 st.subheader(tr("gaps_title"))

@@ -7,7 +7,15 @@ import streamlit as st
 
 from opskpi.app.escaping import markdown_text, safe_url
 from opskpi.app.web import data
-from opskpi.app.web.components import context, empty, human, join_list, link_column, table
+from opskpi.app.web.components import (
+    EMPTY,
+    context,
+    empty,
+    human,
+    join_list,
+    link_column,
+    table,
+)
 from opskpi.app.web.state import shown as quotable
 from opskpi.app.web.text import as_text
 from opskpi.metrics.period import Filters
@@ -16,6 +24,8 @@ ctx = context()
 tr = ctx.tr
 qp = st.query_params
 SORTS = ("created", "severity", "ttr", "tta")
+LIMIT = 2000  # rows in the table
+ALL_ROWS = 10_000_000
 
 
 def seeded(key: str, param: str, default: str | None) -> None:
@@ -37,7 +47,7 @@ def sla_marks(ack_ok: object, resolve_ok: object) -> str:
     for label, ok in ((tr("ack_short"), ack_ok), (tr("resolve_short"), resolve_ok)):
         if ok is not None and ok is not pd.NA:
             marks.append(f"{label} {'✓' if bool(ok) else '✗'}")
-    return " · ".join(marks)
+    return " · ".join(marks) or EMPTY
 
 
 seeded("inc_q", "q", "")
@@ -50,15 +60,16 @@ order = right.selectbox(tr("sort_by"), SORTS, key="inc_sort", format_func=lambda
 mirror("q", search.strip())
 mirror("sort", order, "created")
 
-rows = data.incidents(
+everything = data.incidents(
     ctx.snapshot,
     ctx.period,
     ctx.filters,
     search=search,
     order_by=order,
     include_merged=True,
-    limit=2000,
+    limit=ALL_ROWS,
 )
+rows = everything.head(LIMIT)  # the table stops here; the caption says so, the CSV has all
 if rows.empty:
     empty(ctx, "no_incidents_match")
 else:
@@ -75,7 +86,7 @@ else:
             strict=True,
         )
     ]
-    shown["merged_text"] = rows["merged_into"].fillna("")
+    shown["merged_text"] = rows["merged_into"].fillna(EMPTY)
     shown["detail"] = [ctx.incident_link(k) for k in rows["incident_key"]]
     table(
         shown,
@@ -97,7 +108,19 @@ else:
             "merged_text": tr("merged_into"),
         },
     )
-    st.caption(tr("list_caption", n=len(rows)))
+    if len(everything) > len(rows):
+        st.caption(tr("list_capped", n=tr.num(len(rows)), m=tr.num(len(everything))))
+        st.download_button(
+            tr("download_all_csv"),
+            lambda: everything.drop(columns=["postmortem_ids"], errors="ignore").to_csv(
+                index=False
+            ),
+            file_name="opskpi-incidents.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+    else:
+        st.caption(tr("list_caption", n=len(rows)))
 
 # -- one incident ---------------------------------------------------------------------------------
 keys = rows["incident_key"].tolist()
@@ -140,8 +163,12 @@ if chosen:
         )
         if target:
             col.caption(tr("target_is", target=tr.dur(target)))
-    cols[4].metric(tr("escalations"), inc["escalation_count"])
-    release = "—"
+    # docs/kpis.md §1: escalations before the first acknowledgement (all of them if never acked)
+    cols[4].metric(
+        tr("escalations_before_ack" if inc["is_acknowledged"] else "escalations_never_acked"),
+        inc["escalation_count"],
+    )
+    release = EMPTY
     if inc["release_key"]:
         how = " + ".join(
             w
@@ -156,8 +183,8 @@ if chosen:
             f"{tr.when(inc['release_deployed_local'])} ({how})"
         )
     facts = {
-        tr("service"): inc["service"] or "—",
-        tr("team"): inc["team"] or "—",
+        tr("service"): inc["service"] or EMPTY,
+        tr("team"): inc["team"] or EMPTY,
         tr("created"): tr.when(inc["created_local"]),
         tr("acknowledged_at"): tr.when(inc["acknowledged_local"]),
         tr("resolved_at"): tr.when(inc["resolved_local"]),
@@ -168,13 +195,14 @@ if chosen:
         tr("postmortem"): join_list(inc["postmortem_ids"], tr("none")),
         tr("deadline"): tr.when(inc["postmortem_deadline_local"]),
         tr("published"): tr.when(inc["postmortem_published_local"]),
-        tr("merged_into"): inc["merged_into"] or "—",
+        tr("merged_into"): inc["merged_into"] or EMPTY,
     }
     st.dataframe(
         [{tr("field"): k, tr("value"): v} for k, v in facts.items()],
         hide_index=True,
         width="stretch",
         height=36 * (len(facts) + 1) + 2,
+        placeholder=EMPTY,
     )
     st.markdown(f"**{tr('timeline')}**")
     timeline = human(bundle["timeline"], ctx, event_local="when", offset="dur")

@@ -37,7 +37,7 @@ if now.oncall.interruptions == 0:
     empty(ctx)
 else:
     weekly = data.kpi(ctx.snapshot, "oncall", ctx.period, ctx.filters, grain="week")
-    st.plotly_chart(figures.weekly_interruptions(weekly, tr), width="stretch")
+    st.plotly_chart(figures.weekly_interruptions(weekly, tr, ctx.partial_weeks), width="stretch")
 
     st.subheader(tr("sec_per_person"))
     people = data.oncall_people(ctx.snapshot, ctx.period, ctx.filters)
@@ -63,7 +63,7 @@ kpi_cards(NOISE_CARDS, now, before, ctx)
 st.caption(tr("noise_caption", window=tr.dur(ctx.settings.model.noise.flap_window.seconds)))
 if now.noise.incidents:
     weekly_noise = data.kpi(ctx.snapshot, "noise", ctx.period, ctx.filters, grain="week")
-    st.plotly_chart(figures.weekly_noise(weekly_noise, tr), width="stretch")
+    st.plotly_chart(figures.weekly_noise(weekly_noise, tr, ctx.partial_weeks), width="stretch")
     st.subheader(tr("sec_noisiest"))
     services = data.kpi(ctx.snapshot, "noise", ctx.period, ctx.filters, dimension="service")
     services = services.head(NOISIEST).assign(

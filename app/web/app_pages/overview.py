@@ -4,8 +4,8 @@ of the same length, then the per-severity SLA table and the weekly incident coun
 import streamlit as st
 
 from opskpi.app.catalogue import scope_label
-from opskpi.app.web import data, figures
-from opskpi.app.web.components import context, kpi_cards
+from opskpi.app.web import data
+from opskpi.app.web.components import EMPTY, context, kpi_cards
 from opskpi.config.vocabulary import POOLED
 
 # The cards of each section, in order (app/catalogue.py defines each KPI).
@@ -77,8 +77,19 @@ for row in now.response_times:
             breaching: "—" if row.breaching_open is None else tr.num(row.breaching_open),
         }
     )
-st.dataframe(rows, hide_index=True, width="stretch")
+# 13 columns: the severity stays in view when the table scrolls sideways in a narrow window
+st.dataframe(
+    rows,
+    hide_index=True,
+    width="stretch",
+    placeholder=EMPTY,
+    column_config={tr("severity"): st.column_config.Column(pinned=True)},
+)
 
-weekly = data.kpi(ctx.snapshot, "response_times", ctx.period, ctx.filters, grain="week")
-st.plotly_chart(figures.weekly_incidents(weekly, tr), width="stretch")
+# a static SVG (hover: each bar's week and n), not Plotly: the first page loads no chart script
+st.markdown(f"**{tr('incidents_per_week')}**")
+st.markdown(
+    data.incidents_chart_svg(ctx.snapshot, ctx.period, ctx.filters, ctx.timezone, tr.language),
+    unsafe_allow_html=True,  # our own SVG (matplotlib's): its labels are escaped text
+)
 st.page_link("app_pages/incidents.py", label=tr("see_incidents"), icon=":material/arrow_forward:")

@@ -16,6 +16,7 @@ from opskpi.app.web.components import (
 )
 from opskpi.app.web.text import as_text
 
+TIMELINE_SEVERITIES = ("sev1", "sev2")
 ctx = context()
 tr = ctx.tr
 now = data.report(ctx.snapshot, ctx.period, ctx.filters)
@@ -53,8 +54,14 @@ if ctx.filters.teams:  # say which deploys the team mapping cannot assign (docs/
 if deploys.empty and overlay.empty and failures.empty:
     empty(ctx)
     st.stop()
-st.plotly_chart(figures.deploy_timeline(deploys, overlay, failures, tr), width="stretch")
+# the incidents that bear on releases: every sev1 and sev2, and any incident attributed to a
+# deploy; the others (thousands a month on a large account) would bury the deploys. Said below.
+drawn = overlay[overlay["severity"].isin(TIMELINE_SEVERITIES) | overlay["is_release_caused"]]
+st.plotly_chart(figures.deploy_timeline(deploys, drawn, failures, tr), width="stretch")
+left_out = overlay.loc[~overlay.index.isin(drawn.index), "incident_key"].nunique()
 st.caption(tr("timeline_help"))
+if left_out:
+    st.caption(tr("timeline_left_out", n=tr.num(left_out)))
 
 st.subheader(tr("attributed_title"))
 if attributed.empty:
@@ -88,7 +95,7 @@ if deploys.empty:
     empty(ctx)
 else:
     shown = human(deploys, ctx, deployed_local="when")
-    shown["rollback_text"] = deploys["is_rollback"].map(lambda v: tr("yes") if v else "")
+    shown["rollback_text"] = deploys["is_rollback"].map(lambda v: tr("yes") if v else tr("no"))
     shown["incidents_text"] = deploys["incident_keys"].map(join_list)
     shown["services_text"] = deploys["services"].map(join_list)
     table(

@@ -4,7 +4,7 @@ target, weekly compliance, and the slowest incidents with links."""
 import streamlit as st
 
 from opskpi.app.web import data, figures
-from opskpi.app.web.components import context, empty, human, link_column, table
+from opskpi.app.web.components import EMPTY, context, empty, human, link_column, table
 from opskpi.config.vocabulary import POOLED
 
 ctx = context()
@@ -22,7 +22,8 @@ metric = (
 kind = "ack" if metric == "tta" else "resolve"
 targets = {sev: t[kind] for sev, t in ctx.targets.items()}
 
-incidents = data.incidents(ctx.snapshot, ctx.period, ctx.filters, order_by=metric, limit=5000)
+# every incident of the period: the distribution is of all of them, not of a first few thousand
+incidents = data.incidents(ctx.snapshot, ctx.period, ctx.filters, order_by=metric, limit=10_000_000)
 times = data.kpi(ctx.snapshot, "response_times", ctx.period, ctx.filters)
 weekly = data.kpi(ctx.snapshot, "response_times", ctx.period, ctx.filters, grain="week")
 
@@ -72,14 +73,16 @@ with right:
         key="rt_stat",
         format_func=lambda s: tr(s),
     )
-    st.plotly_chart(figures.weekly_trend(weekly, metric, stat, targets, tr), width="stretch")
-st.plotly_chart(figures.weekly_compliance(weekly, kind, tr), width="stretch")
+    st.plotly_chart(
+        figures.weekly_trend(weekly, metric, stat, targets, tr, ctx.partial_weeks), width="stretch"
+    )
+st.plotly_chart(figures.weekly_compliance(weekly, kind, tr, ctx.partial_weeks), width="stretch")
 
 st.subheader(tr("slowest", metric=tr(f"metric.{metric}")))
 slowest = incidents[incidents[f"{metric}_seconds"].notna()].head(15)
 slowest = human(slowest, ctx, **{metric: "dur", "created_local": "when"})
 slowest["target_text"] = [
-    tr.dur(targets.get(s)) if targets.get(s) else "—" for s in slowest["severity"]
+    tr.dur(targets.get(s)) if targets.get(s) else EMPTY for s in slowest["severity"]
 ]
 slowest["detail"] = [ctx.incident_link(k) for k in slowest["incident_key"]]
 table(

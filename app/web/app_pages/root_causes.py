@@ -7,6 +7,7 @@ from opskpi.app.web import data, figures
 from opskpi.app.web.components import context, human, join_list, link_column, table
 from opskpi.config.vocabulary import POOLED, UNCLASSIFIED
 
+LIMIT = 1000  # rows in the table of unclassified incidents; the caption says when it stops
 ctx = context()
 tr = ctx.tr
 period = data.kpi(ctx.snapshot, "root_causes", ctx.period, ctx.filters)
@@ -27,11 +28,14 @@ with left:
     st.caption(tr("causes_caption", n=total))
 with right:
     st.plotly_chart(figures.root_cause_share(period, labels, tr), width="stretch")
-st.plotly_chart(figures.root_cause_trend(weekly, labels, tr), width="stretch")
+st.plotly_chart(figures.root_cause_trend(weekly, labels, tr, ctx.partial_weeks), width="stretch")
 
 st.subheader(tr("unclassified_title"))
 st.caption(tr("unclassified_help"))
-unclassified = data.incidents(ctx.snapshot, ctx.period, ctx.filters, root_cause=UNCLASSIFIED)
+every_unclassified = data.incidents(
+    ctx.snapshot, ctx.period, ctx.filters, root_cause=UNCLASSIFIED, limit=10_000_000
+)
+unclassified = every_unclassified.head(LIMIT)
 if unclassified.empty:
     st.success(tr("none_unclassified"))
 else:
@@ -52,3 +56,11 @@ else:
             "postmortem_text": tr("postmortem"),
         },
     )
+    if len(every_unclassified) > len(unclassified):
+        st.caption(
+            tr(
+                "unclassified_capped",
+                n=tr.num(len(unclassified)),
+                m=tr.num(len(every_unclassified)),
+            )
+        )
