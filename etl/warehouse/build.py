@@ -71,6 +71,20 @@ class BuildResult:
     changes: ModelChanges = field(default_factory=lambda: ModelChanges(full=True))
     publish_mode: str | None = None  # full | delta, once published
 
+    def summary(self) -> str:
+        """One line: how the build went (full and why, or what an incremental one re-modelled)."""
+        if self.mode == "full":
+            line = f"full build ({self.reason})"
+        else:
+            c = self.changes
+            line = (
+                f"incremental build: {c.delta_objects:,} raw objects new or changed since the "
+                f"last build, {c.changed_incidents:,} incidents re-modelled"
+            )
+        if self.publish_mode == "delta":
+            line += "; published the changed tables only"
+        return line
+
 
 def calendar_frame(country: str, first_year: int, last_year: int) -> pd.DataFrame:
     """Every day with its business-day flag and running count of business days.
