@@ -6,11 +6,12 @@ Each build runs in a ``spawn``-ed child process that reports its own peak RSS, w
 watches DuckDB's temporary directory: a build that spills writes there (its size at the end is
 ``duckdb_temporary_files()``, at its peak what the watcher saw).
 
-The sync-to-fresh warehouse is prepared once: a copy of the landed warehouse without the newest
-``DELTA_INCIDENTS`` incidents' objects (kept aside in ``bench_delta``), built and published
-whole. Each run starts from a copy of that warehouse and its snapshot, lands the held-back
-objects through the warehouse's own upsert under a new sync run (not timed), then times
-``build_and_publish`` as ``opskpi sync`` calls it: incremental build, delta publish.
+Both work on the landed warehouse in place (at 1 M a copy is 8 GB). Sync-to-fresh keeps the
+newest ``DELTA_INCIDENTS`` incidents' objects aside (``bench_delta``) and marks them deleted in
+``raw_objects``, builds (the warehouse as it was before the sync), then for each run lands them
+again through the warehouse's own upsert under a new sync run (not timed) and times the
+incremental build and delta publish, as ``opskpi sync`` calls them; after each run they are
+marked deleted and built away again (not timed), and at the end landed for good.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +32,14 @@ from benchmarks.landing import _no_main_to_rerun
 from benchmarks.measure import Timing
 
 DELTA_INCIDENTS = 400  # ≈ a 15-minute sync at 1 M (issue 14)
+
+# the objects kept aside, marked deleted (as a snapshot source marks what it no longer sees)
+_MARK_DELETED = """
+update raw_objects set deleted_at = now()
+from bench_delta as held
+where raw_objects.source = held.source and raw_objects.object_type = held.object_type
+  and raw_objects.object_id = held.object_id
+"""
 
 # the newest incidents (PagerDuty and Opsgenie alerts) and every object belonging to them
 _HOLD_BACK = """
@@ -54,32 +62,25 @@ union all
 select raw.* from raw_objects as raw
 inner join bench_delta_keys as keys on keys.source = raw.source and keys.id = raw.parent_id
 where raw.object_type in ('log_entry', 'alert', 'alert_log');
-delete from raw_objects using bench_delta as held
-where raw_objects.source = held.source and raw_objects.object_type = held.object_type
-  and raw_objects.object_id = held.object_id;
 """
 
 
-def remove_database(path: Path) -> None:
-    for leftover in (path, path.with_name(path.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
-
-
-def copy_database(src: Path, dst: Path) -> None:
-    remove_database(dst)
-    shutil.copyfile(src, dst)
-
-
 def hold_back(con: duckdb.DuckDBPyConnection, incidents: int) -> dict[str, int]:
-    """Move the newest ``incidents`` incidents' raw objects into ``bench_delta``."""
+    """Keep the newest ``incidents`` incidents' raw objects aside in ``bench_delta`` and mark
+    them deleted."""
     for statement in _HOLD_BACK.split(";"):
         if statement.strip():
             con.execute(statement, {"n": incidents} if "$n" in statement else None)
+    con.execute(_MARK_DELETED)
     rows = con.execute(
         "select source || '/' || object_type, count(*) from bench_delta group by all order by 1"
     ).fetchall()
     return {name: int(n) for name, n in rows}
+
+
+def mark_deleted(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the objects of ``bench_delta`` deleted again (as a snapshot source would)."""
+    con.execute(_MARK_DELETED)
 
 
 def land_back(con: duckdb.DuckDBPyConnection, run_id: int) -> int:
@@ -127,10 +128,14 @@ def temp_watch(folder: Path, every: float = 0.05) -> Iterator[dict[str, int]]:
         seen["max_bytes"] = max(seen["max_bytes"], size())
 
 
-def _child_build(config: dict[str, Any], base_dir: str, mode: str, out: Any) -> None:
-    """In a new process: one build + publish (``full``, or ``fresh``: land the delta first)."""
+def _child_build(
+    config: dict[str, Any], base_dir: str, mode: str, incidents: int, out: Any
+) -> None:
+    """In a new process, one build + publish of ``mode``: ``full``; ``fresh`` (land the delta,
+    time the incremental build and publish, then take the delta away again untimed); ``hold``
+    (set the delta aside, build); ``restore`` (land the delta for good, build)."""
     from opskpi.config import settings_from_dict
-    from opskpi.etl.warehouse.build import build
+    from opskpi.etl.warehouse.build import build, build_and_publish
     from opskpi.etl.warehouse.connect import open_writer
     from opskpi.etl.warehouse.publish import publish_snapshot
 
@@ -141,7 +146,10 @@ def _child_build(config: dict[str, Any], base_dir: str, mode: str, out: Any) -> 
     limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     temp = Path(con.execute("select current_setting('temp_directory')").fetchall()[0][0])
     delta_landed = 0
-    if mode == "fresh":
+    held: dict[str, int] = {}
+    if mode == "hold":
+        held = hold_back(con, incidents)
+    if mode in ("fresh", "restore"):
         run_id = con.execute("select nextval('sync_run_ids')").fetchall()[0][0]
         delta_landed = land_back(con, run_id)
         con.execute("checkpoint")
@@ -158,6 +166,12 @@ def _child_build(config: dict[str, Any], base_dir: str, mode: str, out: Any) -> 
         )
         publish_seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu
+    if mode == "fresh":  # back to the warehouse before the sync, for the next run
+        mark_deleted(con)
+        build_and_publish(settings, con)
+    if mode == "restore":
+        con.execute("drop table if exists bench_delta")
+        con.execute("drop table if exists bench_delta_keys")
     con.close()
     out.send(
         {
@@ -169,6 +183,7 @@ def _child_build(config: dict[str, Any], base_dir: str, mode: str, out: Any) -> 
             "published_tables": list(published.tables),
             "delta_objects": result.changes.delta_objects,
             "delta_landed": delta_landed,
+            "held_back": held,
             "changed_incidents": result.changes.changed_incidents,
             "replaced": sorted(result.changes.replaced),
             "keyed": sorted(result.changes.keyed),
@@ -184,10 +199,12 @@ def _child_build(config: dict[str, Any], base_dir: str, mode: str, out: Any) -> 
     out.close()
 
 
-def run_child(config: dict[str, Any], base_dir: Path, mode: str) -> dict[str, Any]:
+def run_child(
+    config: dict[str, Any], base_dir: Path, mode: str, incidents: int = DELTA_INCIDENTS
+) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child_build, args=(config, str(base_dir), mode, send))
+    child = ctx.Process(target=_child_build, args=(config, str(base_dir), mode, incidents, send))
     with _no_main_to_rerun():
         child.start()
     send.close()
@@ -233,48 +250,28 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _config_at(config: dict[str, Any], warehouse: Path) -> dict[str, Any]:
-    return {**config, "warehouse": {**config.get("warehouse", {}), "path": str(warehouse)}}
-
-
-def full_build(config: dict[str, Any], folder: Path, landed: Path, runs: int) -> dict[str, Any]:
-    """``runs`` full builds + full publishes of a copy of the landed warehouse."""
-    work = folder / "fresh" / "full.duckdb"
-    work.parent.mkdir(parents=True, exist_ok=True)
-    copy_database(landed, work)
-    results = [run_child(_config_at(config, work), folder, "full") for _ in range(max(1, runs))]
-    return _summary(results)
+def full_build(config: dict[str, Any], folder: Path, runs: int) -> dict[str, Any]:
+    """``runs`` full builds + full publishes of the landed warehouse."""
+    return _summary([run_child(config, folder, "full") for _ in range(max(1, runs))])
 
 
 def sync_to_fresh(
-    config: dict[str, Any], folder: Path, landed: Path, runs: int, incidents: int = DELTA_INCIDENTS
+    config: dict[str, Any], folder: Path, runs: int, incidents: int = DELTA_INCIDENTS
 ) -> dict[str, Any]:
-    """``runs`` incremental builds + delta publishes after landing the newest ``incidents``
-    incidents' objects into a warehouse built without them."""
-    base = folder / "fresh" / "before.duckdb"
-    base.parent.mkdir(parents=True, exist_ok=True)
-    copy_database(landed, base)
-    con = duckdb.connect(str(base))
+    """``runs`` incremental builds + delta publishes, each after landing the newest
+    ``incidents`` incidents' objects into the warehouse built without them."""
+    held = run_child(config, folder, "hold", incidents)["held_back"]
     try:
-        held = hold_back(con, incidents)
-        con.execute("checkpoint")
+        results = [run_child(config, folder, "fresh", incidents) for _ in range(max(1, runs))]
     finally:
-        con.close()
-    run_child(_config_at(config, base), folder, "full")  # the build the sync starts from
-    serving = base.with_name(base.stem + ".serving.duckdb")
-    work = folder / "fresh" / "sync.duckdb"
-    results = []
-    for _ in range(max(1, runs)):
-        copy_database(base, work)
-        shutil.copyfile(serving, work.with_name(work.stem + ".serving.duckdb"))
-        results.append(run_child(_config_at(config, work), folder, "fresh"))
+        run_child(config, folder, "restore", incidents)
     return {**_summary(results), "held_back": held, "delta_incidents": incidents}
 
 
-def fresh(config: dict[str, Any], folder: Path, landed: Path, runs: int) -> dict[str, Any]:
+def fresh(config: dict[str, Any], folder: Path, runs: int) -> dict[str, Any]:
     """Both figures (``python -m benchmarks.run --only fresh``)."""
     return {
-        "full_build": full_build(config, folder, landed, runs),
-        "sync_to_fresh": sync_to_fresh(config, folder, landed, runs),
+        "full_build": full_build(config, folder, runs),
+        "sync_to_fresh": sync_to_fresh(config, folder, runs),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }

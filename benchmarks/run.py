@@ -105,7 +105,7 @@ def run(size: Size, runs: int, data_dir: Path, steps: set[str]) -> dict[str, Any
         say(report.sync_line(results["sync"]))
     if "fresh" in steps:
         # issue 14: full build + publish, and sync-to-fresh (build + publish after a delta)
-        results["fresh"] = fresh.fresh(config, folder, settings.warehouse_path, runs)
+        results["fresh"] = fresh.fresh(config, folder, runs)
         say(report.fresh_line(results["fresh"]))
     results["machine"]["load_average_after"] = list(machine()["load_average"])
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -12,10 +12,13 @@ spellings).
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from importlib.metadata import version
 
 import duckdb
 import holidays
@@ -93,11 +96,15 @@ def calendar_frame(country: str, first_year: int, last_year: int) -> pd.DataFram
     whose seq equals seq(d) + N.
     """
     days = pd.date_range(date(first_year, 1, 1), date(last_year, 12, 31), freq="D")
-    off = holidays.country_holidays(country, years=range(first_year, last_year + 1))
-    is_business = [(d.weekday() < 5) and (d.date() not in off) for d in days]
-    frame = pd.DataFrame({"day": days.date, "is_business_day": is_business})
+    # a plain dict: looking days up in the holidays object itself is ~20x slower
+    off = dict(holidays.country_holidays(country, years=range(first_year, last_year + 1)).items())
+    dates = days.date
+    is_business = [
+        weekday < 5 and day not in off for day, weekday in zip(dates, days.day_of_week, strict=True)
+    ]
+    frame = pd.DataFrame({"day": dates, "is_business_day": is_business})
     frame["business_day_seq"] = frame["is_business_day"].cumsum().astype("int64")
-    frame["holiday_name"] = [off.get(d.date()) for d in days]
+    frame["holiday_name"] = [off.get(day) for day in dates]
     return frame
 
 
@@ -123,11 +130,40 @@ def oncall_frames(settings: Settings) -> dict[str, pd.DataFrame]:
 
 def load_config_tables(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """(Re)create the ``cfg_*`` tables from the settings."""
-    write_config_tables(con, config_frames(settings))
+    tables = config_tables(settings)
+    write_config_tables(con, {name: table.frame() for name, table in tables.items()})
+
+
+@dataclass(frozen=True)
+class ConfigTable:
+    """A ``cfg_*`` table: a fingerprint of its content, and the content when needed."""
+
+    fingerprint: str
+    frame: Callable[[], pd.DataFrame]
+
+
+def config_tables(settings: Settings) -> dict[str, ConfigTable]:
+    """Every ``cfg_*`` table of the settings. The calendar (tens of thousands of days, from the
+    holidays package: a tenth of a second or more) is made only when asked for; its fingerprint
+    is that of what it is made from."""
+    tables = {
+        name: ConfigTable(frame_fingerprint(frame), functools.partial(_same, frame))
+        for name, frame in config_frames(settings).items()
+    }
+    country, first, last = settings.model.report.holidays, 1990, datetime.now(UTC).year + 5
+    tables["cfg_calendar"] = ConfigTable(
+        text_fingerprint(f"{country} {first} {last} holidays {version('holidays')}"),
+        lambda: calendar_frame(country, first, last),
+    )
+    return tables
+
+
+def _same(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame
 
 
 def config_frames(settings: Settings) -> dict[str, pd.DataFrame]:
-    """The ``cfg_*`` tables of the settings, as frames."""
+    """The ``cfg_*`` tables of the settings but the calendar, as frames."""
     model = settings.model
     og = model.sources.opsgenie
     jsm = model.sources.jsm
@@ -224,8 +260,6 @@ def config_frames(settings: Settings) -> dict[str, pd.DataFrame]:
         ],
         columns=["source", "position", "stale_after_seconds"],
     ).astype({"source": "string", "position": "int64", "stale_after_seconds": "float64"})
-    this_year = datetime.now(UTC).year
-    frames["cfg_calendar"] = calendar_frame(model.report.holidays, 1990, this_year + 5)
     return frames
 
 
@@ -272,8 +306,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, *, full: bool = Fa
     changes nothing."""
     started = time.perf_counter()
     models = load_models()
-    frames = config_frames(settings)
-    prints = {name: frame_fingerprint(frame) for name, frame in frames.items()}
+    tables = config_tables(settings)
     con.execute("begin transaction")
     try:
         previous = load_state(con)
@@ -283,14 +316,14 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, *, full: bool = Fa
         if previous is not None and reason is None:
             changed_config = {
                 name
-                for name in frames
-                if previous.fingerprints.get(f"cfg:{name}") != prints[name]
+                for name, table in tables.items()
+                if previous.fingerprints.get(f"cfg:{name}") != table.fingerprint
                 or object_kind(con, name) != "table"
             }
-            write_config_tables(con, {name: frames[name] for name in changed_config})
+            write_config_tables(con, {name: tables[name].frame() for name in changed_config})
             changes = IncrementalBuild(con, models, previous, changed_config).run()
         else:
-            write_config_tables(con, frames)
+            write_config_tables(con, {name: table.frame() for name, table in tables.items()})
             for model in models:
                 create_model(con, model)
             con.execute("create or replace table build_changed_keys (incident_key varchar)")
@@ -314,7 +347,7 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, *, full: bool = Fa
             ],
         )
         fingerprints = {f"model:{m.name}": m.fingerprint for m in models}
-        fingerprints.update({f"cfg:{name}": value for name, value in prints.items()})
+        fingerprints.update({f"cfg:{name}": table.fingerprint for name, table in tables.items()})
         save_state(con, BuildState(build_id, BUILD_LOGIC, schema, mark, fingerprints))
         con.execute("commit")
     except BaseException:
