@@ -90,6 +90,30 @@ def sync_line(r: dict[str, Any]) -> str:
     )
 
 
+def fresh_line(r: dict[str, Any]) -> str:
+    """Issue 14's build figures: full build + publish, and sync-to-fresh."""
+    lines = []
+    for name, label in (("full_build", "full build + publish"), ("sync_to_fresh", "sync-to-fresh")):
+        f = r.get(name)
+        if not f:
+            continue
+        spill = f"spilled {f['temp_bytes_max'] / 2**20:,.0f} MiB" if f["spilled"] else "no spill"
+        extra = (
+            f"; {f['delta_objects']:,} raw objects changed, {f['changed_incidents']:,} "
+            f"incidents re-modelled, published {', '.join(f['published_tables'])}"
+            if name == "sync_to_fresh"
+            else ""
+        )
+        lines.append(
+            f"{label}: {_s(f['total_seconds']['median'])} (build "
+            f"{_s(f['build_seconds']['median'])} {f['mode']}, publish "
+            f"{_s(f['publish_seconds']['median'])} {f['publish_mode']}; median of {f['runs']}); "
+            f"memory_limit {f['memory_limit']}, {spill}, peak RSS {f['peak_rss_mib']:,.0f} MiB"
+            f"{extra}"
+        )
+    return "\n".join(lines)
+
+
 # -- targets ------------------------------------------------------------------------------------
 
 Target = tuple[str, str, Callable[[dict[str, Any]], float | None], Callable[[float], bool], str]
@@ -252,6 +276,7 @@ def _section(size: str, r: dict[str, Any]) -> list[str]:
         ("app", app_line),
         ("browser", browser_line),
         ("sync", sync_line),
+        ("fresh", fresh_line),
     ):
         if key in r:
             lines.append(fmt(r[key]))

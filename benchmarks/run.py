@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import app, browser, exporter, kpis, landing, report, sync
+from benchmarks import app, browser, exporter, fresh, kpis, landing, report, sync
 from benchmarks.dataset import default_data_dir, ensure_pages, params_json, settings_dict
 from benchmarks.measure import machine
 from benchmarks.sizes import SIZES, Size
@@ -20,7 +20,7 @@ from opskpi.config import Settings, settings_from_dict
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
-STEPS = ("landing", "models", "kpis", "exporter", "app", "browser", "sync")
+STEPS = ("landing", "models", "kpis", "exporter", "app", "browser", "sync", "fresh")
 DEMO = "demo"  # `opskpi demo`'s organisation, synced over HTTP: only the app's figures
 
 
@@ -109,6 +109,10 @@ def run(size: Size, runs: int, data_dir: Path, steps: set[str]) -> dict[str, Any
             size.sync_incidents_per_day,
         )
         say(report.sync_line(results["sync"]))
+    if "fresh" in steps:
+        # issue 14: full build + publish, and sync-to-fresh (build + publish after a delta)
+        results["fresh"] = fresh.fresh(config, folder, runs)
+        say(report.fresh_line(results["fresh"]))
     results["machine"]["load_average_after"] = list(machine()["load_average"])
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return results

@@ -11,7 +11,8 @@ from pathlib import Path
 SQL_DIR = Path(__file__).resolve().parent
 
 # Build order of the models. Each is a SELECT materialised under its file's stem.
-# Staging models are views over raw_objects; everything after is a table.
+# Staging models are tables over raw_objects (each payload parsed once); how each model is kept
+# (table or view, rebuilt or kept by key) is etl/warehouse/model_graph.py's business.
 MODEL_LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts", "health")
 
 # Tables a reader (CLI, app, exporter) needs; copied into the published serving snapshot.

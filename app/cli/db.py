@@ -30,6 +30,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "build",
         parents=[common],
         help="rebuild the models from the raw tables and publish the KPI snapshot",
+        description=(
+            "Bring the models up to date with the raw tables and publish the KPI snapshot (no "
+            "API calls). Only what changed since the last build is re-modelled, and only the "
+            "changed tables are published, unless --full is given or the last build is unknown "
+            "(the first build, an upgrade); a changed config rebuilds what depends on it."
+        ),
+    )
+    build.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild every model from the raw tables, and publish the whole snapshot",
     )
     build.set_defaults(handler=run_build)
 
@@ -55,11 +66,12 @@ def run_build(args: argparse.Namespace) -> int:
     from opskpi.etl.warehouse.build import build_and_publish
 
     settings = settings_of(args)
-    result = build_and_publish(settings)
+    result = build_and_publish(settings, full=args.full)
     print(
         f"built {result.models} models in {result.seconds:.2f} s: {result.incidents} incidents, "
         f"{result.deploys} deploys; published {settings.serving_path}"
     )
+    print(result.summary())
     return 0
 
 

@@ -113,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         f"built {built.models} models: {built.incidents:,} incidents, {built.deploys:,} deploys; "
         f"published {settings.serving_path}"
     )
+    print(built.summary())
     if not report.ok:
         print(
             f"opskpi sync: {len(report.failed)} source(s) failed: {', '.join(report.failed)}",

@@ -40,12 +40,14 @@ escalations as (
 runbook_places as (
     -- an alert's body.details / body.contexts are its Events API custom_details / links; the
     -- trigger log entry carries the first alert's as channel.details / contexts: the same data
+    -- (staging keeps the details' runbook_url and runbook, and the contexts as JSON text)
     select
         incident_id,
         created_at,
         'pagerduty alert' as runbook_source,
         1 as source_order,
-        details,
+        details_runbook_url,
+        details_runbook,
         contexts
     from stg_pagerduty__alerts
     union all
@@ -54,7 +56,8 @@ runbook_places as (
         created_at,
         'pagerduty trigger log entry' as runbook_source,
         2 as source_order,
-        channel -> 'details' as details,
+        details_runbook_url,
+        details_runbook,
         contexts
     from log_entries
     where entry_type = 'trigger_log_entry'
@@ -69,9 +72,7 @@ runbook_candidates as (
         1 as precedence,
         created_at,
         source_order,
-        coalesce(
-            nullif(details ->> 'runbook_url', ''), nullif(details ->> 'runbook', '')
-        ) as runbook_url
+        coalesce(nullif(details_runbook_url, ''), nullif(details_runbook, '')) as runbook_url
     from runbook_places
     union all
     select

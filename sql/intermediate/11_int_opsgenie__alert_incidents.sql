@@ -60,7 +60,7 @@ final as (
         alerts.priority,
         null as urgency,
         coalesce(
-            nullif(alerts.details ->> 'service', ''),
+            nullif(alerts.details_service, ''),
             substr(list_filter(alerts.tags, lambda t: t like 'service:%')[1], 9),
             nullif(alerts.entity, '')
         ) as service,
@@ -77,8 +77,8 @@ final as (
             length(settings.release_opsgenie_prefix) + 1
         ) as field_release,
         coalesce(
-            nullif(alerts.details ->> 'runbook_url', ''),
-            nullif(alerts.details ->> 'runbook', ''),
+            nullif(alerts.details_runbook_url, ''),
+            nullif(alerts.details_runbook, ''),
             regexp_extract(alerts.description, '(?im)^\s*runbook:\s*(\S+)', 1)
         ) as runbook_url,
         'opsgenie alert' as runbook_source,

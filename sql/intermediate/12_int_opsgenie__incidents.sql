@@ -73,8 +73,8 @@ final as (
             length(settings.release_opsgenie_prefix) + 1
         ) as field_release,
         coalesce(
-            nullif(incidents.extra_properties ->> 'runbook_url', ''),
-            nullif(incidents.extra_properties ->> 'runbook', '')
+            nullif(incidents.extra_runbook_url, ''),
+            nullif(incidents.extra_runbook, '')
         ) as runbook_url,
         'opsgenie incident' as runbook_source,
         null::bigint as alert_count,  -- an incident gives no count of its alerts

@@ -57,10 +57,13 @@ base as (
 
 ---------- release attribution: explicit link, and deploys within the window before creation
 explicit_candidates as (
+    -- the first 7 characters of the revision are an equality key (a prefix is at least 7 long):
+    -- a hash join on (app, prefix) instead of pairing each incident with every deploy of its app
     select base.incident_key, deploys.deploy_key, deploys.deployed_at
     from base
     inner join deploys
         on deploys.app = split_part(base.release_ref, '@', 1)
+        and left(lower(deploys.revision), 7) = left(split_part(base.release_ref, '@', 2), 7)
         and length(split_part(base.release_ref, '@', 2)) >= 7
         and starts_with(lower(deploys.revision), split_part(base.release_ref, '@', 2))
         and deploys.deployed_at <= base.created_at

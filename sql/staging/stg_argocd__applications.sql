@@ -1,7 +1,18 @@
 -- One row per Argo CD application (GET /api/v1/applications): the current operation state,
--- which alone shows failed or running syncs (never recorded in status.history).
+-- which alone shows failed or running syncs (never recorded in status.history). One parse per
+-- payload (json_extract_string with a list of paths).
 with source as (
-    select object_id, payload, fetched_at
+    select
+        object_id,
+        fetched_at,
+        json_extract_string(payload, [
+            '$.spec.project', '$.spec.revisionHistoryLimit', '$.status.operationState.phase',
+            '$.status.operationState.startedAt', '$.status.operationState.finishedAt',
+            '$.status.operationState.message',
+            '$.status.operationState.operation.sync.revision',
+            '$.status.operationState.syncResult.revision', '$.status.sync.status',
+            '$.status.health.status'
+        ]) as f
     from raw_objects
     where source = 'argocd' and object_type = 'application' and deleted_at is null
 ),
@@ -9,20 +20,15 @@ with source as (
 renamed as (
     select
         object_id as app,
-        payload -> 'spec' ->> 'project' as project,
-        try_cast(payload -> 'spec' ->> 'revisionHistoryLimit' as bigint) as revision_history_limit,
-        payload -> 'status' -> 'operationState' ->> 'phase' as operation_phase,
-        try_cast(payload -> 'status' -> 'operationState' ->> 'startedAt' as timestamptz)
-            as operation_started_at,
-        try_cast(payload -> 'status' -> 'operationState' ->> 'finishedAt' as timestamptz)
-            as operation_finished_at,
-        payload -> 'status' -> 'operationState' ->> 'message' as operation_message,
-        coalesce(
-            payload -> 'status' -> 'operationState' -> 'operation' -> 'sync' ->> 'revision',
-            payload -> 'status' -> 'operationState' -> 'syncResult' ->> 'revision'
-        ) as operation_revision,
-        payload -> 'status' -> 'sync' ->> 'status' as sync_status,
-        payload -> 'status' -> 'health' ->> 'status' as health_status,
+        f[1] as project,
+        try_cast(f[2] as bigint) as revision_history_limit,
+        f[3] as operation_phase,
+        try_cast(f[4] as timestamptz) as operation_started_at,
+        try_cast(f[5] as timestamptz) as operation_finished_at,
+        f[6] as operation_message,
+        coalesce(f[7], f[8]) as operation_revision,
+        f[9] as sync_status,
+        f[10] as health_status,
         fetched_at
     from source
 )

@@ -1,8 +1,14 @@
 -- One row per JSM Operations alert log line (GET /v1/alerts/{id}/logs). Lines carry no id: the
 -- connector keys them by alert, time and a digest of the line, and sets parent_id. The spec
--- spells logTime / logType; Opsgenie's spelling (createdAt / type) is read too.
+-- spells logTime / logType; Opsgenie's spelling (createdAt / type) is read too. One parse per
+-- payload (json_extract: JSON values, null when absent).
 with source as (
-    select object_id, parent_id, payload
+    select
+        object_id,
+        parent_id,
+        json_extract(payload, [
+            '$.log', '$.logType', '$.type', '$.owner', '$.logTime', '$.createdAt'
+        ]) as j
     from raw_objects
     where source = 'jsm' and object_type = 'alert_log' and deleted_at is null
 ),
@@ -11,16 +17,16 @@ renamed as (
     select
         object_id as log_id,
         parent_id as alert_id,
-        payload ->> 'log' as log,
-        coalesce(payload ->> 'logType', payload ->> 'type') as log_type,
-        payload ->> 'owner' as owner,
+        j[1] ->> '$' as log,
+        coalesce(j[2] ->> '$', j[3] ->> '$') as log_type,
+        j[4] ->> '$' as owner,
         coalesce(
-            try_cast(payload ->> 'logTime' as timestamptz),
-            try_cast(payload ->> 'createdAt' as timestamptz)
+            try_cast(j[5] ->> '$' as timestamptz),
+            try_cast(j[6] ->> '$' as timestamptz)
         ) as created_at,
         case
-            when (payload -> 'logTime') is not null then 'jsm'
-            when (payload -> 'createdAt') is not null then 'opsgenie'
+            when j[5] is not null then 'jsm'
+            when j[6] is not null then 'opsgenie'
         end as spelling
     from source
 )

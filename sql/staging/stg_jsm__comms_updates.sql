@@ -1,7 +1,7 @@
 -- One row per update posted to a stakeholder-comms incident (incidentUpdates[], in the order
--- given), for a later communications-cadence KPI.
+-- given), for a later communications-cadence KPI. One parse per payload, then one per update.
 with source as (
-    select object_id, payload
+    select object_id, try_cast(json_extract(payload, '$.incidentUpdates') as json[]) as updates
     from raw_objects
     where source = 'jsm' and object_type = 'comms_incident' and deleted_at is null
 ),
@@ -9,22 +9,27 @@ with source as (
 updates as (
     select
         object_id as comms_incident_id,
-        unnest(range(coalesce(json_array_length(payload -> 'incidentUpdates'), 0)::bigint))
-            as position,
-        payload
+        unnest(updates) as update_json,
+        generate_subscripts(updates, 1) as position
     from source
+),
+
+fields as (
+    select
+        comms_incident_id,
+        position,
+        json_extract_string(
+            update_json, ['$.status', '$.oldStatus', '$.body', '$.createdAt', '$.hidden']
+        ) as f
+    from updates
 )
 
 select
     comms_incident_id,
-    position + 1 as position,
-    payload -> 'incidentUpdates' -> cast(position as integer) ->> 'status' as status,
-    payload -> 'incidentUpdates' -> cast(position as integer) ->> 'oldStatus' as old_status,
-    payload -> 'incidentUpdates' -> cast(position as integer) ->> 'body' as body,
-    try_cast(
-        payload -> 'incidentUpdates' -> cast(position as integer) ->> 'createdAt' as timestamptz
-    ) as created_at,
-    coalesce(try_cast(
-        payload -> 'incidentUpdates' -> cast(position as integer) ->> 'hidden' as boolean
-    ), false) as is_hidden
-from updates
+    position,
+    f[1] as status,
+    f[2] as old_status,
+    f[3] as body,
+    try_cast(f[4] as timestamptz) as created_at,
+    coalesce(try_cast(f[5] as boolean), false) as is_hidden
+from fields

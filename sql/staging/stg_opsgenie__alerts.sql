@@ -1,7 +1,17 @@
 -- One row per Opsgenie alert (GET /v2/alerts, or GET /v2/alerts/{id} which adds details and
 -- description). report.ackTime / closeTime are milliseconds after createdAt.
+-- One parse per payload: json_extract with a list of paths (JSON values, exact for the lists),
+-- the strings read from the small extracted values; of details only the service and runbook.
 with source as (
-    select object_id, payload, fetched_at
+    select
+        object_id,
+        fetched_at,
+        json_extract(payload, [
+            '$.tinyId', '$.alias', '$.message', '$.description', '$.entity', '$.createdAt',
+            '$.report.ackTime', '$.report.closeTime', '$.updatedAt', '$.status', '$.priority',
+            '$.tags', '$.details.service', '$.details.runbook_url', '$.details.runbook',
+            '$.responders', '$.teams[0].id'
+        ]) as j
     from raw_objects
     where source = 'opsgenie' and object_type = 'alert' and deleted_at is null
 ),
@@ -10,29 +20,31 @@ renamed as (
     select
         ---------- ids
         object_id as source_id,
-        payload ->> 'tinyId' as tiny_id,
-        nullif(payload ->> 'alias', '') as alias,
-        payload ->> 'message' as title,
-        payload ->> 'description' as description,
-        payload ->> 'entity' as entity,
+        j[1] ->> '$' as tiny_id,
+        nullif(j[2] ->> '$', '') as alias,
+        j[3] ->> '$' as title,
+        j[4] ->> '$' as description,
+        j[5] ->> '$' as entity,
         ---------- timestamps
-        payload ->> 'createdAt' as created_at_raw,
-        try_cast(payload ->> 'createdAt' as timestamptz) as created_at,
-        try_cast(payload -> 'report' ->> 'ackTime' as bigint) as ack_time_ms,
-        try_cast(payload -> 'report' ->> 'closeTime' as bigint) as close_time_ms,
-        try_cast(payload ->> 'updatedAt' as timestamptz) as updated_at,
+        j[6] ->> '$' as created_at_raw,
+        try_cast(j[6] ->> '$' as timestamptz) as created_at,
+        try_cast(j[7] ->> '$' as bigint) as ack_time_ms,
+        try_cast(j[8] ->> '$' as bigint) as close_time_ms,
+        try_cast(j[9] ->> '$' as timestamptz) as updated_at,
         ---------- state
-        payload ->> 'status' as status,
-        payload ->> 'priority' as priority,
-        coalesce(try_cast(payload -> 'tags' as varchar[]), []) as tags,
-        payload -> 'details' as details,
+        j[10] ->> '$' as status,
+        j[11] ->> '$' as priority,
+        coalesce(try_cast(j[12] as varchar[]), []) as tags,
+        j[13] ->> '$' as details_service,
+        j[14] ->> '$' as details_runbook_url,
+        j[15] ->> '$' as details_runbook,
         ---------- ownership: the first team responder, or teams[] in real payloads
         coalesce(
             list_filter(
-                try_cast(coalesce(payload -> 'responders', '[]') as json[]),
+                try_cast(coalesce(j[16], '[]') as json[]),
                 lambda r: r ->> 'type' = 'team'
             )[1] ->> 'id',
-            payload -> 'teams' -> 0 ->> 'id'
+            j[17] ->> '$'
         ) as team_id,
         fetched_at
     from source

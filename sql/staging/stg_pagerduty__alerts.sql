@@ -1,6 +1,14 @@
 -- One row per PagerDuty alert (GET /incidents/{id}/alerts): where runbook links usually live.
+-- One parse per payload; of body.details only the runbook fields are kept, body.contexts as
+-- JSON text.
 with source as (
-    select object_id, parent_id, payload
+    select
+        object_id,
+        parent_id,
+        json_extract_string(payload, [
+            '$.incident.id', '$.created_at', '$.severity', '$.body.details.runbook_url',
+            '$.body.details.runbook', '$.body.contexts'
+        ]) as f
     from raw_objects
     where source = 'pagerduty' and object_type = 'alert' and deleted_at is null
 ),
@@ -8,11 +16,12 @@ with source as (
 renamed as (
     select
         object_id as alert_id,
-        coalesce(payload -> 'incident' ->> 'id', parent_id) as incident_id,
-        try_cast(payload ->> 'created_at' as timestamptz) as created_at,
-        payload ->> 'severity' as alert_severity,
-        payload -> 'body' -> 'details' as details,
-        payload -> 'body' -> 'contexts' as contexts
+        coalesce(f[1], parent_id) as incident_id,
+        try_cast(f[2] as timestamptz) as created_at,
+        f[3] as alert_severity,
+        f[4] as details_runbook_url,
+        f[5] as details_runbook,
+        f[6] as contexts
     from source
 )
 
