@@ -2,12 +2,21 @@
 
 A backfill (or the benchmark) can have millions of records: each file is read whole with
 ``read_text`` and its item list taken with ``json_extract(content, '$.<key>[*]')`` (about 50×
-faster than ``read_json`` with a ``JSON[]`` column on DuckDB 2.0), then ``unnest``-ed into a
-staged batch and landed by the warehouse's own upsert
-(:class:`opskpi.etl.warehouse.landing.StagedUpsert`: the same statement as a sync's pages,
-key ``(source, object_type, object_id)``, an unchanged payload sha is not rewritten, a key
-seen twice in one batch: the last one wins, items without a key go to ``raw_rejects``),
-without a Python loop per record.
+faster than ``read_json`` with a ``JSON[]`` column on DuckDB 2.0), then ``unnest``-ed, each
+item's key and parent read from one parse of it (``KeyPaths``), and landed by the warehouse's
+own statements (:class:`opskpi.etl.warehouse.landing.StagedUpsert`, key ``(source,
+object_type, object_id)``), without a Python loop per record:
+
+* a batch of files goes straight from the files into ``raw_objects`` by a plain INSERT when
+  every item has a key, no key repeats and none is landed yet (a backfill of new objects);
+* otherwise (the INSERT fails as a whole and writes nothing) the batch is staged and upserted
+  as a sync's pages are: an unchanged payload hash is not rewritten, a key seen twice in one
+  batch: the last one wins, items without a key go to ``raw_rejects``.
+
+Memory is bounded by the settings, not by the data: ``files_per_batch`` files per statement,
+``workers`` streams at a time, and a checkpoint whenever ``checkpoint_threshold`` of WAL has
+accumulated (committed rows stay in memory until they are checkpointed). What grows with the
+data is DuckDB's primary-key index (an in-memory ART, about 75 bytes per landed object).
 
 ``land_pages_folder`` lands a folder laid out as :func:`etl.simulator.write_pages` writes it,
 with the keys the connectors use (see ``PAGE_STREAMS``); postmortems and the actions CSV go
@@ -25,39 +34,37 @@ from pathlib import Path
 
 import duckdb
 
-from opskpi.etl.warehouse.landing import LandResult, StagedUpsert
+from opskpi.etl.warehouse.landing import BY_ID, KeyPaths, LandResult, StagedUpsert
 
 FILES_PER_BATCH = 200  # about 20,000 items per statement with the APIs' page size of 100
 WORKERS = 2  # page streams landed at once (each inserting connection uses one core)
 BULK_CHECKPOINT_THRESHOLD = "256MB"  # a checkpoint every ~10 batches, not after each one
 
-_STAGE = """
-create or replace temp table bulk_items as
-with files as (
-    select row_number() over (order by filename) as file_no,
-           json_extract(content, $items_path) as items
-    from read_text($paths)
-),
-items as (
-    select file_no, unnest(items) as item, generate_subscripts(items, 1) as item_no
+# every item of a batch of files, in order (``seq``: the last of a key wins)
+_ITEMS = """(
+    with files as (
+        select row_number() over (order by filename) as file_no,
+               json_extract(content, $items_path) as items
+        from read_text($paths)
+    )
+    select unnest(items) as item, generate_subscripts(items, 1) as item_no, file_no
     from files
-)
-select ({key}) as object_id, ({parent}) as parent_id, item as payload,
-       file_no * 1000000000 + item_no as seq
-from items
-"""
+)"""
+# every item of a batch of files, in no particular order (the plain INSERT's way)
+_ITEMS_UNORDERED = """(
+    select unnest(json_extract(content, $items_path)) as item from read_text($paths)
+)"""
 
 
 @dataclass(frozen=True)
 class PageStream:
-    """One folder of page files and how its items are keyed (SQL over the JSON ``item``)."""
+    """One folder of page files and how its items are keyed (JSON paths in each item)."""
 
     source: str
     object_type: str
     folder: str  # relative to the pages folder
     items_key: str  # the envelope's list: "incidents", "data", ...
-    key_expr: str = "item ->> 'id'"
-    parent_expr: str = "null"
+    keys: KeyPaths = BY_ID
 
 
 PAGE_STREAMS: tuple[PageStream, ...] = (
@@ -67,22 +74,17 @@ PAGE_STREAMS: tuple[PageStream, ...] = (
         "log_entry",
         "pagerduty/log_entries",
         "log_entries",
-        parent_expr="item -> 'incident' ->> 'id'",
+        KeyPaths(parent="$.incident.id"),
     ),
     PageStream(
-        "pagerduty",
-        "alert",
-        "pagerduty/alerts",
-        "alerts",
-        parent_expr="item -> 'incident' ->> 'id'",
+        "pagerduty", "alert", "pagerduty/alerts", "alerts", KeyPaths(parent="$.incident.id")
     ),
     PageStream(
         "pagerduty",
         "incident_custom_fields",
         "pagerduty/custom_fields",
         "custom_fields_values",
-        key_expr="item ->> 'incident_id'",
-        parent_expr="item ->> 'incident_id'",
+        KeyPaths(("$.incident_id",), parent="$.incident_id"),
     ),
     PageStream("opsgenie", "alert", "opsgenie/alerts", "data"),
     PageStream(
@@ -90,8 +92,7 @@ PAGE_STREAMS: tuple[PageStream, ...] = (
         "alert_log",
         "opsgenie/alert_logs",
         "data",
-        key_expr="(item ->> 'alertId') || '/' || (item ->> 'offset')",
-        parent_expr="item ->> 'alertId'",
+        KeyPaths(("$.alertId", "$.offset"), parent="$.alertId"),
     ),
     PageStream("opsgenie", "incident", "opsgenie/incidents", "data"),
     PageStream(
@@ -99,15 +100,10 @@ PAGE_STREAMS: tuple[PageStream, ...] = (
         "timeline_entry",
         "opsgenie/incident_timelines",
         "data",
-        key_expr="(item ->> 'incidentId') || '/' || (item ->> 'id')",
-        parent_expr="item ->> 'incidentId'",
+        KeyPaths(("$.incidentId", "$.id"), parent="$.incidentId"),
     ),
     PageStream(
-        "argocd",
-        "application",
-        "argocd/applications.json",
-        "items",
-        key_expr="item -> 'metadata' ->> 'name'",
+        "argocd", "application", "argocd/applications.json", "items", KeyPaths(("$.metadata.name",))
     ),
 )
 
@@ -124,19 +120,19 @@ def land_json_pages(
     paths: Sequence[Path],
     *,
     items_key: str,
-    key_expr: str = "item ->> 'id'",
-    parent_expr: str = "null",
+    keys: KeyPaths = BY_ID,
     sync_run_id: int | None = None,
     fetched_at: datetime | None = None,
     files_per_batch: int = FILES_PER_BATCH,
 ) -> LandResult:
-    """Upsert every item of ``paths[*][items_key]`` as ``(source, object_type, key_expr)``.
-
-    ``key_expr`` and ``parent_expr`` are SQL over the JSON value ``item`` (trusted code, not
-    user input). Each batch of files is one statement (its own transaction).
-    """
+    """Land every item of ``paths[*][items_key]`` as ``(source, object_type, key)``, keyed
+    by ``keys``. Each batch of files is one statement (its own transaction): a plain INSERT
+    straight from the files while it can, else staged and upserted (see the module)."""
     result = LandResult()
-    stage = _STAGE.format(key=key_expr, parent=parent_expr)
+    direct = keys.select("item", _ITEMS_UNORDERED)
+    stage = "create or replace temp table bulk_items as " + keys.select(
+        "item", _ITEMS, "file_no * 1000000000 + item_no as seq"
+    )
     # plain inserts until a batch meets a key already landed (see StagedUpsert)
     upsert = StagedUpsert(
         con,
@@ -148,7 +144,12 @@ def land_json_pages(
     )
     try:
         for batch in _batches(paths, files_per_batch):
-            con.execute(stage, {"paths": batch, "items_path": f"$.{items_key}[*]"})
+            params = {"paths": batch, "items_path": f"$.{items_key}[*]"}
+            inserted = upsert.insert_new(direct, params)
+            if inserted is not None:
+                result += LandResult(received=inserted, changed=inserted)
+                continue
+            con.execute(stage, params)
             result += upsert.land("bulk_items", location=batch[0] if len(batch) == 1 else None)
     finally:
         con.execute("drop table if exists bulk_items")
@@ -240,6 +241,7 @@ def _land_stream(
     stream: PageStream,
     paths: list[Path],
     sync_run_id: int | None,
+    files_per_batch: int,
 ) -> LandResult:
     cursor = con.cursor()  # a connection of its own (and its own temp tables) per thread
     try:
@@ -249,9 +251,9 @@ def _land_stream(
             stream.object_type,
             paths,
             items_key=stream.items_key,
-            key_expr=stream.key_expr,
-            parent_expr=stream.parent_expr,
+            keys=stream.keys,
             sync_run_id=sync_run_id,
+            files_per_batch=files_per_batch,
         )
     finally:
         cursor.close()
@@ -264,6 +266,8 @@ def land_pages_folder(
     sync_run_id: int | None = None,
     postmortems: bool = True,
     workers: int = WORKERS,
+    files_per_batch: int = FILES_PER_BATCH,
+    checkpoint_threshold: str = BULK_CHECKPOINT_THRESHOLD,
 ) -> dict[str, LandResult]:
     """Land a ``write_pages`` folder: postmortems (first: their upserts scan the table), then
     every page stream and the Argo CD history.
@@ -278,13 +282,73 @@ def land_pages_folder(
         results.update(land_postmortems(con, folder / "postmortems", sync_run_id))
     streams = [(stream, page_files(folder, stream)) for stream in PAGE_STREAMS]
     streams = sorted(((s, p) for s, p in streams if p), key=lambda sp: -len(sp[1]))
-    with deferred_checkpoints(con), ThreadPoolExecutor(max(1, workers)) as pool:
+    with (
+        deferred_checkpoints(con, checkpoint_threshold),
+        ThreadPoolExecutor(max(1, workers)) as pool,
+    ):
         futures = {
-            stream: pool.submit(_land_stream, con, stream, paths, sync_run_id)
+            stream: pool.submit(_land_stream, con, stream, paths, sync_run_id, files_per_batch)
             for stream, paths in streams
         }
         for stream in PAGE_STREAMS:  # in the usual order
             if stream in futures:
                 results[f"{stream.source}/{stream.object_type}"] = futures[stream].result()
-        results["argocd/history_entry"] = land_history(con, sync_run_id)
+    # after the checkpoint: what the streams committed no longer holds memory
+    results["argocd/history_entry"] = land_history(con, sync_run_id)
     return results
+
+
+# -- the floor: DuckDB's own raw insert of the same files ----------------------------------------
+FLOOR_TABLE = "floor_items"
+_FLOOR_INSERT = f"""
+insert into {FLOOR_TABLE}
+select $source, $type, unnest(json_extract(content, $items_path)) from read_text($paths)
+"""
+
+
+def _insert_stream_raw(
+    con: duckdb.DuckDBPyConnection, stream: PageStream, paths: list[Path], files_per_batch: int
+) -> int:
+    cursor = con.cursor()
+    try:
+        rows = 0
+        for batch in _batches(paths, files_per_batch):
+            params = {
+                "source": stream.source,
+                "type": stream.object_type,
+                "paths": batch,
+                "items_path": f"$.{stream.items_key}[*]",
+            }
+            rows += int(cursor.execute(_FLOOR_INSERT, params).fetchall()[0][0])
+        return rows
+    finally:
+        cursor.close()
+
+
+def insert_floor(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    *,
+    workers: int = WORKERS,
+    files_per_batch: int = FILES_PER_BATCH,
+    checkpoint_threshold: str = BULK_CHECKPOINT_THRESHOLD,
+) -> int:
+    """The landing's floor: every item of the page streams inserted by DuckDB alone, with
+    ``read_text`` + ``json_extract`` + ``unnest`` into a table with no key (source, object
+    type, item), no key extracted, no hash, no upsert; the same files, batches, streams at a
+    time and checkpoint threshold as :func:`land_pages_folder`. Returns the rows inserted."""
+    con.execute(
+        f"create or replace table {FLOOR_TABLE} "
+        "(source varchar not null, object_type varchar not null, payload json not null)"
+    )
+    streams = [(stream, page_files(folder, stream)) for stream in PAGE_STREAMS]
+    streams = sorted(((s, p) for s, p in streams if p), key=lambda sp: -len(sp[1]))
+    with (
+        deferred_checkpoints(con, checkpoint_threshold),
+        ThreadPoolExecutor(max(1, workers)) as pool,
+    ):
+        futures = [
+            pool.submit(_insert_stream_raw, con, stream, paths, files_per_batch)
+            for stream, paths in streams
+        ]
+        return sum(f.result() for f in futures)

@@ -20,6 +20,21 @@ def _s(seconds: float) -> str:
 
 
 def landing_line(r: dict[str, Any]) -> str:
+    return _landing(r) + (f"\n{floor_line(r)}" if "floor" in r else "")
+
+
+def floor_line(r: dict[str, Any]) -> str:
+    """The landing beside DuckDB's own raw insert of the same files, in the same run."""
+    f = r["floor"]
+    return (
+        f"landing floor (DuckDB's raw insert, no key): {f['records']:,} records in "
+        f"{_s(f['seconds']['median'])} (CPU {_s(f['cpu_seconds']['median'])}) = "
+        f"{f['records_per_second']:,.0f}/s, peak RSS {f['peak_rss_mib']:,.0f} MiB; landing / "
+        f"floor {r['page_vs_floor']:.2f}× (CPU: {r['page_vs_floor_cpu']:.2f}×)"
+    )
+
+
+def _landing(r: dict[str, Any]) -> str:
     return (
         f"landing: {r['page_records']:,} page records in {_s(r['page_seconds']['median'])} "
         f"(CPU {_s(r.get('page_cpu_seconds', {}).get('median', float('nan')))}) "
@@ -110,6 +125,38 @@ def fresh_line(r: dict[str, Any]) -> str:
             f"{_s(f['publish_seconds']['median'])} {f['publish_mode']}; median of {f['runs']}); "
             f"memory_limit {f['memory_limit']}, {spill}, peak RSS {f['peak_rss_mib']:,.0f} MiB"
             f"{extra}"
+        )
+    return "\n".join(lines)
+
+
+def first_sync_line(r: dict[str, Any]) -> str:
+    """Issue 14's first sync (benchmarks/first_sync.py): one line per variant."""
+    lines = []
+    for variant in ("default", "no_cap", "sequential"):
+        v = r.get(variant)
+        if not isinstance(v, dict):
+            continue
+        if "skipped" in v:
+            lines.append(f"first sync, {variant}: skipped: {v['skipped']}")
+            continue
+        cap = (
+            f"≤ {v['max_requests_per_minute']:,}/min"
+            if v.get("max_requests_per_minute")
+            else "no cap"
+        )
+        limit = (
+            f" = {v['share_of_limit']:.0%} of the limit ({v['limit_per_second']:.0f}/s); "
+            f"at the limit these requests need ≥ {v['floor_minutes_at_limit']:.1f} min"
+            if v.get("share_of_limit") is not None
+            else ""
+        )
+        faults = ", ".join(f"{n:,} {k}" for k, n in sorted(v["faults"].items()))
+        lines.append(
+            f"first sync, {variant} ({v['concurrency']} in flight, {cap}): "
+            f"{r['pagerduty_incidents']:,} PagerDuty incidents with custom fields in "
+            f"{v['minutes']:.1f} min; {v['requests']:,} requests ({faults}) = "
+            f"{v['requests_per_second']:.1f}/s{limit}; details "
+            f"{v['detail_requests_per_second'] or 0:.1f}/s"
         )
     return "\n".join(lines)
 
@@ -277,6 +324,7 @@ def _section(size: str, r: dict[str, Any]) -> list[str]:
         ("browser", browser_line),
         ("sync", sync_line),
         ("fresh", fresh_line),
+        ("first_sync", first_sync_line),
     ):
         if key in r:
             lines.append(fmt(r[key]))

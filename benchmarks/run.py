@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import app, browser, exporter, fresh, kpis, landing, report, sync
+from benchmarks import app, browser, exporter, first_sync, fresh, kpis, landing, report, sync
 from benchmarks.dataset import default_data_dir, ensure_pages, params_json, settings_dict
 from benchmarks.measure import machine
 from benchmarks.sizes import SIZES, Size
@@ -20,7 +20,7 @@ from opskpi.config import Settings, settings_from_dict
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
-STEPS = ("landing", "models", "kpis", "exporter", "app", "browser", "sync", "fresh")
+STEPS = ("landing", "models", "kpis", "exporter", "app", "browser", "sync", "fresh", "first_sync")
 DEMO = "demo"  # `opskpi demo`'s organisation, synced over HTTP: only the app's figures
 
 
@@ -113,6 +113,16 @@ def run(size: Size, runs: int, data_dir: Path, steps: set[str]) -> dict[str, Any
         # issue 14: full build + publish, and sync-to-fresh (build + publish after a delta)
         results["fresh"] = fresh.fresh(config, folder, runs)
         say(report.fresh_line(results["fresh"]))
+    if "first_sync" in steps:
+        results["first_sync"] = first_sync.first_sync(
+            folder / "first-sync",
+            size.params.seed,
+            size.params.end,
+            size.first_sync_months,
+            size.first_sync_incidents_per_day,
+            size.first_sync_variants,
+        )
+        say(report.first_sync_line(results["first_sync"]))
     results["machine"]["load_average_after"] = list(machine()["load_average"])
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     return results

@@ -21,6 +21,11 @@ class Size:
     scrapes: int  # exporter scrapes (p50/p99 over them)
     sync_months: int  # the organisation served to the sync benchmark (an HTTP server)
     sync_incidents_per_day: float
+    # issue 14's first sync (benchmarks/first_sync.py): 12 months of about 12,600 PagerDuty
+    # incidents at 100k and 1m (the figure does not depend on the size), and which variants
+    first_sync_months: int = 12
+    first_sync_incidents_per_day: float = 42.25
+    first_sync_variants: tuple[str, ...] = ("default", "no_cap")
 
 
 SIZES: dict[str, Size] = {
@@ -31,6 +36,9 @@ SIZES: dict[str, Size] = {
         scrapes=50,
         sync_months=1,
         sync_incidents_per_day=6.0,
+        first_sync_months=1,
+        first_sync_incidents_per_day=3.0,
+        first_sync_variants=("default",),
     ),
     # ~100,000 incidents in one year
     "100k": Size(

@@ -114,7 +114,23 @@ class SecretRef(Strict):
         return data
 
 
-class PagerDutySettings(SecretRef):
+# -- requests in flight (issue 14): how many at once, and how many a minute --------------------
+CONCURRENCY = 8  # a source's per-object detail requests in flight at once
+PAGERDUTY_PER_MINUTE = 960  # PagerDuty's REST API limit per API key (docs/configuration.md)
+
+
+class RequestPace(Strict):
+    """``concurrency``: a source's per-object detail requests (PagerDuty alerts and custom
+    fields, Opsgenie and JSM alert details and logs) in flight at once, 1 for one after
+    another; ``max_requests_per_minute``: at most this many requests (every attempt) start in
+    any minute, 0 or unset for no cap (a 429 still holds every worker of the source: the
+    credential's budget is spent). See etl/http/throttle.py."""
+
+    concurrency: int = Field(default=CONCURRENCY, ge=1, le=64)
+    max_requests_per_minute: int | None = Field(default=None, ge=0)
+
+
+class PagerDutySettings(SecretRef, RequestPace):
     base_url: str = "https://api.pagerduty.com"
     token_env: str | None = None
     token_file: str | None = None
@@ -124,6 +140,7 @@ class PagerDutySettings(SecretRef):
     analytics: bool = False
     fetch_alerts: bool = True
     timeout: WallDuration = Field(default_factory=lambda: parse_duration("30s"))
+    max_requests_per_minute: int | None = Field(default=PAGERDUTY_PER_MINUTE, ge=0)
 
     @model_validator(mode="after")
     def _one_secret(self) -> PagerDutySettings:
@@ -131,7 +148,7 @@ class PagerDutySettings(SecretRef):
         return self
 
 
-class OpsgenieSettings(SecretRef):
+class OpsgenieSettings(SecretRef, RequestPace):
     base_url: str = "https://api.opsgenie.com"
     api_key_env: str | None = None
     api_key_file: str | None = None
@@ -147,7 +164,7 @@ class OpsgenieSettings(SecretRef):
         return self
 
 
-class ArgoCDSettings(SecretRef):
+class ArgoCDSettings(SecretRef, RequestPace):
     base_url: str
     token_env: str | None = None
     token_file: str | None = None
@@ -162,7 +179,7 @@ class ArgoCDSettings(SecretRef):
         return self
 
 
-class JsmSettings(Strict):
+class JsmSettings(RequestPace):
     """``[sources.jsm]``: Jira Service Management Operations, Opsgenie's successor
     (docs/migration-opsgenie-to-jsm.md). Basic auth with the account e-mail and an Atlassian API
     token, both read from ``*_env``/``*_file`` (never written in the file: the e-mail too, since

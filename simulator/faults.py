@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import asdict, dataclass, fields
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from opskpi.simulator.routing import Response
@@ -34,6 +35,9 @@ class Fault:
     then a normal answer), ``drop`` (connection closed without an answer), ``malformed``
     (a normal page in which record ``record`` gets ``created_at: "not-a-date"`` for
     ``malformed="bad_date"`` or loses its ``id`` for ``"missing_id"``).
+
+    ``every``: only every ``every``-th matching request misbehaves (``every=20``: 5 % of
+    them, in the order they arrive); each of those uses one of ``count``.
     """
 
     path: str
@@ -46,6 +50,8 @@ class Fault:
     record: int = 0
     method: str | None = None
     headers: bool = True  # rate_limit: False sends a bare 429 (no headers, no body)
+    every: int = 1
+    matched: int = field(default=0, repr=False)  # matching requests seen so far
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -54,18 +60,22 @@ class Fault:
             raise ValueError(f"unknown malformed kind {self.malformed!r}")
         if self.count < 1:
             raise ValueError("count must be >= 1")
+        if self.every < 1:
+            raise ValueError("every must be >= 1")
         re.compile(self.path)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fault:
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"matched"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
         return cls(**data)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("matched")
+        return data
 
 
 class FaultInjector:
@@ -74,6 +84,7 @@ class FaultInjector:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self.served: Counter[str] = Counter()  # faults served, by kind
 
     def add(self, fault: Fault) -> None:
         with self._lock:
@@ -93,9 +104,13 @@ class FaultInjector:
                 if fault.method and fault.method.upper() != method:
                     continue
                 if re.search(fault.path, path):
+                    fault.matched += 1
+                    if fault.matched % fault.every:
+                        continue
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
+                    self.served[fault.kind] += 1
                     return fault
         return None
 

@@ -207,6 +207,9 @@ class SimulatorServer:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # connections waiting to be accepted: a client sends several requests at once (its
+    # detail requests in flight); socketserver's 5 drops the rest of a burst on a busy machine
+    request_queue_size = 128
     simulator: SimulatorServer
 
 

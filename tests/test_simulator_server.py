@@ -71,6 +71,22 @@ def test_rate_limit_faults(server: SimulatorServer) -> None:
     assert bare.status_code == 429 and bare.content == b"" and "ratelimit-reset" not in bare.headers
 
 
+def test_a_fault_every_nth_request_misbehaves_on_that_many_of_them(
+    server: SimulatorServer,
+) -> None:
+    pd = Client(server, "pagerduty")
+    server.add_fault(path="/priorities$", kind="status", status=500, every=3, count=2)
+    statuses = [pd.get("/priorities").status_code for _ in range(9)]
+    # the 3rd and 6th matching requests; the 9th would be a third: count is 2
+    assert statuses == [200, 200, 500, 200, 200, 500, 200, 200, 200]
+    assert server.faults.served == {"status": 2}
+    server.add_fault(path="/priorities$", kind="rate_limit", every=2, count=100)
+    assert server.faults.pending()[0]["every"] == 2  # over /_sim/faults too
+    statuses = [pd.get("/priorities").status_code for _ in range(4)]
+    assert statuses == [200, 429, 200, 429]
+    assert server.faults.served == {"status": 2, "rate_limit": 2}
+
+
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_error_faults(server: SimulatorServer, status: int) -> None:
     pd = Client(server, "pagerduty")

@@ -81,7 +81,7 @@ def fingerprint(folder: Path) -> dict[str, list[tuple[Any, ...]]]:
     con = duckdb.connect(str(folder / "opskpi.duckdb"), read_only=True)
     try:
         tables["raw_objects"] = con.execute(
-            "select source, object_type, object_id, payload_sha, deleted_at is null "
+            "select source, object_type, object_id, payload_hash, deleted_at is null "
             "from raw_objects order by all"
         ).fetchall()
         tables["raw_rejects"] = con.execute(

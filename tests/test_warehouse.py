@@ -40,7 +40,7 @@ def test_a_newer_database_is_refused(tmp_path: Path) -> None:
 
 def raw_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(
-        "select source, object_type, object_id, payload::varchar, payload_sha, sync_run_id, "
+        "select source, object_type, object_id, payload::varchar, payload_hash, sync_run_id, "
         "deleted_at from raw_objects order by all"
     ).fetchall()
 

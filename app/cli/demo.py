@@ -98,6 +98,8 @@ def demo_config_text(sim: Any, org: Any, app_port: int, metrics_port: int) -> st
         "[sources.pagerduty]",
         f"base_url = {_toml_string(sim.pagerduty_url)}",
         'token_file = "secrets/pagerduty.token"',
+        "# the simulator has no rate limit (PagerDuty's: 960 requests a minute, the default)",
+        "max_requests_per_minute = 0",
         "",
         "[sources.opsgenie]",
         f"base_url = {_toml_string(sim.opsgenie_url)}",

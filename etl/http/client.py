@@ -1,11 +1,16 @@
 """A small ``requests.Session`` wrapper: base URL, auth header from a ``Secret``, a timeout on
 every request, TLS verification (a CA bundle path, never ``verify=False``), the shared retry
 policy (``etl.http.policy``), and errors built by ``etl.http.messages``, whose messages never
-contain a credential."""
+contain a credential.
+
+One client serves every worker of a source (``etl.http.inflight``): each thread sends through
+a session of its own (``requests.Session`` is not made to be shared between threads), set up
+alike, and the counts are kept under a lock."""
 
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -100,14 +105,32 @@ class HttpClient:
         self.status_hints = dict(status_hints or {})
         self.redact = Redactor([*([secret] if secret is not None else []), *redact_also])
         self.stats: Counter[str] = Counter()  # requests sent (retries included) per endpoint
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        self.session.headers["Accept"] = "application/json"
-        self.session.headers.update(headers or {})
+        self._lock = threading.Lock()
+        self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         if secret is not None:
             sep = "" if auth_scheme.endswith("=") else " "
-            self.session.headers["Authorization"] = f"{auth_scheme}{sep}{secret.reveal()}"
-        self.session.verify = self._verify(ca_bundle)
+            self._headers["Authorization"] = f"{auth_scheme}{sep}{secret.reveal()}"
+        self._verify_with = self._verify(ca_bundle)
+        self._given = session is not None  # a session given (tests) serves every thread
+        self.session = self._set_up(session or requests.Session())
+        self._sessions = [self.session]
+        self._local = threading.local()
+        self._local.session = self.session
+
+    def _set_up(self, session: requests.Session) -> requests.Session:
+        session.headers.update(self._headers)
+        session.verify = self._verify_with
+        return session
+
+    def _thread_session(self) -> requests.Session:
+        """The calling thread's session (the first one for the thread that made the client)."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self.session if self._given else self._set_up(requests.Session())
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
 
     def _verify(self, ca_bundle: str | Path | None) -> str | bool:
         if ca_bundle is None or str(ca_bundle) == "":
@@ -154,12 +177,15 @@ class HttpClient:
         url = self.url_for(path_or_url)
         label = endpoint or f"{method} {urlsplit(url).path}"
         retries = self.retry.start()
+        session = self._thread_session()
         while True:
-            self.stats[label] += 1
+            self.retry.pace()  # the source's budget, shared by its workers
+            with self._lock:
+                self.stats[label] += 1
             if self.on_request is not None:
                 self.on_request(label)
             try:
-                response = self.session.request(
+                response = session.request(
                     method, url, params=params, json=json_body, timeout=self.timeout
                 )
             except requests.exceptions.SSLError as exc:
@@ -266,7 +292,10 @@ class HttpClient:
         )
 
     def close(self) -> None:
-        self.session.close()
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions if not self._given else sessions[:1]:
+            session.close()
 
     def __enter__(self) -> HttpClient:
         return self

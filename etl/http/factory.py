@@ -1,7 +1,9 @@
 """What a configured API source needs to talk HTTP, built from the settings in one place: its
-base URL, secret, timeout and retry policy (:func:`source_http`), the ``HttpClient`` made of
-them with request counting into the run's ``SyncContext`` (:func:`source_client`), and the
-redactor that keeps every configured secret out of messages (:func:`secrets_redactor`).
+base URL, secret, timeout, retry policy with the source's throttle (``max_requests_per_minute``)
+and the number of its requests in flight (``concurrency``) (:func:`source_http`), the
+``HttpClient`` made of them with request counting into the run's ``SyncContext``
+(:func:`source_client`), and the redactor that keeps every configured secret out of messages
+(:func:`secrets_redactor`).
 
 The PagerDuty connector, which talks through the official client, takes the same
 :class:`SourceHttp`, so both HTTP stacks follow one policy (``etl.http.policy``).
@@ -9,8 +11,9 @@ The PagerDuty connector, which talks through the official client, takes the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from opskpi.etl.errors import ConfigurationError
 from opskpi.etl.http.client import HttpClient
 from opskpi.etl.http.policy import RetryPolicy
 from opskpi.etl.http.redaction import Redactor
+from opskpi.etl.http.throttle import Throttle
 from opskpi.etl.http.transport import require_https
 
 DEFAULT_TIMEOUT = 30.0  # seconds
@@ -35,8 +39,9 @@ class SourceHttp:
     base_url: str
     secret: Secret
     timeout: float  # seconds, for connect and for each read
-    policy: RetryPolicy
+    policy: RetryPolicy  # with the source's throttle, shared by its workers
     also: tuple[Secret, ...] = ()  # parts of the secret that must not show either (JSM)
+    concurrency: int = 1  # requests in flight at once (the per-object detail requests)
 
     @property
     def redactor(self) -> Redactor:
@@ -45,7 +50,8 @@ class SourceHttp:
 
 def source_http(settings: Settings, source: str, *, retry: RetryPolicy | None = None) -> SourceHttp:
     """The HTTP settings of ``source``; ``retry`` replaces the default policy (tests inject
-    one whose ``sleep`` records the waits)."""
+    one whose ``sleep`` records the waits). The policy gets a :class:`Throttle` of
+    ``[sources.<source>] max_requests_per_minute`` unless it comes with one."""
     config = getattr(settings.model.sources, source)
     if config is None:
         raise ConfigurationError(f"{settings.origin}: [sources.{source}] is not configured")
@@ -55,14 +61,29 @@ def source_http(settings: Settings, source: str, *, retry: RetryPolicy | None = 
         secret, *also = settings.secrets(source)
     except SecretError as exc:
         raise ConfigurationError(str(exc)) from None
+    policy = retry if retry is not None else RetryPolicy()
+    if policy.throttle is None:
+        policy = replace(policy, throttle=Throttle(config.max_requests_per_minute or None))
     return SourceHttp(
         name=source,
         base_url=base_url,
         secret=secret,
         timeout=config.timeout.seconds or DEFAULT_TIMEOUT,
-        policy=retry if retry is not None else RetryPolicy(),
+        policy=policy,
         also=tuple(also),
+        concurrency=config.concurrency,
     )
+
+
+def request_counter(ctx: SyncContext) -> Callable[[str], None]:
+    """Counts every attempt into ``ctx.requests``, from any worker thread."""
+    lock = threading.Lock()
+
+    def count(_endpoint: str) -> None:
+        with lock:
+            ctx.requests += 1
+
+    return count
 
 
 def source_client(
@@ -78,10 +99,6 @@ def source_client(
 ) -> HttpClient:
     """The client for ``[sources.<source>]``; every attempt counts in ``ctx.requests``."""
     http = source_http(settings, source, retry=retry)
-
-    def count(_endpoint: str) -> None:
-        ctx.requests += 1
-
     return HttpClient(
         http.base_url,
         secret=http.secret,
@@ -90,7 +107,7 @@ def source_client(
         ca_bundle=settings.resolve(ca_bundle) if ca_bundle else None,
         retry=http.policy,
         session=session,
-        on_request=count,
+        on_request=request_counter(ctx),
         status_hints=status_hints,
         name=source,
         redact_also=http.also,
@@ -114,16 +131,12 @@ def public_client(
     (``sources.jsm.site``)."""
     http = source_http(settings, source, retry=retry)  # the source's own base_url first
     require_https(base_url, key)
-
-    def count(_endpoint: str) -> None:
-        ctx.requests += 1
-
     return HttpClient(
         base_url,
         timeout=http.timeout,
         retry=http.policy,
         session=session,
-        on_request=count,
+        on_request=request_counter(ctx),
         name=source,
         redact_also=(http.secret, *http.also),
     )

@@ -21,6 +21,11 @@ Backoff is exponential from 1 s (1, 2, 4, 8 … s, each capped at 30 s) with up 
 at random, never subtracted: a retry never comes before its nominal time. A wait the server
 named is used as given (capped), without jitter: it is the server's own schedule.
 
+A source's workers (its detail requests run several at once) share its policy, and with it
+its :class:`~opskpi.etl.http.throttle.Throttle`: every attempt first takes a place in the
+source's per-minute budget (:meth:`RetryPolicy.pace`), and a worker waiting out a 429 holds
+every other worker of the source until it is done: the budget is the credential's.
+
 ``sleep`` and ``rng`` are injectable so tests never wait and can fix the jitter.
 """
 
@@ -35,6 +40,8 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Literal
+
+from opskpi.etl.http.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +117,9 @@ class RetryPolicy:
     jitter: float = 0.25  # up to this fraction of a backoff is added at random
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    # the source's request pace, shared by its workers (etl/http/factory.py sets it from
+    # [sources.<name>] max_requests_per_minute); None: no cap, and nobody else to hold
+    throttle: Throttle | None = None
 
     def retries_for(self, kind: RetryKind) -> int:
         return {
@@ -139,6 +149,12 @@ class RetryPolicy:
     def wait(self, seconds: float) -> None:
         if seconds > 0:
             self.sleep(seconds)
+
+    def pace(self) -> None:
+        """Before every attempt: wait for the source's throttle (a place in its per-minute
+        budget, and no other worker waiting out a 429)."""
+        if self.throttle is not None:
+            self.throttle.acquire()
 
     def start(self) -> Retries:
         """The retry count of one logical request (a fresh one per request)."""
@@ -171,5 +187,10 @@ class Retries:
         self.made[kind] += 1
         delay = self.policy.delay(kind, self.made[kind], headers)
         log.warning("%s: %s, retry %d/%d in %.1fs", where, reason, self.made[kind], limit, delay)
-        self.policy.wait(delay)
+        throttle = self.policy.throttle
+        if kind == "rate_limit" and throttle is not None:
+            with throttle.holding():  # the credential's budget: every worker waits it out
+                self.policy.wait(delay)
+        else:
+            self.policy.wait(delay)
         return True

@@ -13,6 +13,9 @@ Incremental, per stream (``alerts`` / ``incidents`` in ``sync_state``):
   gets its detail (alerts: the list omits ``details``/``description``) and children (alert
   logs, incident timeline), children landed first so a run killed in between redoes them;
 * objects still open at the last run but older than the window are re-read one by one;
+* those per-object requests run ``[sources.opsgenie] concurrency`` at a time
+  (``etl.http.inflight``; ``max_requests_per_minute`` caps them, a 429 holds every worker:
+  ``etl.http.throttle``); what they fetch is landed on the run's thread, in the list's order;
 * the watermark (newest ``createdAt`` seen) and the open ids are saved at the end only, as
   the stream's :class:`StreamState`.
 """
@@ -22,8 +25,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 
@@ -42,6 +47,7 @@ from opskpi.etl.http import (
     SinglePagePaginator,
 )
 from opskpi.etl.http.factory import source_client
+from opskpi.etl.http.inflight import in_flight
 from opskpi.etl.warehouse.landing import Reject
 from opskpi.etl.warehouse.sync_state import StreamState
 
@@ -180,6 +186,17 @@ class _Batch:
         self.keys.clear()
 
 
+@dataclass
+class _Completed:
+    """What the requests of one new or changed object brought (fetched on a worker thread,
+    landed on the run's): its body, its children (type, record, key, parent), and the
+    children that cannot be landed."""
+
+    body: dict[str, Any]
+    children: list[tuple[str, dict[str, Any], str, str]] = field(default_factory=list)
+    rejects: list[tuple[str, Reject]] = field(default_factory=list)
+
+
 class OpsgenieConnector:
     name = "opsgenie"
 
@@ -239,6 +256,7 @@ class _Run:
         self.page = page
         self.batch = _Batch()
         self.cutoff_ms = 0
+        self.workers = config.concurrency
 
     # -- teams and services: small, re-read every run (unchanged payloads write nothing) --------
     def directory(self) -> None:
@@ -275,20 +293,26 @@ class _Run:
         ):
             items = self._valid(page.items, stream.object_type, page.reply.safe_url)
             landed = self._landed_updated_at(stream.object_type, [str(i["id"]) for i in items])
-            for item in items:
-                object_id = str(item["id"])
-                seen.add(object_id)
-                created = epoch_ms(item.get("createdAt"))
-                if created is not None and (watermark is None or created > watermark):
-                    watermark = created
-                current: dict[str, Any] | None = item
-                if self.ctx.full or landed.get(object_id) != item.get("updatedAt"):
-                    current = self._complete(stream, object_id, item)
-                if current is not None:
-                    _track(open_ids, object_id, stream.watch(current, self.cutoff_ms))
+            changed = [
+                self.ctx.full or landed.get(str(item["id"])) != item.get("updatedAt")
+                for item in items
+            ]
+            todo = [(str(i["id"]), i) for i, new in zip(items, changed, strict=True) if new]
+            fetch = partial(self._fetch, stream)
+            with closing(in_flight(fetch, todo, workers=self.workers, name="og")) as completed:
+                for item, new in zip(items, changed, strict=True):
+                    object_id = str(item["id"])
+                    seen.add(object_id)
+                    created = epoch_ms(item.get("createdAt"))
+                    if created is not None and (watermark is None or created > watermark):
+                        watermark = created
+                    current: dict[str, Any] | None = item
+                    if new:
+                        current = self._take(stream, object_id, next(completed))
+                    if current is not None:
+                        _track(open_ids, object_id, stream.watch(current, self.cutoff_ms))
             self.batch.flush(self.ctx)
-        for object_id in sorted(open_ids - seen):
-            self._reread(stream, object_id, open_ids)
+        self._reread(stream, sorted(open_ids - seen), open_ids)
         self.batch.flush(self.ctx)
         saved = StreamState(watermark=watermark_at(watermark), open_ids=tuple(sorted(open_ids)))
         self.ctx.set_state(stream.state_key, saved)
@@ -307,33 +331,59 @@ class _Run:
     def _seconds(self, name: str) -> float:
         return getattr(self.ctx.settings.model.sync, name).seconds or 0.0
 
-    def _reread(self, stream: Stream, object_id: str, open_ids: set[str]) -> None:
-        """An object open at the last run, now older than the window: has it changed?"""
-        body = self._get_one(stream, object_id)
-        if body is None:
-            open_ids.discard(object_id)  # deleted upstream
-            return
-        landed = self._landed_updated_at(stream.object_type, [object_id])
-        if self.ctx.full or landed.get(object_id) != body.get("updatedAt"):
-            self._complete(stream, object_id, body, fetched=True)
-        _track(open_ids, object_id, stream.watch(body, self.cutoff_ms))
-
-    def _complete(
-        self, stream: Stream, object_id: str, item: dict[str, Any], *, fetched: bool = False
-    ) -> dict[str, Any] | None:
-        """Fetch the detail and children of a new or changed object, then land it."""
-        body: dict[str, Any] | None = item
-        if stream.detail and not fetched:
-            body = self._get_one(stream, object_id)
+    def _reread(self, stream: Stream, ids: list[str], open_ids: set[str]) -> None:
+        """Objects open at the last run, now older than the window: have they changed? Each
+        is asked again; a changed one gets its children too."""
+        get = partial(self._get_one, stream)
+        with closing(in_flight(get, ids, workers=self.workers, name="og")) as asked:
+            bodies = list(asked)
+        found = [(i, body) for i, body in zip(ids, bodies, strict=True) if body is not None]
+        landed = self._landed_updated_at(stream.object_type, [i for i, _ in found])
+        changed = [
+            (i, body)
+            for i, body in found
+            if self.ctx.full or landed.get(i) != body.get("updatedAt")
+        ]
+        fetch = partial(self._fetch, stream, fetched=True)
+        with closing(in_flight(fetch, changed, workers=self.workers, name="og")) as done:
+            for (object_id, _body), completed in zip(changed, done, strict=True):
+                self._take(stream, object_id, completed)
+        for object_id, body in zip(ids, bodies, strict=True):
             if body is None:
+                open_ids.discard(object_id)  # deleted upstream
+            else:
+                _track(open_ids, object_id, stream.watch(body, self.cutoff_ms))
+
+    def _fetch(
+        self, stream: Stream, listed: tuple[str, dict[str, Any]], *, fetched: bool = False
+    ) -> _Completed | None:
+        """The detail and children of a new or changed object, ``(id, listed item or body)``
+        (on a worker thread: HTTP only); None when it no longer exists."""
+        object_id, body = listed
+        if stream.detail and not fetched:
+            detail = self._get_one(stream, object_id)
+            if detail is None:
                 return None
-        assert body is not None
+            body = detail
+        done = _Completed(body)
         if stream.state_key == "alerts":
-            self._alert_logs(object_id)
+            self._alert_logs(object_id, done)
         else:
-            self._timeline(object_id)
-        self.batch.add(stream.object_type, body, object_id, None)
-        return body
+            self._timeline(object_id, done)
+        return done
+
+    def _take(
+        self, stream: Stream, object_id: str, done: _Completed | None
+    ) -> dict[str, Any] | None:
+        """Land (in the batch) what :meth:`_fetch` brought, children first."""
+        if done is None:
+            return None
+        for object_type, reject in done.rejects:
+            self.ctx.reject(object_type, [reject])
+        for object_type, record, key, parent in done.children:
+            self.batch.add(object_type, record, key, parent)
+        self.batch.add(stream.object_type, done.body, object_id, None)
+        return done.body
 
     def _get_one(self, stream: Stream, object_id: str) -> dict[str, Any] | None:
         path = stream.item_path.format(id=object_id)
@@ -351,7 +401,7 @@ class _Run:
             raise DataError(f"{reply.where()}: expected a JSON object with an object 'data'")
         return data
 
-    def _alert_logs(self, alert_id: str) -> None:
+    def _alert_logs(self, alert_id: str, done: _Completed) -> None:
         for page in self.client.paginate(
             f"/v2/alerts/{alert_id}/logs",
             params={
@@ -364,10 +414,12 @@ class _Run:
             endpoint="GET /v2/alerts/{id}/logs",
         ):
             # log lines have no id: the opaque paging offset names them
-            for line in self._valid(page.items, "alert_log", page.reply.safe_url, "offset"):
-                self.batch.add("alert_log", line, f"{alert_id}/{line['offset']}", alert_id)
+            lines, rejects = _split_valid(page.items, "alert_log", page.reply.safe_url, "offset")
+            done.rejects.extend(("alert_log", r) for r in rejects)
+            for line in lines:
+                done.children.append(("alert_log", line, f"{alert_id}/{line['offset']}", alert_id))
 
-    def _timeline(self, incident_id: str) -> None:
+    def _timeline(self, incident_id: str, done: _Completed) -> None:
         for page in self.client.paginate(
             f"/v2/incident-timelines/{incident_id}/entries",
             params={"limit": self.page},
@@ -375,30 +427,41 @@ class _Run:
             data_selector="data.entries",
             endpoint="GET /v2/incident-timelines/{id}/entries",
         ):
-            for entry in self._valid(page.items, "timeline_entry", page.reply.safe_url):
-                self.batch.add("timeline_entry", entry, f"{incident_id}/{entry['id']}", incident_id)
+            entries, rejects = _split_valid(page.items, "timeline_entry", page.reply.safe_url)
+            done.rejects.extend(("timeline_entry", r) for r in rejects)
+            for entry in entries:
+                key = f"{incident_id}/{entry['id']}"
+                done.children.append(("timeline_entry", entry, key, incident_id))
 
     # -- helpers -------------------------------------------------------------------------------
     def _valid(
         self, items: list[Any], object_type: str, location: str, id_field: str = "id"
     ) -> list[dict[str, Any]]:
         """The records that can be landed; the others go to ``raw_rejects`` with the reason."""
-        good, bad = [], []
-        for item in items:
-            if not isinstance(item, dict):
-                reason = f"not a JSON object: {type(item).__name__}"
-            elif item.get(id_field) in (None, ""):
-                reason = f"{object_type} without an {id_field}"
-            else:
-                good.append(item)
-                continue
-            bad.append(Reject(json.dumps(item, ensure_ascii=False, default=str), reason, location))
+        good, bad = _split_valid(items, object_type, location, id_field)
         if bad:
             self.ctx.reject(object_type, bad)
         return good
 
     def _landed_updated_at(self, object_type: str, ids: list[str]) -> dict[str, str | None]:
         return self.ctx.landed_field(object_type, ids, "updatedAt")
+
+
+def _split_valid(
+    items: list[Any], object_type: str, location: str, id_field: str = "id"
+) -> tuple[list[dict[str, Any]], list[Reject]]:
+    """The records that can be landed, and the others with the reason."""
+    good, bad = [], []
+    for item in items:
+        if not isinstance(item, dict):
+            reason = f"not a JSON object: {type(item).__name__}"
+        elif item.get(id_field) in (None, ""):
+            reason = f"{object_type} without an {id_field}"
+        else:
+            good.append(item)
+            continue
+        bad.append(Reject(json.dumps(item, ensure_ascii=False, default=str), reason, location))
+    return good, bad
 
 
 def _track(open_ids: set[str], object_id: str, is_open: bool) -> None:

@@ -10,9 +10,11 @@ Every way in stages its records as one relation of ``(object_id, parent_id, payl
   ``benchmarks/bulk_landing.py``).
 
 The upsert keys on ``(source, object_type, object_id)``; an object whose payload is unchanged
-(same sha256 of its text) is not rewritten, so re-syncing unchanged data changes nothing, not
-even its run id; a key seen twice in one batch: the last one wins. A record without a key
-goes to ``raw_rejects`` with the reason: nothing fetched is lost.
+(same ``payload_hash``: DuckDB's 64-bit ``hash`` of its text) is not rewritten, so re-syncing
+unchanged data changes nothing, not even its run id; a key seen twice in one batch: the last
+one wins. A record without a key goes to ``raw_rejects`` with the reason: nothing fetched is
+lost. Inside DuckDB, a record's key and parent are read from one parse of its JSON
+(:class:`KeyPaths`).
 """
 
 from __future__ import annotations
@@ -32,10 +34,13 @@ KeyFunc = Callable[[dict[str, Any]], str | None]
 ParentFunc = Callable[[dict[str, Any]], str | None]
 
 # The one upsert. ``{rows}`` selects (object_id, parent_id, payload) with one row per key; the
-# sha is of the payload's text as staged (the JSON cast keeps the text as it is).
+# hash is of the payload's text as staged (the JSON cast keeps the text as it is). The hash
+# only tells a changed payload from an unchanged one (sql/migrations/0004_landing_payload_hash.sql).
 _INSERT = """
 insert into raw_objects
-select $source, $type, object_id, parent_id, payload::json, sha256(payload::varchar),
+    (source, object_type, object_id, parent_id, payload, payload_hash, fetched_at, sync_run_id,
+     deleted_at)
+select $source, $type, object_id, parent_id, payload::json, hash(payload::varchar),
        $fetched_at, $run, null
 from ({rows})
 """
@@ -45,11 +50,11 @@ _UPSERT = (
 on conflict do update set
     parent_id = excluded.parent_id,
     payload = excluded.payload,
-    payload_sha = excluded.payload_sha,
+    payload_hash = excluded.payload_hash,
     fetched_at = excluded.fetched_at,
     sync_run_id = excluded.sync_run_id,
     deleted_at = null
-where raw_objects.payload_sha <> excluded.payload_sha or raw_objects.deleted_at is not null
+where raw_objects.payload_hash <> excluded.payload_hash or raw_objects.deleted_at is not null
 """
 )
 
@@ -114,6 +119,54 @@ class Reject:
     body: str
     reason: str
     location: str | None = None
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class KeyPaths:
+    """Where a JSON object's key and parent are: JSON paths, all read from one parse of it.
+
+    ``key``: one path, or several whose values are joined with ``/`` (an Opsgenie log line has
+    no id: its alert and its offset key it); a missing or empty part leaves the object without
+    a key, so it is rejected, as :func:`by_field` does for a page of Python records.
+    ``parent``: the path of the parent's id, if any. Paths are the code's, never input.
+    """
+
+    key: tuple[str, ...] = ("$.id",)
+    parent: str | None = None
+
+    def parts(self, value: str) -> str:
+        """SQL: every path's text in the JSON column ``value``, as one list (one parse)."""
+        paths = [*self.key, *([self.parent] if self.parent else [])]
+        return f"json_extract_string({value}, [{', '.join(map(_literal, paths))}])"
+
+    def object_id(self, parts: str) -> str:
+        """SQL: the key, from the list ``parts`` (see :meth:`parts`)."""
+        pieces = [f"nullif({parts}[{n}], '')" for n in range(1, len(self.key) + 1)]
+        return " || '/' || ".join(pieces)
+
+    def parent_id(self, parts: str) -> str:
+        """SQL: the parent's id, from the list ``parts``."""
+        return f"{parts}[{len(self.key) + 1}]" if self.parent else "null::varchar"
+
+    def select(self, value: str, source: str, *extra: str) -> str:
+        """SQL: ``object_id``, ``parent_id``, the JSON column ``value`` as ``payload`` and the
+        ``extra`` columns, from the relation ``source``, key and parent from one parse."""
+        columns = ", ".join(
+            [
+                f"{self.object_id('key_parts')} as object_id",
+                f"{self.parent_id('key_parts')} as parent_id",
+                f"{value} as payload",
+                *extra,
+            ]
+        )
+        return f"select {columns} from (select *, {self.parts(value)} as key_parts from {source})"
+
+
+BY_ID = KeyPaths()  # keyed by ``id``, no parent
 
 
 def by_field(name: str) -> KeyFunc:
@@ -191,6 +244,21 @@ class StagedUpsert:
                 {**self.bound, "location": location},
             )
         return result
+
+    def insert_new(self, rows: str, params: dict[str, Any] | None = None) -> int | None:
+        """The plain INSERT of ``rows`` (a SELECT of object_id, parent_id, payload) if every
+        row has a key, no key repeats and none is landed yet: the count of rows. Otherwise
+        the statement fails as a whole, nothing is written, and None says so: the caller
+        stages the rows for :meth:`land`, which rejects, keeps the last of a key and upserts.
+
+        No staging, no count of keys: the cheapest way in for a backfill of new objects.
+        Only with ``insert_first`` (outside an explicit transaction, see the class)."""
+        if not self.insert_first:
+            return None
+        try:
+            return _count(self.con, _INSERT.format(rows=rows), {**self.bound, **(params or {})})
+        except duckdb.ConstraintException:
+            return None
 
     def upsert(self, rows: str) -> int:
         """Upsert ``rows`` (a SELECT of object_id, parent_id, payload, one row per key)."""
@@ -322,21 +390,17 @@ def land_ndjson(
     parent_path: str | None = None,
     sync_run_id: int | None = None,
 ) -> int:
-    """Land a newline-delimited JSON page file entirely inside DuckDB (no Python per record);
+    """Land a newline-delimited JSON file entirely inside DuckDB (no Python per record);
     return the number of objects new or changed.
 
     Used for bulk backfills; each line's text is its payload, as :func:`land` lands the
     compact JSON of a record. Lines without an id are rejected, not dropped.
     """
-    parent_expr = "json_extract_string(json, $parent)" if parent_path else "null"
+    keys = KeyPaths((id_path,), parent_path)
+    lines = "(select json, ordinality as seq from read_ndjson_objects($path) with ordinality)"
     con.execute(
-        f"""
-        create or replace temp table ndjson_page as
-        select json_extract_string(json, $id) as object_id, {parent_expr} as parent_id,
-               json::varchar as payload, ordinality as seq
-        from read_ndjson_objects($path) with ordinality
-        """,
-        {"id": id_path, "path": str(path), **({"parent": parent_path} if parent_path else {})},
+        f"create or replace temp table ndjson_page as {keys.select('json::varchar', lines, 'seq')}",
+        {"path": str(path)},
     )
     try:
         upsert = StagedUpsert(con, source, object_type, sync_run_id=sync_run_id)

@@ -19,7 +19,10 @@ public sources give (the spec's top-level ISO ``ackTime``/``closeTime``, ``extra
      ``links.next``), for escalations, acknowledgements and notifications;
 
    then the alerts still open at the last run that the windows did not list are re-read one by
-   one (``GET /v1/alerts/{id}``; a 404 is gone for good);
+   one (``GET /v1/alerts/{id}``; a 404 is gone for good). These per-alert requests run
+   ``[sources.jsm] concurrency`` at a time (``etl.http.inflight``; ``max_requests_per_minute``
+   caps them, a 429 holds every worker: ``etl.http.throttle``); what they fetch is landed on
+   the run's thread, in the list's order;
 4. ``comms_incident``: stakeholder-comms incidents with their updates, verbatim, when the
    token's scope allows (``[sources.jsm] comms``; a 401/403/404 there is a warning, not a
    failure).
@@ -36,6 +39,8 @@ import hashlib
 import json
 import logging
 import re
+from contextlib import closing
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,6 +50,7 @@ from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import ConfigurationError, DataError, HttpError
 from opskpi.etl.http import HttpClient, Reply, RetryPolicy
 from opskpi.etl.http.factory import public_client, source_client
+from opskpi.etl.http.inflight import in_flight
 from opskpi.etl.sources.jsm.links import next_link, resolve
 from opskpi.etl.sources.jsm.windows import (
     OFFSET_CAP,
@@ -83,6 +89,17 @@ def log_key(alert_id: str, line: dict[str, Any]) -> str:
         json.dumps(line, sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()[:12]
     return f"{alert_id}/{at}/{digest}"
+
+
+@dataclass
+class _Completed:
+    """What the requests of one new or changed alert brought (fetched on a worker thread,
+    landed on the run's): its body, its log lines ``(key, alert id, line)``, and the lines
+    that cannot be landed."""
+
+    body: dict[str, Any]
+    logs: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
 
 
 class _Batch:
@@ -201,6 +218,7 @@ class _Run:
         self.api_root = client.url_for(f"/jsm/ops/api/{cloud}")
         self.comms_path = f"/jsm/ops/stakeholder-comms/cloudId/{cloud}/api/incidents/list"
         self.batch = _Batch()
+        self.workers = config.concurrency
         now = ctx.now() if ctx.now else ctx.started_at
         self.now = now.astimezone(UTC)
 
@@ -233,20 +251,24 @@ class _Run:
                 listed += len(items)
                 ids = [str(i["id"]) for i in items]
                 landed = self.ctx.landed_field("alert", ids, "updatedAt")
-                for item in items:
+                changed = [
+                    self.ctx.full or landed.get(str(i["id"])) != i.get("updatedAt") for i in items
+                ]
+                todo = [(str(i["id"]), i) for i, new in zip(items, changed, strict=True) if new]
+                fetched = iter(self._fetch_all(todo))
+                for item, new in zip(items, changed, strict=True):
                     alert_id = str(item["id"])
                     seen.add(alert_id)
                     body: dict[str, Any] | None = item
-                    if self.ctx.full or landed.get(alert_id) != item.get("updatedAt"):
-                        body = self._complete(alert_id, item)
+                    if new:
+                        body = self._take(next(fetched))
                     if body is None:
                         gone.add(alert_id)
                         open_ids.discard(alert_id)
                     else:
                         _track(open_ids, alert_id, body.get("status") != CLOSED)
                 self.batch.flush(self.ctx)
-        for alert_id in sorted(open_ids - seen):
-            self._reread(alert_id, open_ids, gone)
+        self._reread(sorted(open_ids - seen), open_ids, gone)
         self.batch.flush(self.ctx)
         self.ctx.set_state(
             STREAM,
@@ -271,30 +293,60 @@ class _Run:
             raise DataError(f"{reply.where()}: expected a JSON object")
         return reply.body, reply.safe_url
 
-    def _complete(self, alert_id: str, item: dict[str, Any]) -> dict[str, Any] | None:
-        """Detail (when the list lacks it) and logs of a new or changed alert; then land it."""
-        body: dict[str, Any] | None = item
-        if needs_detail(item):
-            body = self._get_alert(alert_id)
-            if body is None:
-                return None
-        assert body is not None
-        self._logs(alert_id)
-        self.batch.alerts.append(body)
-        return body
+    def _fetch_all(
+        self, todo: list[tuple[str, dict[str, Any]]], *, listed: bool = True
+    ) -> list[_Completed | None]:
+        """:meth:`_fetch` of every ``(alert id, item)``, ``concurrency`` at a time, in order."""
 
-    def _reread(self, alert_id: str, open_ids: set[str], gone: set[str]) -> None:
-        """An alert open at the last run, now older than the window: has it changed?"""
-        body = self._get_alert(alert_id)
-        if body is None:
-            gone.add(alert_id)
-            open_ids.discard(alert_id)
-            return
-        landed = self.ctx.landed_field("alert", [alert_id], "updatedAt")
-        if self.ctx.full or landed.get(alert_id) != body.get("updatedAt"):
-            self._logs(alert_id)
-            self.batch.alerts.append(body)
-        _track(open_ids, alert_id, body.get("status") != CLOSED)
+        def fetch(pair: tuple[str, dict[str, Any]]) -> _Completed | None:
+            return self._fetch(pair[0], pair[1], listed=listed)
+
+        with closing(in_flight(fetch, todo, workers=self.workers, name="jsm")) as done:
+            return list(done)
+
+    def _fetch(self, alert_id: str, item: dict[str, Any], *, listed: bool) -> _Completed | None:
+        """Detail (when the list lacks it) and logs of a new or changed alert (on a worker
+        thread: HTTP only); None when it no longer exists."""
+        body = item
+        if listed and needs_detail(item):
+            detail = self._get_alert(alert_id)
+            if detail is None:
+                return None
+            body = detail
+        done = _Completed(body)
+        self._logs(alert_id, done)
+        return done
+
+    def _take(self, done: _Completed | None) -> dict[str, Any] | None:
+        """Land (in the batch) what :meth:`_fetch` brought."""
+        if done is None:
+            return None
+        if done.rejects:
+            self.ctx.reject("alert_log", done.rejects)
+        self.batch.logs.extend(done.logs)
+        self.batch.alerts.append(done.body)
+        return done.body
+
+    def _reread(self, ids: list[str], open_ids: set[str], gone: set[str]) -> None:
+        """Alerts open at the last run, now older than the window: have they changed? Each is
+        asked again; a changed one gets its logs too."""
+        with closing(in_flight(self._get_alert, ids, workers=self.workers, name="jsm")) as asked:
+            bodies = list(asked)
+        found = [(i, body) for i, body in zip(ids, bodies, strict=True) if body is not None]
+        landed = self.ctx.landed_field("alert", [i for i, _ in found], "updatedAt")
+        changed = [
+            (i, body)
+            for i, body in found
+            if self.ctx.full or landed.get(i) != body.get("updatedAt")
+        ]
+        for done in self._fetch_all(changed, listed=False):
+            self._take(done)
+        for alert_id, body in zip(ids, bodies, strict=True):
+            if body is None:
+                gone.add(alert_id)
+                open_ids.discard(alert_id)
+            else:
+                _track(open_ids, alert_id, body.get("status") != CLOSED)
 
     def _get_alert(self, alert_id: str) -> dict[str, Any] | None:
         try:
@@ -309,15 +361,17 @@ class _Run:
             raise DataError(f"{reply.where()}: expected an alert object with an 'id'")
         return body
 
-    def _logs(self, alert_id: str) -> None:
+    def _logs(self, alert_id: str, done: _Completed) -> None:
         url = self.client.url_for(f"{self.api}/alerts/{alert_id}/logs")
         params: dict[str, Any] | None = {"size": self.page}
         seen_urls: set[str] = set()
         for _ in range(MAX_LOG_PAGES):
             reply = self.client.get(url, params, endpoint="GET /v1/alerts/{id}/logs")
             values = _values(reply)
-            for line in self._valid(values, "alert_log", reply.safe_url, None):
-                self.batch.logs.append((log_key(alert_id, line), alert_id, line))
+            lines, rejects = _split_valid(values, "alert_log", reply.safe_url, None)
+            done.rejects.extend(rejects)
+            for line in lines:
+                done.logs.append((log_key(alert_id, line), alert_id, line))
             link = next_link(reply.body, reply.where())
             if link is None or not values:
                 return
@@ -375,19 +429,27 @@ class _Run:
         self, items: list[Any], object_type: str, location: str, id_field: str | None = "id"
     ) -> list[dict[str, Any]]:
         """The records that can be landed; the others go to ``raw_rejects`` with the reason."""
-        good, bad = [], []
-        for item in items:
-            if not isinstance(item, dict):
-                reason = f"not a JSON object: {type(item).__name__}"
-            elif id_field is not None and item.get(id_field) in (None, ""):
-                reason = f"{object_type} without an {id_field}"
-            else:
-                good.append(item)
-                continue
-            bad.append(Reject(json.dumps(item, ensure_ascii=False, default=str), reason, location))
+        good, bad = _split_valid(items, object_type, location, id_field)
         if bad:
             self.ctx.reject(object_type, bad)
         return good
+
+
+def _split_valid(
+    items: list[Any], object_type: str, location: str, id_field: str | None = "id"
+) -> tuple[list[dict[str, Any]], list[Reject]]:
+    """The records that can be landed, and the others with the reason."""
+    good, bad = [], []
+    for item in items:
+        if not isinstance(item, dict):
+            reason = f"not a JSON object: {type(item).__name__}"
+        elif id_field is not None and item.get(id_field) in (None, ""):
+            reason = f"{object_type} without an {id_field}"
+        else:
+            good.append(item)
+            continue
+        bad.append(Reject(json.dumps(item, ensure_ascii=False, default=str), reason, location))
+    return good, bad
 
 
 def _values(reply: Reply) -> list[Any]:

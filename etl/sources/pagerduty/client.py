@@ -8,11 +8,16 @@ waits ``ratelimit-reset``), exactly as for the other connectors. Network errors 
 are retried the same way (the base client would sleep on its own clock). Once the retries are
 spent the last response is returned and :class:`PagerDutyApi` raises the typed, secret-free
 :mod:`etl.errors` exception built by ``etl.http.messages``. Every request has a timeout.
+
+Several workers send the details requests at once (``etl.http.inflight``): :class:`PagerDutyApi`
+gives each thread a client of its own, all on one policy, so they share the source's throttle
+(960 requests a minute, a 429 holds them all; ``etl.http.throttle``).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx2
@@ -46,14 +51,19 @@ class CappedRetryClient(pagerduty.RestApiV2Client):
     max_network_attempts = 0  # the base client's own network loop: raise at once, retry here
 
     def __init__(
-        self, secret: Secret, base_url: str, *, timeout: float, policy: RetryPolicy
+        self,
+        secret: Secret,
+        base_url: str,
+        *,
+        timeout: float,
+        policy: RetryPolicy,
     ) -> None:
         super().__init__(secret.reveal(), base_url=base_url)
         self.timeout = timeout  # type: ignore[assignment]  # declared int upstream; httpx2 takes float
         self.retry = {}  # the base client's per-status table: empty, the policy decides
         self.policy = policy
         self.redact = Redactor([secret])
-        self.http_requests = 0  # attempts, retries included
+        self.http_requests = 0  # attempts, retries included (this thread's)
         self.last_retries: Retries = policy.start()  # those of the latest request
 
     @property
@@ -75,6 +85,7 @@ class CappedRetryClient(pagerduty.RestApiV2Client):
         and ``pagerduty.HttpError`` for a 401 or a redirect (the base client's own checks)."""
         retries = self.last_retries = self.policy.start()
         while True:
+            self.policy.pace()  # the source's budget, shared by its workers
             self.http_requests += 1
             try:
                 return super().request(method, url, **kwargs)
@@ -114,21 +125,45 @@ def request_url(exc: BaseException, fallback: str) -> str:
 
 
 class PagerDutyApi:
-    """JSON in, JSON out; every failure is an :mod:`etl.errors` exception with a safe message."""
+    """JSON in, JSON out; every failure is an :mod:`etl.errors` exception with a safe message.
+
+    Safe to call from several threads: each gets its own :class:`CappedRetryClient` (its own
+    connections and retry count), all on the one policy."""
 
     def __init__(
         self, base_url: str, secret: Secret, *, timeout: float, policy: RetryPolicy
     ) -> None:
         self.secret = secret
-        self.client = CappedRetryClient(secret, base_url, timeout=timeout, policy=policy)
+        self.base_url, self.timeout, self.policy = base_url, timeout, policy
+        self._clients: list[CappedRetryClient] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
         self.redact = self.client.redact
 
     @property
+    def client(self) -> CappedRetryClient:
+        """The calling thread's client."""
+        client: CappedRetryClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = CappedRetryClient(
+                self.secret, self.base_url, timeout=self.timeout, policy=self.policy
+            )
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    @property
     def requests(self) -> int:
-        return self.client.http_requests
+        """Attempts made by every thread's client, retries included."""
+        with self._lock:
+            return sum(client.http_requests for client in self._clients)
 
     def close(self) -> None:
-        self.client.close()
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self._call("GET", path, params=params or {})
@@ -137,9 +172,10 @@ class PagerDutyApi:
         return self._call("POST", path, json=body)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        url = self.client.normalize_url(path)
+        client = self.client
+        url = client.normalize_url(path)
         try:
-            response = self.client.request(method, path, **kwargs)
+            response = client.request(method, path, **kwargs)
         except pagerduty.HttpError as exc:  # the base client raises on 401 and 3xx itself
             raise self._refused(exc) from None
         except (pagerduty.Error, httpx2.HTTPError) as exc:

@@ -6,7 +6,7 @@ One run, in this order (each page landed as it arrives):
 2. ``incident``: ``GET /incidents`` over ``[since, now)`` in windows (see
    :mod:`etl.sources.pagerduty_windows`), every status, times with explicit UTC offsets; then
    ``GET /incidents/{id}`` for the incidents still open at the last run that the windows did
-   not cover (created before ``since``).
+   not cover (created before ``since``), ``concurrency`` at a time.
 3. ``log_entry``: ``GET /log_entries?include[]=channels`` in bulk over the same windows (never
    one request per incident), landed verbatim in the account's time zone (the SQL casts with
    the offset). The channel of a trigger log entry then carries the first alert's custom
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -35,9 +36,15 @@ from opskpi.config.model import PagerDutySettings
 from opskpi.etl.context import SyncContext
 from opskpi.etl.errors import ConfigurationError, HttpError
 from opskpi.etl.http.factory import source_http
+from opskpi.etl.http.inflight import in_flight
 from opskpi.etl.http.policy import RetryPolicy
 from opskpi.etl.sources.pagerduty.client import PagerDutyApi
-from opskpi.etl.sources.pagerduty.details import DETAILS_STREAM, DetailsPass, analytics_pass
+from opskpi.etl.sources.pagerduty.details import (
+    DETAILS_STREAM,
+    DetailsPass,
+    analytics_pass,
+    batched,
+)
 from opskpi.etl.sources.pagerduty.windows import (
     Window,
     iso,
@@ -173,24 +180,32 @@ class PagerDutyRun:
                 self.open.add(key)
 
     def refetch_open(self, seen: set[str]) -> None:
-        """Incidents open at the last run and created before this run's windows."""
+        """Incidents open at the last run and created before this run's windows, asked
+        ``concurrency`` at a time, landed in their order."""
         stale = [i for i in self.state.open_ids if i not in seen and i not in self.gone]
-        batch: list[Any] = []  # a body without an incident lands as a reject
-        for incident_id in stale:
-            try:
-                body = self.api.get(f"/incidents/{incident_id}")
-            except HttpError as exc:
-                if exc.status != 404:
-                    raise
-                log.warning("pagerduty: incident %s is gone (404); no longer followed", incident_id)
-                self.gone.add(incident_id)
-                continue
-            batch.append(body.get("incident"))
-            if len(batch) >= REFETCH_BATCH:
-                self.land_incidents(batch)
-                batch = []
-        if batch:
-            self.land_incidents(batch)
+        asked = in_flight(self._incident, stale, workers=self.cfg.concurrency, name="pd-open")
+        with closing(asked) as bodies:
+            for chunk in batched(zip(stale, bodies, strict=True), REFETCH_BATCH):
+                batch: list[Any] = []  # a body without an incident lands as a reject
+                for incident_id, body in chunk:
+                    if body is None:
+                        log.warning(
+                            "pagerduty: incident %s is gone (404); no longer followed", incident_id
+                        )
+                        self.gone.add(incident_id)
+                    else:
+                        batch.append(body.get("incident"))
+                if batch:
+                    self.land_incidents(batch)
+
+    def _incident(self, incident_id: str) -> dict[str, Any] | None:
+        """``GET /incidents/{id}``; None when it answers 404 (on a worker thread)."""
+        try:
+            return self.api.get(f"/incidents/{incident_id}")
+        except HttpError as exc:
+            if exc.status != 404:
+                raise
+            return None
 
     def log_entries(self, windows: list[Window]) -> None:
         params: dict[str, Any] = {"include[]": ["channels"]}
