@@ -1,13 +1,18 @@
 """Cached data access for the app, over ``metrics.kpis`` and ``metrics.lists``.
 
-Every cache fill opens the **published snapshot** read-only and closes it, so the app never
-holds a file a sync wants, and keeps serving while a sync writes (the sync swaps a new snapshot
-in atomically). Cache keys include the snapshot's path and modification time: a new sync shows
-up at the next rerun, without waiting for the TTL. Caches are bounded (``ttl``, ``max_entries``).
+Every cache fill reads the **published snapshot** read-only through connections kept open per
+snapshot file (``metrics.snapshot.SnapshotReaders``: the session and the SQL macros are set up
+once per connection, not once per cache fill), so the app never holds the file a sync writes
+(the warehouse), and keeps serving while a sync writes: the sync swaps a new snapshot in
+atomically, and the next cache fill opens it while the old file is closed once its last
+connection is given back. Cache keys include the snapshot's path and modification time: a new
+sync shows up at the next rerun, without waiting for the TTL. Caches are bounded (``ttl``,
+``max_entries``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +30,7 @@ from opskpi.config import Settings, load_settings
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
 from opskpi.metrics.report import KpiReport, group_names
-from opskpi.metrics.snapshot import open_snapshot
+from opskpi.metrics.snapshot import SnapshotReaders
 from opskpi.metrics.sources import SourceStatus, source_statuses
 from opskpi.metrics.teams import TeamRow, team_comparison
 
@@ -60,13 +65,19 @@ def app_settings() -> Settings:
     return load_settings()
 
 
+_READERS: dict[str, SnapshotReaders] = {}
+_READERS_LOCK = threading.Lock()
+
+
 @contextmanager
 def reader(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = open_snapshot(Path(snapshot.path))
-    try:
+    """A connection to the published snapshot, lent to this cache fill only."""
+    with _READERS_LOCK:
+        readers = _READERS.get(snapshot.path)
+        if readers is None:
+            readers = _READERS[snapshot.path] = SnapshotReaders(Path(snapshot.path))
+    with readers.connection() as con:
         yield con
-    finally:
-        con.close()
 
 
 def _cached(func: Any) -> Any:
