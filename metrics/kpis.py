@@ -167,14 +167,19 @@ REPORT = "kpis/report"
 @dataclass(frozen=True)
 class ReportRows:
     """What ``sql/kpis/report.sql`` gives for one period: each group's rows under the name of
-    the group's query (``"kpis/releases"``), and the reporting time zone."""
+    the group's query (``"kpis/releases"``), and the reporting time zone. A group the statement
+    does not have (a new one, docs/architecture.md) is read with its own query."""
 
     timezone: str
     groups: Mapping[str, Sequence[Mapping[str, Any]]]
+    con: duckdb.DuckDBPyConnection
+    query: Query
 
     def read(self, name: str) -> Sequence[Mapping[str, Any]]:
         """The rows of group query ``name`` (a ``ReadRows`` for ``KpiReport.read``)."""
-        return self.groups[name]
+        if name in self.groups:
+            return self.groups[name]
+        return records(self.con, name, self.query)
 
 
 def report_rows(con: duckdb.DuckDBPyConnection, query: Query) -> ReportRows:
@@ -184,7 +189,8 @@ def report_rows(con: duckdb.DuckDBPyConnection, query: Query) -> ReportRows:
     (row,) = cur.fetchall()
     values = dict(zip(columns, row, strict=True))
     timezone = str(values.pop("timezone"))
-    return ReportRows(timezone, {f"kpis/{name}": rows for name, rows in values.items()})
+    groups = {f"kpis/{name}": rows for name, rows in values.items()}
+    return ReportRows(timezone, groups, con, query)
 
 
 def build_report(

@@ -19,9 +19,9 @@ import pytest
 from exporter_fixture import build_warehouse
 from warehouse import TestWarehouse
 
-from opskpi.metrics.kpis import build_report, records
+from opskpi.metrics.kpis import ReportRows, build_report, records, report_rows
 from opskpi.metrics.period import Filters, Period, Query
-from opskpi.metrics.report import KpiReport
+from opskpi.metrics.report import KpiReport, Noise
 from opskpi.metrics.sources import source_statuses
 
 ALL_TIME = (date(1, 1, 1), date(9999, 12, 31))
@@ -154,3 +154,12 @@ def test_a_snapshot_without_the_sources_table_reports_no_sources(tmp_path: Path)
     wh = build_warehouse()
     wh.con.execute("drop table cfg_sources")
     assert source_statuses(wh.con, datetime(2026, 3, 20, tzinfo=UTC)) == ()
+
+
+def test_a_group_the_statement_lacks_is_read_with_its_own_query(handmade: TestWarehouse) -> None:
+    """A new group added to ``KpiReport`` before ``report.sql`` has it still reads right."""
+    period = Period(date(2026, 2, 20), date(2026, 3, 20), datetime(2026, 3, 20, 15, tzinfo=UTC))
+    rows = report_rows(handmade.con, Query(period))
+    lacking = ReportRows(rows.timezone, {}, handmade.con, Query(period))
+    assert lacking.read("kpis/noise") == records(handmade.con, "kpis/noise", Query(period))
+    assert Noise.read(lacking.read) == Noise.read(rows.read)
