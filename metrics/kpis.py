@@ -1,6 +1,8 @@
 """The KPI API: one function per KPI group, each running its ``sql/kpis/*.sql`` model with bound
-parameters and returning a DataFrame; ``build_report`` runs them all once for a period into the
-typed ``KpiReport`` (``metrics/report.py``), whose ``to_json()`` is ``opskpi kpis --json``.
+parameters and returning a DataFrame (weekly series, splits by service, team or source);
+``build_report`` reads every group of one period at once with ``sql/kpis/report.sql`` (one
+statement) into the typed ``KpiReport`` (``metrics/report.py``), whose ``to_json()`` is
+``opskpi kpis --json``.
 
 All KPI logic is SQL. Python only binds parameters and reshapes rows.
 """
@@ -8,6 +10,8 @@ All KPI logic is SQL. Python only binds parameters and reshapes rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -19,7 +23,6 @@ from opskpi import sql
 from opskpi.metrics.period import Filters, Period, Query
 from opskpi.metrics.report import KpiReport
 from opskpi.metrics.sources import source_statuses
-from opskpi.sql.session import scalar
 
 _PARAM = re.compile(r"\$([a-z_]+)")
 
@@ -158,6 +161,37 @@ def oncall_hours(
 
 # -- the report ---------------------------------------------------------------------------------
 
+REPORT = "kpis/report"
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """What ``sql/kpis/report.sql`` gives for one period: each group's rows under the name of
+    the group's query (``"kpis/releases"``), and the reporting time zone. A group the statement
+    does not have (a new one, docs/architecture.md) is read with its own query."""
+
+    timezone: str
+    groups: Mapping[str, Sequence[Mapping[str, Any]]]
+    con: duckdb.DuckDBPyConnection
+    query: Query
+
+    def read(self, name: str) -> Sequence[Mapping[str, Any]]:
+        """The rows of group query ``name`` (a ``ReadRows`` for ``KpiReport.read``)."""
+        if name in self.groups:
+            return self.groups[name]
+        return records(self.con, name, self.query)
+
+
+def report_rows(con: duckdb.DuckDBPyConnection, query: Query) -> ReportRows:
+    """Every group of ``query``'s period (grain ``period``, no dimension) in one statement."""
+    cur = run_query(con, REPORT, query.params())
+    columns = [d[0] for d in cur.description]
+    (row,) = cur.fetchall()
+    values = dict(zip(columns, row, strict=True))
+    timezone = str(values.pop("timezone"))
+    groups = {f"kpis/{name}": rows for name, rows in values.items()}
+    return ReportRows(timezone, groups, con, query)
+
 
 def build_report(
     con: duckdb.DuckDBPyConnection,
@@ -166,14 +200,13 @@ def build_report(
     *,
     timezone: str | None = None,
 ) -> KpiReport:
-    """Every KPI of docs/kpis.md for ``period``, each group's query run once, as types."""
+    """Every KPI of docs/kpis.md for ``period``, as types: one statement for the KPIs
+    (``sql/kpis/report.sql``), one for the sources' sync status."""
     filters = filters or Filters()
-    query = Query(period, filters)
-    if timezone is None:
-        timezone = str(scalar(con, "select timezone from cfg_settings"))
+    rows = report_rows(con, Query(period, filters))
     sources = source_statuses(con, period.as_of)
     return KpiReport.read(
-        lambda name: records(con, name, query), period, filters, timezone, sources
+        rows.read, period, filters, rows.timezone if timezone is None else timezone, sources
     )
 
 

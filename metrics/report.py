@@ -8,9 +8,10 @@ One frozen dataclass per KPI group; a field is a column of the group's query and
 Adding a group (say ``toil``, from ``sql/kpis/toil.sql``): a ``Group`` subclass naming its
 query, whose fields are the query's columns in JSON order; a field of that type on
 ``KpiReport`` before ``filters``; one line in ``KpiReport.read``; a ``metrics.kpis`` function of
-the group's name (the app's DataFrames). JSON, CSV, ``group_names()`` and the exporter's reader
-follow from the fields; cards, review rows and exporter families are added where they are wanted
-(``app/catalogue.py``, ``metrics/exporter/``).
+the group's name (the app's DataFrames); its column in ``sql/kpis/report.sql`` (the KPI set in
+one statement; without it the group is read with its own query). JSON, CSV, ``group_names()``
+and the exporter's reader follow from the fields; cards, review rows and exporter families are
+added where they are wanted (``app/catalogue.py``, ``metrics/exporter/``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from typing import Any
 import duckdb
 
 from opskpi import sql
-from opskpi.sql.session import scalar
 
 OK = "ok"
 FAILED = "failed"  # the last run failed: readers see the last successful run's data
@@ -66,13 +65,13 @@ def source_statuses(con: duckdb.DuckDBPyConnection, at: datetime) -> tuple[Sourc
 
     A snapshot built before opskpi recorded this has no ``cfg_sources`` table: no rows.
     """
-    present = scalar(con, "select count(*) from duckdb_tables() where table_name = 'cfg_sources'")
-    if not present:
+    try:
+        rows = con.execute(
+            "select source, status, last_success_at, last_failure_at, last_error, "
+            f"stale_after_seconds from ({sql.read('queries/source_status')}) order by position"
+        ).fetchall()
+    except duckdb.CatalogException:  # one statement, not a look-up first: the KPI set's cost
         return ()
-    rows = con.execute(
-        "select source, status, last_success_at, last_failure_at, last_error, "
-        f"stale_after_seconds from ({sql.read('queries/source_status')}) order by position"
-    ).fetchall()
     return tuple(
         SourceStatus(
             source=str(source),

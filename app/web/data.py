@@ -1,14 +1,13 @@
 """Cached data access for the app, over ``metrics.kpis`` and ``metrics.lists``.
 
-The app reads the **published snapshot** read-only, through one connection per snapshot version
-(its path and modification time), opened and checked once and shared by every session; each
-cache fill works on its own cursor of it (DuckDB cursors may run in parallel threads). A sync
-never waits for the app: it writes a new snapshot file and swaps it in atomically; the app keeps
-reading the old file until a rerun sees the new version, then closes the old connection once its
-last reader is done and opens the new file. Cache keys include the version too: a new sync shows
-up at the next rerun, without waiting for the TTL. Caches are bounded (``ttl``,
-``max_entries``). Opening the snapshot once instead of at every cache fill is part of what
-docs/benchmarks.md's browser figures measure.
+Every cache fill reads the **published snapshot** read-only through connections kept open per
+snapshot file (``metrics.snapshot.SnapshotReaders``: the session and the SQL macros are set up
+once per connection, not once per cache fill), so the app never holds the file a sync writes
+(the warehouse), and keeps serving while a sync writes: the sync swaps a new snapshot in
+atomically, and the next cache fill opens it while the old file is closed once its last
+connection is given back. Cache keys include the snapshot's path and modification time: a new
+sync shows up at the next rerun, without waiting for the TTL. Caches are bounded (``ttl``,
+``max_entries``).
 """
 
 from __future__ import annotations
@@ -33,10 +32,9 @@ from opskpi.config import Settings, load_settings
 from opskpi.metrics import kpis, lists
 from opskpi.metrics.period import Filters, Period
 from opskpi.metrics.report import KpiReport, group_names
-from opskpi.metrics.snapshot import open_snapshot, register_macros
+from opskpi.metrics.snapshot import SnapshotReaders
 from opskpi.metrics.sources import SourceStatus, source_statuses
 from opskpi.metrics.teams import TeamRow, team_comparison
-from opskpi.sql.session import start_session
 
 TTL = "5m"
 MAX_ENTRIES = 256
@@ -69,59 +67,19 @@ def app_settings() -> Settings:
     return load_settings()
 
 
-@dataclass
-class _Shared:
-    """The open snapshot of one path: its version and how many cursors are reading it."""
-
-    version: int | None
-    con: duckdb.DuckDBPyConnection
-    readers: int = 0
-
-
-_shared: dict[str, _Shared] = {}
-_swap = threading.Condition()
-
-
-def _acquire(snapshot: Snapshot) -> _Shared:
-    """The shared connection of ``snapshot``'s version, counted as read. On a new version the
-    old connection is closed first, once its last reader is done (DuckDB shares one database
-    instance per path within a process: a connection opened while the old one is still open
-    would read the old file)."""
-    with _swap:
-        while True:
-            entry = _shared.get(snapshot.path)
-            if entry is not None and entry.version == snapshot.version:
-                entry.readers += 1
-                return entry
-            if entry is None:
-                entry = _Shared(snapshot.version, open_snapshot(Path(snapshot.path)))
-                _shared[snapshot.path] = entry
-                continue
-            if entry.readers == 0:
-                del _shared[snapshot.path]
-                entry.con.close()
-                continue
-            _swap.wait(timeout=1.0)
-
-
-def _release(entry: _Shared) -> None:
-    with _swap:
-        entry.readers -= 1
-        _swap.notify_all()
+_READERS: dict[str, SnapshotReaders] = {}
+_READERS_LOCK = threading.Lock()
 
 
 @contextmanager
 def reader(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of the shared connection, with the session settings and the SQL macros."""
-    entry = _acquire(snapshot)
-    try:
-        cursor = entry.con.cursor()
-        try:
-            yield register_macros(start_session(cursor))
-        finally:
-            cursor.close()
-    finally:
-        _release(entry)
+    """A connection to the published snapshot, lent to this cache fill only."""
+    with _READERS_LOCK:
+        readers = _READERS.get(snapshot.path)
+        if readers is None:
+            readers = _READERS[snapshot.path] = SnapshotReaders(Path(snapshot.path))
+    with readers.connection() as con:
+        yield con
 
 
 def _cached(func: Any) -> Any:

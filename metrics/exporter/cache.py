@@ -9,7 +9,6 @@ runs). A failed load keeps the last good families and counts the failure.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,20 +16,13 @@ from pathlib import Path
 
 from prometheus_client.core import Metric
 
+from opskpi.metrics.snapshot import file_identity
+
 log = logging.getLogger(__name__)
 
-Identity = tuple[int, int, int, int] | None  # None: no file
+Identity = tuple[int, int, int, int] | None  # None: no file (metrics.snapshot.file_identity)
 Build = Callable[[Path], Sequence[Metric]]
 _NEVER = (-1, -1, -1, -1)
-
-
-def file_identity(path: Path) -> Identity:
-    """What changes when the snapshot is rewritten or replaced (``os.replace``: a new inode)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 class SnapshotCache:

@@ -26,7 +26,7 @@ from opskpi.metrics.exporter.http import MetricsServer, start_server
 from opskpi.metrics.exporter.samples import to_samples
 from opskpi.metrics.exporter.snapshot_kpis import read_snapshot
 from opskpi.metrics.period import now_utc
-from opskpi.metrics.snapshot import open_snapshot
+from opskpi.metrics.snapshot import SnapshotReaders
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +34,17 @@ Clock = Callable[[], datetime]
 
 
 def snapshot_builder(configured_sources: Iterable[str], clock: Clock = now_utc) -> Build:
-    """``build(path)``: open the snapshot read-only, compute every family at ``clock()``, close."""
+    """``build(path)``: compute every family at ``clock()`` from the snapshot at ``path``, read
+    through a connection kept open while the file stays the same (a TTL reload reuses it, its
+    session and macros; a published snapshot is opened anew and the old one closed)."""
     sources = tuple(configured_sources)
+    readers: dict[Path, SnapshotReaders] = {}
 
     def build(path: Path) -> list[Metric]:
-        con = open_snapshot(path)
-        try:
+        if path not in readers:
+            readers[path] = SnapshotReaders(path, keep=1)
+        with readers[path].connection() as con:
             kpis = read_snapshot(con, clock())
-        finally:
-            con.close()
         return list(to_samples(kpis, sources).families())
 
     return build

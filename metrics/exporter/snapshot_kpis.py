@@ -19,7 +19,7 @@ from opskpi.metrics.exporter.breakdowns import (
     sleep_hours_share_threshold,
 )
 from opskpi.metrics.exporter.families import WINDOWS
-from opskpi.metrics.kpis import build_report, records
+from opskpi.metrics.kpis import build_report, records, report_rows
 from opskpi.metrics.period import Filters, Period, Query
 from opskpi.metrics.report import KpiReport, Rca, ResponseTimesRow
 from opskpi.sql.session import scalar
@@ -65,7 +65,9 @@ def _incidents_by_source(
 
 def read_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> SnapshotKpis:
     """Every value of the contract's families, judged at ``as_of``."""
-    timezone = str(scalar(con, "select timezone from cfg_settings"))
+    # "now": open incidents and overdue actions of any date, with the KPI set's one statement
+    all_time = report_rows(con, Query(Period(*ALL_TIME, as_of)))
+    timezone = all_time.timezone
     names = configured_names(con)
     windows = []
     for label, days in WINDOWS.items():
@@ -78,11 +80,10 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, as_of: datetime) -> SnapshotKp
                 breakdowns=read_breakdowns(con, period, names),
             )
         )
-    all_time = Query(Period(*ALL_TIME, as_of))
     return SnapshotKpis(
         windows=tuple(windows),
-        open_now=ResponseTimesRow.read_all(lambda name: records(con, name, all_time)),
-        overdue=Rca.read(lambda name: records(con, name, all_time)),
+        open_now=ResponseTimesRow.read_all(all_time.read),
+        overdue=Rca.read(all_time.read),
         policy=_rows(con, "select * from cfg_policy order by severity"),
         sync=_rows(con, "select * from source_freshness order by source"),
         built_at=scalar(con, "select max(built_at) from build_info"),
