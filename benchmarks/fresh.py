@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,6 @@ from benchmarks.landing import _no_main_to_rerun
 from benchmarks.measure import Timing
 
 DELTA_INCIDENTS = 400  # ≈ a 15-minute sync at 1 M (issue 14)
-
-# the objects kept aside, marked deleted (as a snapshot source marks what it no longer sees)
-_MARK_DELETED = """
-update raw_objects set deleted_at = now()
-from bench_delta as held
-where raw_objects.source = held.source and raw_objects.object_type = held.object_type
-  and raw_objects.object_id = held.object_id
-"""
 
 # the newest incidents (PagerDuty and Opsgenie alerts) and every object belonging to them
 _HOLD_BACK = """
@@ -71,7 +64,7 @@ def hold_back(con: duckdb.DuckDBPyConnection, incidents: int) -> dict[str, int]:
     for statement in _HOLD_BACK.split(";"):
         if statement.strip():
             con.execute(statement, {"n": incidents} if "$n" in statement else None)
-    con.execute(_MARK_DELETED)
+    mark_deleted(con)
     rows = con.execute(
         "select source || '/' || object_type, count(*) from bench_delta group by all order by 1"
     ).fetchall()
@@ -79,8 +72,10 @@ def hold_back(con: duckdb.DuckDBPyConnection, incidents: int) -> dict[str, int]:
 
 
 def mark_deleted(con: duckdb.DuckDBPyConnection) -> None:
-    """Mark the objects of ``bench_delta`` deleted again (as a snapshot source would)."""
-    con.execute(_MARK_DELETED)
+    """Mark the objects of ``bench_delta`` deleted (as a source that no longer sees them)."""
+    from opskpi.etl.warehouse.landing import mark_listed_deleted
+
+    mark_listed_deleted(con, "bench_delta", datetime.now(UTC))
 
 
 def land_back(con: duckdb.DuckDBPyConnection, run_id: int) -> int:

@@ -380,6 +380,22 @@ def mark_missing_deleted(
         )
 
 
+def mark_listed_deleted(con: duckdb.DuckDBPyConnection, keys: str, when: datetime) -> int:
+    """Mark deleted the objects whose ``(source, object_type, object_id)`` are rows of the table
+    ``keys`` (a trusted name, not input): what a source that no longer sees them does, for the
+    benchmark's sync-to-fresh (benchmarks/fresh.py)."""
+    return _count(
+        con,
+        f"""
+        update raw_objects set deleted_at = $when
+        from {keys} as listed
+        where raw_objects.source = listed.source and raw_objects.object_type = listed.object_type
+          and raw_objects.object_id = listed.object_id
+        """,
+        {"when": when},
+    )
+
+
 def land_ndjson(
     con: duckdb.DuckDBPyConnection,
     source: str,
