@@ -69,7 +69,7 @@ def kpi_line(name: str, r: dict[str, Any]) -> str:
             f"{r['warm_vs_floor']:.2f}×; {_equal(r, 'floor')}"
         )
     for key, label in BASELINES:
-        if f"{key}_seconds" in r:
+        if f"{key}_seconds" in r and f"{key}_vs_warm" in r:
             lines.append(
                 f"  {label}: {_ms(r[f'{key}_seconds']['median'])} (load "
                 f"{_ms(r[f'{key}_load_seconds']['median'])} + compute "
