@@ -94,7 +94,7 @@ group by object_id
 """
 _KEYLESS = """
 select $location::varchar as location, $type || ' without an id' as reason,
-       payload::varchar as body, parent_id
+       payload::varchar as body, null::varchar as parent_id
 from {staged}
 where object_id is null
 """
@@ -303,16 +303,14 @@ def land(
         received += 1
         if not isinstance(record, dict):
             body = json.dumps(record, ensure_ascii=False, default=str)
-            reason = f"not a JSON object: {type(record).__name__}"
-            fixed = parent_id if isinstance(parent_id, str) else None
-            rejects.append(Reject(body, reason, location, fixed))
+            rejects.append(Reject(body, f"not a JSON object: {type(record).__name__}", location))
             continue
         text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
         object_id = keyfunc(record)
-        parent = parent_id(record) if callable(parent_id) else parent_id
         if object_id is None:
-            rejects.append(Reject(text, f"{object_type} without an id", location, parent))
+            rejects.append(Reject(text, f"{object_type} without an id", location))
             continue
+        parent = parent_id(record) if callable(parent_id) else parent_id
         latest[object_id] = (parent, text)  # a key seen twice in one page: the last wins
     result = LandResult(received=received)
     if latest:
