@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             "partial_runs": [*previous.get("partial_runs", []), partial],
         }
     out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
-    for line in report.issue_targets_lines(size.name, results):
+    for line in report.issue_targets_lines(name, results):
         say(line)
     say(f"results: {out}")
     if str(args.doc) != "-":
