@@ -138,6 +138,13 @@ class SyncContext:
     def has_landed(self, object_type: str) -> bool:
         return landed.has_landed(self.con, self.source, object_type)
 
+    def parents_with_pending_rejects(self, child_type: str, parent_ids: list[str]) -> set[str]:
+        """The ids among ``parent_ids`` whose ``child_type`` children an earlier run rejected
+        and are still to be fetched again (not quarantined): count them as changed."""
+        return landed.parents_with_pending_rejects(
+            self.con, self.source, child_type, parent_ids, before_run=self.run_id
+        )
+
     def pagerduty_detail_candidates(
         self, kind: landed.DetailKind, checked_through_run: int
     ) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 from opskpi.simulator.routing import Response
 
 FAULT_KINDS = ("rate_limit", "status", "delay", "drop", "malformed")
-MALFORMED_KINDS = ("bad_date", "missing_id")
+MALFORMED_KINDS = ("bad_date", "missing_id", "not_object")
 _LIST_KEYS = (
     "incidents",
     "log_entries",
@@ -24,6 +24,7 @@ _LIST_KEYS = (
 )
 _SINGLE_KEYS = ("incident", "log_entry", "alert", "service")
 _DATE_KEYS = ("created_at", "createdAt", "eventTime", "deployedAt")
+GARBLED = "<garbled record>"  # what a ``not_object`` fault puts in place of a page's record
 
 
 @dataclass
@@ -34,7 +35,8 @@ class Fault:
     ``Retry-After``), ``status`` (``status`` = 500/502/503...), ``delay`` (``delay`` seconds,
     then a normal answer), ``drop`` (connection closed without an answer), ``malformed``
     (a normal page in which record ``record`` gets ``created_at: "not-a-date"`` for
-    ``malformed="bad_date"`` or loses its ``id`` for ``"missing_id"``).
+    ``malformed="bad_date"``, loses its ``id`` for ``"missing_id"``, or is replaced by a string,
+    :data:`GARBLED`, for ``"not_object"``: a list item that is not a JSON object).
 
     ``every``: only every ``every``-th matching request misbehaves (``every=20``: 5 % of
     them, in the order they arrive); each of those uses one of ``count``.
@@ -117,6 +119,12 @@ class FaultInjector:
 
 def corrupt(body: Any, mode: str, record: int = 0) -> bool:
     """Break one record of a JSON page in place; False if the page has no such record."""
+    if mode == "not_object":
+        items = _items(body)
+        if items is None or not 0 <= record < len(items):
+            return False
+        items[record] = GARBLED
+        return True
     target = _target(body, record)
     if target is None:
         return False
@@ -129,19 +137,28 @@ def corrupt(body: Any, mode: str, record: int = 0) -> bool:
     return False
 
 
+def _items(body: Any) -> list[Any] | None:
+    """The list of records of a JSON page, if it is one."""
+    if not isinstance(body, dict):
+        return None
+    for key in _LIST_KEYS:
+        if isinstance(body.get(key), list):
+            items: list[Any] = body[key]
+            return items
+    data = body.get("data")
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("entries"), list):
+        entries: list[Any] = data["entries"]
+        return entries
+    return None
+
+
 def _target(body: Any, record: int) -> dict[str, Any] | None:
     if not isinstance(body, dict):
         return None
-    items: Any = None
-    for key in _LIST_KEYS:
-        if isinstance(body.get(key), list):
-            items = body[key]
-            break
+    items = _items(body)
     data = body.get("data")
-    if items is None and isinstance(data, list):
-        items = data
-    elif items is None and isinstance(data, dict) and isinstance(data.get("entries"), list):
-        items = data["entries"]
     if items is None:
         for key in _SINGLE_KEYS:
             single = body.get(key)

@@ -11,7 +11,9 @@ Incremental, per stream (``alerts`` / ``incidents`` in ``sync_state``):
   a ``--full`` run), oldest first, following ``paging.next``;
 * an object whose ``updatedAt`` equals the landed one costs nothing more; a new or changed one
   gets its detail (alerts: the list omits ``details``/``description``) and children (alert
-  logs, incident timeline), children landed first so a run killed in between redoes them;
+  logs, incident timeline), children landed first so a run killed in between redoes them; an
+  object with a child an earlier run rejected (still to fetch again, not quarantined) counts as
+  changed, so the child lands once the source sends it whole (docs/operations.md);
 * objects still open at the last run but older than the window are re-read one by one;
 * those per-object requests run ``[sources.opsgenie] concurrency`` at a time
   (``etl.http.inflight``; ``max_requests_per_minute`` caps them, a 429 holds every worker:
@@ -69,6 +71,7 @@ class Stream:
     item_path: str  # GET one object, "{id}" replaced
     detail: bool  # land the GET-one body instead of the list item
     watch: Callable[[dict[str, Any], int], bool]  # re-read next run? (object, cutoff ms)
+    child_type: str  # alert_log | timeline_entry
 
 
 def _alert_open(alert: dict[str, Any], cutoff_ms: int) -> bool:
@@ -82,9 +85,15 @@ def _incident_open(incident: dict[str, Any], cutoff_ms: int) -> bool:
     return status == "open" or (status == "resolved" and (updated or 0) >= cutoff_ms)
 
 
-ALERTS = Stream("alerts", "alert", "/v2/alerts", "/v2/alerts/{id}", True, _alert_open)
+ALERTS = Stream("alerts", "alert", "/v2/alerts", "/v2/alerts/{id}", True, _alert_open, "alert_log")
 INCIDENTS = Stream(
-    "incidents", "incident", "/v1/incidents", "/v1/incidents/{id}", False, _incident_open
+    "incidents",
+    "incident",
+    "/v1/incidents",
+    "/v1/incidents/{id}",
+    False,
+    _incident_open,
+    "timeline_entry",
 )
 
 
@@ -292,11 +301,7 @@ class _Run:
             endpoint=f"GET {stream.list_path}",
         ):
             items = self._valid(page.items, stream.object_type, page.reply.safe_url)
-            landed = self._landed_updated_at(stream.object_type, [str(i["id"]) for i in items])
-            changed = [
-                self.ctx.full or landed.get(str(item["id"])) != item.get("updatedAt")
-                for item in items
-            ]
+            changed = self._changed(stream, [(str(i["id"]), i) for i in items])
             todo = [(str(i["id"]), i) for i, new in zip(items, changed, strict=True) if new]
             fetch = partial(self._fetch, stream)
             with closing(in_flight(fetch, todo, workers=self.workers, name="og")) as completed:
@@ -338,11 +343,8 @@ class _Run:
         with closing(in_flight(get, ids, workers=self.workers, name="og")) as asked:
             bodies = list(asked)
         found = [(i, body) for i, body in zip(ids, bodies, strict=True) if body is not None]
-        landed = self._landed_updated_at(stream.object_type, [i for i, _ in found])
         changed = [
-            (i, body)
-            for i, body in found
-            if self.ctx.full or landed.get(i) != body.get("updatedAt")
+            pair for pair, new in zip(found, self._changed(stream, found), strict=True) if new
         ]
         fetch = partial(self._fetch, stream, fetched=True)
         with closing(in_flight(fetch, changed, workers=self.workers, name="og")) as done:
@@ -414,7 +416,9 @@ class _Run:
             endpoint="GET /v2/alerts/{id}/logs",
         ):
             # log lines have no id: the opaque paging offset names them
-            lines, rejects = _split_valid(page.items, "alert_log", page.reply.safe_url, "offset")
+            lines, rejects = _split_valid(
+                page.items, "alert_log", page.reply.safe_url, "offset", parent=alert_id
+            )
             done.rejects.extend(("alert_log", r) for r in rejects)
             for line in lines:
                 done.children.append(("alert_log", line, f"{alert_id}/{line['offset']}", alert_id))
@@ -427,7 +431,9 @@ class _Run:
             data_selector="data.entries",
             endpoint="GET /v2/incident-timelines/{id}/entries",
         ):
-            entries, rejects = _split_valid(page.items, "timeline_entry", page.reply.safe_url)
+            entries, rejects = _split_valid(
+                page.items, "timeline_entry", page.reply.safe_url, parent=incident_id
+            )
             done.rejects.extend(("timeline_entry", r) for r in rejects)
             for entry in entries:
                 key = f"{incident_id}/{entry['id']}"
@@ -443,14 +449,32 @@ class _Run:
             self.ctx.reject(object_type, bad)
         return good
 
-    def _landed_updated_at(self, object_type: str, ids: list[str]) -> dict[str, str | None]:
-        return self.ctx.landed_field(object_type, ids, "updatedAt")
+    def _changed(self, stream: Stream, objects: list[tuple[str, dict[str, Any]]]) -> list[bool]:
+        """Whether each ``(id, listed item or body)`` is to be completed (detail, children):
+        new or changed (its ``updatedAt`` is not the landed one), or with a child an earlier
+        run rejected and still to fetch again: unchanged, it would not be asked for its
+        children, and the reject, not met again, would pass for resolved."""
+        if self.ctx.full:
+            return [True] * len(objects)
+        ids = [object_id for object_id, _ in objects]
+        landed = self.ctx.landed_field(stream.object_type, ids, "updatedAt")
+        retry = self.ctx.parents_with_pending_rejects(stream.child_type, ids)
+        return [
+            object_id in retry or landed.get(object_id) != body.get("updatedAt")
+            for object_id, body in objects
+        ]
 
 
 def _split_valid(
-    items: list[Any], object_type: str, location: str, id_field: str = "id"
+    items: list[Any],
+    object_type: str,
+    location: str,
+    id_field: str = "id",
+    *,
+    parent: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[Reject]]:
-    """The records that can be landed, and the others with the reason."""
+    """The records that can be landed, and the others with the reason (and ``parent``, the
+    object the records are children of)."""
     good, bad = [], []
     for item in items:
         if not isinstance(item, dict):
@@ -460,7 +484,8 @@ def _split_valid(
         else:
             good.append(item)
             continue
-        bad.append(Reject(json.dumps(item, ensure_ascii=False, default=str), reason, location))
+        body = json.dumps(item, ensure_ascii=False, default=str)
+        bad.append(Reject(body, reason, location, parent))
     return good, bad
 
 

@@ -1,8 +1,9 @@
-"""What a connector may ask about the objects already landed, named by what it needs.
+"""What a connector may ask about the objects already landed (and the records rejected),
+named by what it needs.
 
-Connectors never query ``raw_objects`` themselves (they get these through
-:class:`opskpi.etl.context.SyncContext`): its columns and its bookkeeping (run ids, deletion
-marks) are the warehouse's business. Deleted objects count as not landed.
+Connectors never query ``raw_objects`` or ``raw_rejects`` themselves (they get these through
+:class:`opskpi.etl.context.SyncContext`): their columns and their bookkeeping (run ids,
+deletion marks, attempts) are the warehouse's business. Deleted objects count as not landed.
 """
 
 from __future__ import annotations
@@ -48,6 +49,33 @@ def has_landed(con: duckdb.DuckDBPyConnection, source: str, object_type: str) ->
         {"source": source, "type": object_type},
     ).fetchall()
     return bool(rows[0][0])
+
+
+def parents_with_pending_rejects(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    child_type: str,
+    parent_ids: list[str],
+    *,
+    before_run: int,
+) -> set[str]:
+    """The ids among ``parent_ids`` with a child of ``child_type`` (e.g. an alert's log line)
+    that a run before ``before_run`` rejected and that is not quarantined: their children are
+    to be fetched again even when the parent itself is unchanged, or the reject, not met again,
+    would be taken for resolved and the child lost (``etl/warehouse/landing.py``,
+    ``settle_rejects``; docs/operations.md)."""
+    if not parent_ids:
+        return set()
+    rows = con.execute(
+        """
+        select distinct parent_id
+        from raw_rejects
+        where source = $source and object_type = $type and quarantined_at is null
+          and sync_run_id < $run and list_contains($ids, parent_id)
+        """,
+        {"source": source, "type": child_type, "run": before_run, "ids": parent_ids},
+    ).fetchall()
+    return {str(r[0]) for r in rows}
 
 
 # the trigger log entry of incident i (l) has a runbook: a link context, or a runbook in the

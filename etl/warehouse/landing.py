@@ -58,19 +58,21 @@ where raw_objects.payload_hash <> excluded.payload_hash or raw_objects.deleted_a
 """
 )
 
-# The one insert of rejects. ``{rows}`` selects (location, reason, body); a reject is keyed by
-# its content (with its location), so the same reject again adds no row: a later run that
-# rejects it again counts one more attempt (see ``settle_rejects``).
+# The one insert of rejects. ``{rows}`` selects (location, reason, body, parent_id); a reject is
+# keyed by its content (with its location), so the same reject again adds no row: a later run
+# that rejects it again counts one more attempt (see ``settle_rejects``). ``parent_id``: the
+# object a child record (a log line) came with, whose children a next run fetches again.
 _REJECT = """
 insert into raw_rejects
     (source, object_type, body_sha, location, reason, body, fetched_at, sync_run_id,
-     record_sha, attempts)
-select $source, $type, body_sha, location, reason, body, $fetched_at, $run, record_sha, 1
+     record_sha, attempts, parent_id)
+select $source, $type, body_sha, location, reason, body, $fetched_at, $run, record_sha, 1,
+       parent_id
 from (
     select sha256(coalesce(location, 'None') || chr(10) || reason || chr(10) || body)
                as body_sha,
            sha256(reason || chr(10) || body) as record_sha,
-           location, reason, body
+           location, reason, body, parent_id
     from ({rows})
 )
 qualify row_number() over (partition by body_sha) = 1
@@ -78,7 +80,8 @@ on conflict do update set
     attempts = case when raw_rejects.sync_run_id is not distinct from excluded.sync_run_id
                     then raw_rejects.attempts else raw_rejects.attempts + 1 end,
     sync_run_id = excluded.sync_run_id,
-    fetched_at = excluded.fetched_at
+    fetched_at = excluded.fetched_at,
+    parent_id = coalesce(excluded.parent_id, raw_rejects.parent_id)
 """
 
 # a staged relation with one row per key, or the last row (by ``seq``) of each key
@@ -91,7 +94,7 @@ group by object_id
 """
 _KEYLESS = """
 select $location::varchar as location, $type || ' without an id' as reason,
-       payload::varchar as body
+       payload::varchar as body, null::varchar as parent_id
 from {staged}
 where object_id is null
 """
@@ -114,11 +117,14 @@ class LandResult:
 
 @dataclass(frozen=True)
 class Reject:
-    """A record that could not be landed, with where it came from and why."""
+    """A record that could not be landed, with where it came from and why; ``parent_id``: the
+    object a child record came with (an alert of a log line), fetched again while it is
+    pending (``etl/warehouse/landed.py``, ``parents_with_pending_rejects``)."""
 
     body: str
     reason: str
     location: str | None = None
+    parent_id: str | None = None
 
 
 def _literal(text: str) -> str:
@@ -342,11 +348,12 @@ def reject(
             "location": pa.array([r.location for r in rejects], pa.string()),
             "reason": pa.array([r.reason for r in rejects], pa.string()),
             "body": pa.array([r.body for r in rejects], pa.string()),
+            "parent_id": pa.array([r.parent_id for r in rejects], pa.string()),
         }
     )
     bound = _bound(source, object_type, fetched_at or datetime.now(UTC), sync_run_id)
     with _registered(con, "landing_rejects", table):
-        rows = "select location, reason, body from landing_rejects"
+        rows = "select location, reason, body, parent_id from landing_rejects"
         return _count(con, _REJECT.format(rows=rows), bound)
 
 

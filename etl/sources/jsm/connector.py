@@ -10,7 +10,9 @@ public sources give (the spec's top-level ISO ``ackTime``/``closeTime``, ``extra
 2. ``team``: ``GET /v1/teams`` (``platformTeams``, one request);
 3. ``alert``: ``GET /v1/alerts`` over ``[since, now)`` in ``createdAt`` windows under the
    20,000 offset cap (``windows.py``), oldest first. An alert whose ``updatedAt`` equals the
-   landed one costs nothing more. A new or changed one gets, before it lands:
+   landed one costs nothing more, unless an earlier run rejected one of its log lines (still to
+   fetch again, not quarantined: docs/operations.md). A new or changed one gets, before it
+   lands:
 
    * ``GET /v1/alerts/{id}`` only when the list item lacks what a KPI reads (``needs_detail``:
      ``description`` or ``entity``, or both ``extraProperties`` and ``details``, for the
@@ -249,11 +251,7 @@ class _Run:
             ):
                 items = self._valid(page.items, "alert", page.where)
                 listed += len(items)
-                ids = [str(i["id"]) for i in items]
-                landed = self.ctx.landed_field("alert", ids, "updatedAt")
-                changed = [
-                    self.ctx.full or landed.get(str(i["id"])) != i.get("updatedAt") for i in items
-                ]
+                changed = self._changed([(str(i["id"]), i) for i in items])
                 todo = [(str(i["id"]), i) for i, new in zip(items, changed, strict=True) if new]
                 fetched = iter(self._fetch_all(todo))
                 for item, new in zip(items, changed, strict=True):
@@ -333,12 +331,7 @@ class _Run:
         with closing(in_flight(self._get_alert, ids, workers=self.workers, name="jsm")) as asked:
             bodies = list(asked)
         found = [(i, body) for i, body in zip(ids, bodies, strict=True) if body is not None]
-        landed = self.ctx.landed_field("alert", [i for i, _ in found], "updatedAt")
-        changed = [
-            (i, body)
-            for i, body in found
-            if self.ctx.full or landed.get(i) != body.get("updatedAt")
-        ]
+        changed = [pair for pair, new in zip(found, self._changed(found), strict=True) if new]
         for done in self._fetch_all(changed, listed=False):
             self._take(done)
         for alert_id, body in zip(ids, bodies, strict=True):
@@ -347,6 +340,21 @@ class _Run:
                 open_ids.discard(alert_id)
             else:
                 _track(open_ids, alert_id, body.get("status") != CLOSED)
+
+    def _changed(self, alerts: list[tuple[str, dict[str, Any]]]) -> list[bool]:
+        """Whether each ``(alert id, item or body)`` is to be completed (detail, logs): new or
+        changed (its ``updatedAt`` is not the landed one), or with a log line an earlier run
+        rejected and still to fetch again: unchanged, its logs would not be asked for, and the
+        reject, not met again, would pass for resolved."""
+        if self.ctx.full:
+            return [True] * len(alerts)
+        ids = [alert_id for alert_id, _ in alerts]
+        landed = self.ctx.landed_field("alert", ids, "updatedAt")
+        retry = self.ctx.parents_with_pending_rejects("alert_log", ids)
+        return [
+            alert_id in retry or landed.get(alert_id) != body.get("updatedAt")
+            for alert_id, body in alerts
+        ]
 
     def _get_alert(self, alert_id: str) -> dict[str, Any] | None:
         try:
@@ -368,7 +376,9 @@ class _Run:
         for _ in range(MAX_LOG_PAGES):
             reply = self.client.get(url, params, endpoint="GET /v1/alerts/{id}/logs")
             values = _values(reply)
-            lines, rejects = _split_valid(values, "alert_log", reply.safe_url, None)
+            lines, rejects = _split_valid(
+                values, "alert_log", reply.safe_url, None, parent=alert_id
+            )
             done.rejects.extend(rejects)
             for line in lines:
                 done.logs.append((log_key(alert_id, line), alert_id, line))
@@ -436,9 +446,15 @@ class _Run:
 
 
 def _split_valid(
-    items: list[Any], object_type: str, location: str, id_field: str | None = "id"
+    items: list[Any],
+    object_type: str,
+    location: str,
+    id_field: str | None = "id",
+    *,
+    parent: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[Reject]]:
-    """The records that can be landed, and the others with the reason."""
+    """The records that can be landed, and the others with the reason (and ``parent``, the
+    alert of log lines)."""
     good, bad = [], []
     for item in items:
         if not isinstance(item, dict):
@@ -448,7 +464,8 @@ def _split_valid(
         else:
             good.append(item)
             continue
-        bad.append(Reject(json.dumps(item, ensure_ascii=False, default=str), reason, location))
+        body = json.dumps(item, ensure_ascii=False, default=str)
+        bad.append(Reject(body, reason, location, parent))
     return good, bad
 
 
