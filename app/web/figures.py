@@ -147,6 +147,40 @@ def _partial_line(
     return solid
 
 
+def _weekly_line(
+    fig: go.Figure,
+    mondays: Sequence[date],
+    values: Sequence[Any],
+    custom: Sequence[Any],
+    partial: Collection[date],
+    *,
+    name: str,
+    color: str,
+    tr: Translator,
+    customdata: Sequence[Any],
+    hovertemplate: str,
+    dash: str = "solid",
+) -> None:
+    """One weekly line: its partial weeks apart (:func:`_partial_line`), then the full weeks
+    as a line that is not drawn across an empty week."""
+    solid = _partial_line(
+        fig, mondays, values, custom, partial, name=name, color=color, hover=tr("partial")
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[_week(m) for m in mondays],
+            y=solid,
+            mode="lines+markers",
+            name=name,
+            legendgroup=name,
+            connectgaps=False,
+            line={"color": color, "dash": dash},
+            customdata=customdata,
+            hovertemplate=hovertemplate,
+        )
+    )
+
+
 def response_distribution(
     incidents: pd.DataFrame, metric: str, targets: dict[str, float | None], tr: Translator
 ) -> go.Figure:
@@ -268,22 +302,18 @@ def weekly_trend(
         ns = _aligned(rows, mondays, n_column)
         values = [None if s is None else _minutes(s) for s in seconds]
         custom = [[tr.dur(s), 0 if n is None else int(n)] for s, n in zip(seconds, ns, strict=True)]
-        solid = _partial_line(
-            fig, mondays, values, custom, partial, name=severity, color=color, hover=tr("partial")
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=weeks,
-                y=solid,
-                mode="lines+markers",
-                name=severity,
-                legendgroup=severity,
-                line={"color": color},
-                connectgaps=False,
-                customdata=custom,
-                hovertemplate="%{x}: %{customdata[0]} (n=%{customdata[1]})"
-                "<extra>" + severity + "</extra>",
-            )
+        _weekly_line(
+            fig,
+            mondays,
+            values,
+            custom,
+            partial,
+            name=severity,
+            color=color,
+            tr=tr,
+            customdata=custom,
+            hovertemplate="%{x}: %{customdata[0]} (n=%{customdata[1]})"
+            "<extra>" + severity + "</extra>",
         )
         if targets.get(severity):
             # a dashed trace, not a shape: shapes on a log axis take log10 coordinates
@@ -314,7 +344,6 @@ def weekly_compliance(
     fig = go.Figure()
     column, n_column = f"{kind}_sla_compliance", f"{kind}_sla_n"
     mondays = _all_weeks(weekly)
-    weeks = [_week(m) for m in mondays]
     rows_with_target = weekly[weekly[n_column] > 0]
     for severity in [*_severities(rows_with_target), POOLED]:
         rows = weekly[weekly["severity"] == severity]
@@ -326,21 +355,18 @@ def weekly_compliance(
         values = [None if s is None else s * 100 for s in shares]
         ns = [0 if n is None else int(n) for n in _aligned(rows, mondays, n_column)]
         custom = [[tr.pct(s), n] for s, n in zip(shares, ns, strict=True)]
-        solid = _partial_line(
-            fig, mondays, values, custom, partial, name=name, color=color, hover=tr("partial")
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=weeks,
-                y=solid,
-                mode="lines+markers",
-                name=name,
-                legendgroup=name,
-                connectgaps=False,
-                line={"color": color, "dash": "dot" if severity == POOLED else "solid"},
-                customdata=ns,
-                hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra>" + name + "</extra>",
-            )
+        _weekly_line(
+            fig,
+            mondays,
+            values,
+            custom,
+            partial,
+            name=name,
+            color=color,
+            tr=tr,
+            customdata=ns,
+            hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra>" + name + "</extra>",
+            dash="dot" if severity == POOLED else "solid",
         )
     fig.update_layout(
         title=tr(f"compliance_{kind}"),
@@ -859,7 +885,6 @@ def weekly_noise(weekly: pd.DataFrame, tr: Translator, partial: Collection[date]
     with nothing measured is a gap, a partial week lighter."""
     fig = go.Figure()
     mondays = _all_weeks(weekly)
-    weeks = [_week(m) for m in mondays]
     lines = (
         ("resolved_unacknowledged_share", "resolved", "#6d4c41"),
         ("flapping_share", "incidents", "#e53935"),
@@ -870,21 +895,17 @@ def weekly_noise(weekly: pd.DataFrame, tr: Translator, partial: Collection[date]
         values = [None if v is None else v * 100 for v in shares]
         ns = [0 if n is None else int(n) for n in _aligned(weekly, mondays, n_column)]
         custom = [[tr.pct(v), n] for v, n in zip(shares, ns, strict=True)]
-        solid = _partial_line(
-            fig, mondays, values, custom, partial, name=name, color=color, hover=tr("partial")
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=weeks,
-                y=solid,
-                mode="lines+markers",
-                name=name,
-                legendgroup=name,
-                connectgaps=False,
-                line={"color": color},
-                customdata=ns,
-                hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra></extra>",
-            )
+        _weekly_line(
+            fig,
+            mondays,
+            values,
+            custom,
+            partial,
+            name=name,
+            color=color,
+            tr=tr,
+            customdata=ns,
+            hovertemplate="%{x}: %{y:.1f} % (n=%{customdata})<extra></extra>",
         )
     fig.update_layout(
         title=tr("noise_per_week"),
